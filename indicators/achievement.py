@@ -1,0 +1,474 @@
+"""Achievement (達成) and its display, as fixed by docs/spec/achievement.md.
+
+Every page, export, print-out and API computes evaluations here, so the
+same inputs give the same result everywhere. Values are ``Decimal`` end to
+end: a float would turn 39.98 into 39.979999... and move a rounding edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """How an actual is compared with its target."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    REDUCTION = "reduction"
+    MILESTONE = "milestone"
+
+
+class Accumulation(StrEnum):
+    """What period an actual covers; shown beside the target."""
+
+    ANNUAL = "annual"
+    CUMULATIVE = "cumulative"
+    CALENDAR = "calendar"
+
+
+class ActualState(StrEnum):
+    """What was entered for an indicator-year."""
+
+    MEASURED = "measured"
+    NOT_MEASURED = "not_measured"
+    DONE = "done"
+    NOT_DONE = "not_done"
+
+
+class Evaluation(StrEnum):
+    """The evaluation of one indicator-year."""
+
+    ACHIEVED = "achieved"
+    NOT_ACHIEVED = "not_achieved"
+    NOT_MEASURED = "not_measured"
+    PENDING = "pending"
+
+
+class Status(StrEnum):
+    """The status colour of one indicator-year."""
+
+    ACHIEVED = "achieved"
+    # Not achieved, but the shown rate reaches the threshold (90.0 by default).
+    NEAR = "near"
+    BELOW = "below"
+    PENDING = "pending"
+    NOT_MEASURED = "not_measured"
+
+
+class PendingReason(StrEnum):
+    """Why an evaluation is still pending."""
+
+    NO_ACTUAL = "no_actual"
+    NO_TARGET = "no_target"
+    NO_BASELINE = "no_baseline"
+
+
+DEFAULT_NEAR_THRESHOLD = Decimal("90.0")
+
+KIND_LABELS: dict[Kind, str] = {
+    Kind.INCREASE: "増加型",
+    Kind.DECREASE: "減少型",
+    Kind.REDUCTION: "削減率型",
+    Kind.MILESTONE: "完了型",
+}
+ACCUMULATION_LABELS: dict[Accumulation, str] = {
+    Accumulation.ANNUAL: "単年度",
+    Accumulation.CUMULATIVE: "累計",
+    Accumulation.CALENDAR: "暦年",
+}
+EVALUATION_LABELS: dict[Evaluation, str] = {
+    Evaluation.ACHIEVED: "達成",
+    Evaluation.NOT_ACHIEVED: "未達成",
+    Evaluation.NOT_MEASURED: "評価対象外",
+    Evaluation.PENDING: "未入力",
+}
+STATUS_LABELS: dict[Status, str] = {
+    Status.ACHIEVED: "達成",
+    Status.NEAR: "未達成（90%以上）",
+    Status.BELOW: "未達成",
+    Status.PENDING: "未入力",
+    Status.NOT_MEASURED: "評価対象外",
+}
+STATUS_SYMBOLS: dict[Status, str] = {
+    Status.ACHIEVED: "◎",
+    Status.NEAR: "○",
+    Status.BELOW: "△",
+    Status.PENDING: "…",
+    Status.NOT_MEASURED: "－",
+}
+
+DASH = "－"
+MAX_PLACES = 4
+
+_HUNDRED = Decimal(100)
+_NOT_ACHIEVED_CAP = Decimal("99.9")
+_ZERO_SHOWN = Decimal("0.0")
+# A fixed context rather than the caller's: a thread that lowered the
+# precision or changed the rounding must not change an evaluation.
+_CONTEXT = Context(
+    prec=28,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+_PENDING_LABELS: dict[PendingReason, str] = {
+    PendingReason.NO_ACTUAL: "未入力",
+    PendingReason.NO_TARGET: "目標未設定",
+    PendingReason.NO_BASELINE: "基準値未設定",
+}
+_REIWA_START = 2019
+_HEISEI_START = 1989
+
+
+@dataclass(frozen=True)
+class Result:
+    """The evaluation of one indicator-year and the rate to show with it."""
+
+    evaluation: Evaluation
+    # Unrounded 達成率 in percent; None where the rules give no rate.
+    rate: Decimal | None
+    # One decimal, half up; capped at 99.9 when not achieved, and 0.0 for a
+    # reduction that went the wrong way.
+    shown_rate: Decimal | None
+    pending_reason: PendingReason | None = None
+    # REDUCTION only: the unrounded reduction in percent against the baseline.
+    reduction: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        """Return the evaluation as the document prints it."""
+        return format_evaluation(self)
+
+
+def _number(name: str, value: Decimal | None) -> Decimal | None:
+    """Return ``value`` after refusing floats and non-finite numbers."""
+    if value is None:
+        return None
+    # bool is an int subclass; True as a target is always a bug.
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def round_half_up(value: Decimal, places: int = 1) -> Decimal:
+    """Round ``value`` to ``places`` decimals, halves away from zero (四捨五入)."""
+    with localcontext(_CONTEXT):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _percent(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """Return ``numerator / denominator * 100``, unrounded."""
+    with localcontext(_CONTEXT):
+        return numerator / denominator * _HUNDRED
+
+
+def _reduction(baseline: Decimal, actual: Decimal) -> Decimal:
+    """Return the reduction of ``actual`` against ``baseline`` in percent."""
+    with localcontext(_CONTEXT):
+        return _percent(baseline - actual, baseline)
+
+
+def _shown(rate: Decimal | None, *, achieved: bool) -> Decimal | None:
+    """Return the rate as shown: one decimal, never 100.0 when not achieved."""
+    if rate is None:
+        return None
+    shown = round_half_up(rate)
+    if not achieved and shown >= _HUNDRED:
+        # 39.98 / 40 rounds to 100.0, which would read as achieved.
+        return _NOT_ACHIEVED_CAP
+    # A rate such as -0.02 rounds to "-0.0"; the sign carries no meaning there.
+    return shown.copy_abs() if shown.is_zero() else shown
+
+
+def _result(rate: Decimal | None, *, achieved: bool) -> Result:
+    """Return an achieved or not achieved result with ``rate``."""
+    evaluation = Evaluation.ACHIEVED if achieved else Evaluation.NOT_ACHIEVED
+    return Result(evaluation, rate, _shown(rate, achieved=achieved))
+
+
+def _pending(reason: PendingReason) -> Result:
+    """Return a pending result for ``reason``."""
+    return Result(Evaluation.PENDING, None, None, pending_reason=reason)
+
+
+def evaluate(
+    *,
+    kind: Kind,
+    target: Decimal | None,
+    state: ActualState | None,
+    actual: Decimal | None,
+    baseline: Decimal | None = None,
+) -> Result:
+    """Evaluate one indicator-year.
+
+    Raise ValueError when ``state`` does not fit ``kind`` or a measured
+    state has no actual: callers validate input before it gets here.
+    """
+    target = _number("target", target)
+    actual = _number("actual", actual)
+    baseline = _number("baseline", baseline)
+
+    if state == ActualState.NOT_MEASURED:
+        return Result(Evaluation.NOT_MEASURED, None, None)
+    if state is None:
+        return _pending(PendingReason.NO_ACTUAL)
+
+    if kind == Kind.MILESTONE:
+        if state == ActualState.DONE:
+            return Result(Evaluation.ACHIEVED, None, None)
+        if state == ActualState.NOT_DONE:
+            return Result(Evaluation.NOT_ACHIEVED, None, None)
+        raise ValueError(f"a milestone takes done or not done, not {state}")
+    if state != ActualState.MEASURED:
+        raise ValueError(f"a {kind} indicator takes a measured actual, not {state}")
+    if actual is None:
+        raise ValueError("a measured state needs an actual value")
+
+    if target is None:
+        return _pending(PendingReason.NO_TARGET)
+
+    if kind == Kind.INCREASE:
+        # A rate against a zero (or negative) target means nothing.
+        rate = _percent(actual, target) if target > 0 else None
+        return _result(rate, achieved=actual >= target)
+
+    if kind == Kind.DECREASE:
+        # target == 0 is the ゼロ目標 case: achieved only at zero, no rate.
+        # Without a positive actual, target / actual is undefined or negative.
+        rate = _percent(target, actual) if target > 0 and actual > 0 else None
+        return _result(rate, achieved=actual <= target)
+
+    if kind == Kind.REDUCTION:
+        if baseline is None or baseline <= 0:
+            return _pending(PendingReason.NO_BASELINE)
+        reduction = _reduction(baseline, actual)
+        achieved = reduction >= target
+        rate = _percent(reduction, target) if target > 0 else None
+        shown = _shown(rate, achieved=achieved)
+        if shown is not None and reduction < 0:
+            # Printing rose: the document shows no negative achievement.
+            shown = _ZERO_SHOWN
+        evaluation = Evaluation.ACHIEVED if achieved else Evaluation.NOT_ACHIEVED
+        return Result(evaluation, rate, shown, reduction=reduction)
+
+    raise ValueError(f"unknown kind: {kind!r}")
+
+
+def format_rate(rate: Decimal) -> str:
+    """Return ``rate`` with one decimal, rounded half up: ``"106.3"``."""
+    return f"{round_half_up(rate):f}"
+
+
+def format_evaluation(result: Result) -> str:
+    """Return the evaluation as printed: 「達成《達成率：118.3%》」."""
+    if result.evaluation == Evaluation.NOT_MEASURED:
+        return DASH
+    if result.evaluation == Evaluation.PENDING:
+        reason = result.pending_reason or PendingReason.NO_ACTUAL
+        return _PENDING_LABELS[reason]
+    label = EVALUATION_LABELS[result.evaluation]
+    if result.shown_rate is None:
+        return label
+    return f"{label}《達成率：{format_rate(result.shown_rate)}%》"
+
+
+def places_of(value: Decimal) -> int:
+    """Return how many decimals ``value`` was entered with, from 0 to 4."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError(f"not a finite number: {value}")
+    return max(0, min(MAX_PLACES, -exponent))
+
+
+def format_number(value: Decimal, unit: str = "", places: int | None = None) -> str:
+    """Return ``value`` with thousands separators and ``unit``: "5,639.8時間".
+
+    Without ``places``, keep the decimals the value was entered with.
+    """
+    if places is None:
+        places = places_of(value)
+    # Round here so str.format() does not apply its own half-even rounding.
+    rounded = round_half_up(value, places)
+    if rounded.is_zero():
+        rounded = rounded.copy_abs()
+    return f"{rounded:,.{places}f}{unit}"
+
+
+def accumulation_suffix(accumulation: Accumulation) -> str:
+    """Return the mark the document prints after a target: 《累計》."""
+    if accumulation == Accumulation.CUMULATIVE:
+        return "《累計》"
+    if accumulation == Accumulation.CALENDAR:
+        return "《暦年目標》"
+    return ""
+
+
+def format_target(
+    *,
+    kind: Kind,
+    value: Decimal | None,
+    unit: str,
+    accumulation: Accumulation,
+    places: int | None = None,
+    baseline_year: int | None = None,
+    milestone_text: str = "",
+) -> str:
+    """Return a target as printed: "120件《累計》", "R7年度比 ▲2.0%"."""
+    if kind == Kind.MILESTONE:
+        return milestone_text or "完了"
+    if value is None:
+        return DASH
+    suffix = accumulation_suffix(accumulation)
+    if kind == Kind.REDUCTION:
+        # The target is a percentage whatever the indicator's unit (枚).
+        # Without a baseline year a page still needs a readable target.
+        if baseline_year is None:
+            base = "現状値比"
+        else:
+            base = f"R{reiwa(baseline_year)}年度比"
+        return f"{base} ▲{format_number(value, places=places)}%{suffix}"
+    return f"{format_number(value, unit, places)}{suffix}"
+
+
+def reiwa(fiscal_year: int) -> int:
+    """Return the Reiwa year of ``fiscal_year``: 2026 -> 8."""
+    if fiscal_year < _REIWA_START:
+        raise ValueError(f"{fiscal_year} is before Reiwa")
+    return fiscal_year - _REIWA_START + 1
+
+
+def _era(fiscal_year: int) -> tuple[str, str, int]:
+    """Return the era name, its initial and the year within it."""
+    if fiscal_year >= _REIWA_START:
+        return "令和", "R", reiwa(fiscal_year)
+    if fiscal_year >= _HEISEI_START:
+        return "平成", "H", fiscal_year - _HEISEI_START + 1
+    raise ValueError(f"{fiscal_year} is before Heisei")
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """Return the fiscal year in both calendars: "令和8年度（2026）"."""
+    era, _initial, year = _era(fiscal_year)
+    number = "元" if year == 1 else str(year)
+    return f"{era}{number}年度（{fiscal_year}）"
+
+
+def fiscal_year_short(fiscal_year: int) -> str:
+    """Return the short era form of a fiscal year: "R8"."""
+    _era_name, initial, year = _era(fiscal_year)
+    return f"{initial}{year}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Evaluations counted for a policy or plan; rates are never averaged."""
+
+    achieved: int
+    not_achieved: int
+    pending: int
+    not_measured: int
+
+    @property
+    def total(self) -> int:
+        """Return the number of indicator-years counted."""
+        return self.achieved + self.not_achieved + self.pending + self.not_measured
+
+    @property
+    def evaluated(self) -> int:
+        """Return the number achieved or not achieved."""
+        return self.achieved + self.not_achieved
+
+    @property
+    def share_achieved(self) -> Decimal | None:
+        """Return the unrounded percent achieved of those evaluated."""
+        if self.evaluated == 0:
+            return None
+        return _percent(Decimal(self.achieved), Decimal(self.evaluated))
+
+
+def rollup(evaluations: Iterable[Evaluation]) -> Counts:
+    """Count ``evaluations`` by kind of evaluation."""
+    tally = dict.fromkeys(Evaluation, 0)
+    for evaluation in evaluations:
+        tally[Evaluation(evaluation)] += 1
+    return Counts(
+        achieved=tally[Evaluation.ACHIEVED],
+        not_achieved=tally[Evaluation.NOT_ACHIEVED],
+        pending=tally[Evaluation.PENDING],
+        not_measured=tally[Evaluation.NOT_MEASURED],
+    )
+
+
+def status_of(result: Result, *, threshold: Decimal = DEFAULT_NEAR_THRESHOLD) -> Status:
+    """Return the status colour of ``result``."""
+    if result.evaluation == Evaluation.ACHIEVED:
+        return Status.ACHIEVED
+    if result.evaluation == Evaluation.PENDING:
+        return Status.PENDING
+    if result.evaluation == Evaluation.NOT_MEASURED:
+        return Status.NOT_MEASURED
+    # Compare what is shown, so a row printed "90.0%" is never coloured
+    # below a 90.0 threshold.
+    if result.shown_rate is not None and result.shown_rate >= threshold:
+        return Status.NEAR
+    return Status.BELOW
+
+
+def progress_rate(
+    *,
+    kind: Kind,
+    baseline: Decimal | None,
+    latest_actual: Decimal | None,
+    final_target: Decimal | None,
+) -> Decimal | None:
+    """Return the unrounded 進捗率 toward the plan's final target.
+
+    Dashboards only. Not capped: it can be negative or above 100.
+    """
+    baseline = _number("baseline", baseline)
+    latest_actual = _number("latest_actual", latest_actual)
+    final_target = _number("final_target", final_target)
+    if kind == Kind.MILESTONE or latest_actual is None or final_target is None:
+        return None
+    if baseline is None:
+        return None
+    if kind == Kind.REDUCTION:
+        # The baseline stands at 0% reduction and the target is a reduction,
+        # so the distance to cover is the target itself.
+        if baseline <= 0 or final_target == 0:
+            return None
+        return _percent(_reduction(baseline, latest_actual), final_target)
+    if baseline == final_target:
+        return None
+    with localcontext(_CONTEXT):
+        return _percent(latest_actual - baseline, final_target - baseline)
+
+
+def published_mismatch(
+    result: Result,
+    *,
+    published_evaluation: Evaluation | None,
+    published_rate: Decimal | None,
+) -> bool:
+    """Return True when a published value differs from the computed one."""
+    if published_evaluation is not None and published_evaluation != result.evaluation:
+        return True
+    if published_rate is None:
+        return False
+    # Compare numerically: a printed "100%" equals a computed 100.0.
+    return result.shown_rate is None or published_rate != result.shown_rate

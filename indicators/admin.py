@@ -1,0 +1,420 @@
+"""Admin for KGIs: one page per indicator where its targets and actuals are
+entered together, each year's evaluation shown beside them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.html import format_html
+
+from indicators import achievement
+from indicators.forms import ActualForm, IndicatorForm, KpiDecimalField, TargetForm
+from indicators.models import Actual, Indicator, Target
+from indicators.selectors import (
+    IndicatorYear,
+    actual_label,
+    evaluate_indicator_year,
+    indicator_year_rows,
+    latest_year_with_actuals,
+)
+from plans.models import Initiative, Measure, Plan
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+DECIMAL_OVERRIDES = {models.DecimalField: {"form_class": KpiDecimalField}}
+STATUS_CLASSES = {
+    achievement.Status.ACHIEVED: "kpi-achieved",
+    achievement.Status.NEAR: "kpi-near",
+    achievement.Status.BELOW: "kpi-below",
+    achievement.Status.PENDING: "kpi-pending",
+    achievement.Status.NOT_MEASURED: "kpi-not-measured",
+}
+
+
+def current_fiscal_year() -> int:
+    today = timezone.localdate()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def year_choices(years: Any) -> list[tuple[int, str]]:
+    return [(year, achievement.fiscal_year_label(year)) for year in years]
+
+
+def all_plan_years() -> list[int]:
+    years: set[int] = set()
+    for start, end in Plan.objects.values_list("start_year", "end_year"):
+        years.update(range(start, end + 1))
+    return sorted(years)
+
+
+def selected_year(request: HttpRequest) -> int:
+    """Return the fiscal year the indicator list shows.
+
+    Default: the latest year anything was entered for, so a newly entered
+    R8 actual shows at once; before any entry, the current fiscal year.
+    """
+    value = request.GET.get(FiscalYearFilter.parameter_name, "")
+    if value.isdigit() and int(value) in all_plan_years():
+        return int(value)
+    if not hasattr(request, "_kpi_default_year"):
+        latest = latest_year_with_actuals(indicators=Indicator.objects.all())
+        request._kpi_default_year = latest or current_fiscal_year()
+    return request._kpi_default_year
+
+
+def evaluation_html(row: IndicatorYear) -> str:
+    """Return the evaluation with its status mark, and any published mismatch."""
+    if not row.in_period:
+        return format_html('<span class="kpi-out">{}</span>', row.evaluation_label)
+    status = row.status
+    html = format_html(
+        '<span class="{}">{} {}</span>',
+        STATUS_CLASSES[status],
+        achievement.STATUS_SYMBOLS[status],
+        row.evaluation_label,
+    )
+    if row.mismatch:
+        html += format_html(
+            '<br><strong class="kpi-mismatch">⚠ 公表値と相違（文書：{}）</strong>',
+            row.published_label,
+        )
+    return html
+
+
+class FiscalYearFilter(admin.SimpleListFilter):
+    title = "年度"
+    parameter_name = "fiscal_year"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
+        return year_choices(all_plan_years())
+
+    def value(self) -> str | None:
+        value = super().value()
+        return value if value and value.isdigit() else None
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        # The year selects which target and actual are shown, not which rows.
+        return queryset
+
+
+class EvaluationFilter(admin.SimpleListFilter):
+    title = "評価（選択年度）"
+    parameter_name = "evaluation"
+    MISMATCH = "mismatch"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        choices = [(value.value, label) for value, label in achievement.EVALUATION_LABELS.items()]
+        return [*choices, (self.MISMATCH, "公表値と相違")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        wanted = self.value()
+        if not wanted:
+            return queryset
+        rows = indicator_year_rows(indicators=queryset, fiscal_year=selected_year(request))
+        if wanted == self.MISMATCH:
+            keep = [row.indicator.pk for row in rows if row.mismatch]
+        else:
+            keep = [
+                row.indicator.pk for row in rows
+                if row.in_period and row.result.evaluation == wanted
+            ]
+        return queryset.filter(pk__in=keep)
+
+
+class YearChoiceMixin:
+    """Offer only the plan's fiscal years, labelled 令和8年度（2026）."""
+
+    def get_formset(self, request: HttpRequest, obj: Indicator | None = None, **kwargs: Any):
+        formset = super().get_formset(request, obj, **kwargs)
+        years = obj.plan.fiscal_years if obj else all_plan_years()
+        formset.form.base_fields["fiscal_year"] = forms.TypedChoiceField(
+            label="年度", coerce=int, choices=[("", "---------"), *year_choices(years)],
+        )
+        return formset
+
+
+class PlanYearsFormSet(forms.BaseInlineFormSet):
+    """Edit only the plan period; earlier years are history, shown apart."""
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        if self.instance.pk:
+            queryset = queryset.filter(fiscal_year__gte=self.instance.plan.start_year)
+        return queryset
+
+
+class HistoryFormSet(forms.BaseInlineFormSet):
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        if self.instance.pk:
+            return queryset.filter(fiscal_year__lt=self.instance.plan.start_year)
+        return queryset.none()
+
+
+class TargetInline(YearChoiceMixin, admin.TabularInline):
+    model = Target
+    form = TargetForm
+    formset = PlanYearsFormSet
+    fields = ("fiscal_year", "value")
+    formfield_overrides = DECIMAL_OVERRIDES
+    extra = 0
+    verbose_name = "目標値"
+    verbose_name_plural = "目標値（年度ごと）"
+
+
+class ActualInline(YearChoiceMixin, admin.TabularInline):
+    model = Actual
+    form = ActualForm
+    formset = PlanYearsFormSet
+    fields = (
+        "fiscal_year", "state", "value", "remark", "not_measured_reason", "evaluation",
+        "progress", "analysis", "direction",
+    )
+    readonly_fields = ("evaluation",)
+    formfield_overrides = {
+        **DECIMAL_OVERRIDES,
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})},
+    }
+    extra = 0
+    verbose_name = "実績値"
+    verbose_name_plural = "実績値（年度ごと。保存すると評価が表示されます）"
+
+    @admin.display(description="評価（計算値）")
+    def evaluation(self, obj: Actual) -> str:
+        if obj.pk is None:
+            return "保存すると表示されます"
+        indicator = obj.indicator
+        # One query for all years of this indicator, not one per row.
+        if not hasattr(indicator, "_targets_by_year"):
+            indicator._targets_by_year = {t.fiscal_year: t for t in indicator.targets.all()}
+        target = indicator._targets_by_year.get(obj.fiscal_year)
+        row = IndicatorYear(
+            indicator=indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
+            result=evaluate_indicator_year(indicator=indicator, target=target, actual=obj),
+        )
+        return evaluation_html(row)
+
+
+class HistoryInline(admin.TabularInline):
+    model = Actual
+    formset = HistoryFormSet
+    fields = ("fiscal_year_label", "value_label", "remark")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name = "計画期間前の実績"
+    verbose_name_plural = "計画期間前の実績（推移）"
+
+    @admin.display(description="年度")
+    def fiscal_year_label(self, obj: Actual) -> str:
+        return achievement.fiscal_year_label(obj.fiscal_year)
+
+    @admin.display(description="実績値")
+    def value_label(self, obj: Actual) -> str:
+        return actual_label(obj.indicator, obj)
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    form = IndicatorForm
+    list_display = (
+        "code", "item_summary", "plan_short", "baseline_label", "year_target", "year_actual",
+        "year_evaluation",
+    )
+    list_display_links = ("code", "item_summary")
+    list_filter = (
+        ("plan__municipality", admin.RelatedOnlyFieldListFilter),
+        ("plan", admin.RelatedOnlyFieldListFilter),
+        ("measure__policy", admin.RelatedOnlyFieldListFilter),
+        FiscalYearFilter,
+        EvaluationFilter,
+        "kind",
+    )
+    search_fields = ("code", "item")
+    ordering = ("plan__municipality__code", "plan__code", "position")
+    list_select_related = ("plan", "plan__municipality", "measure", "measure__policy")
+    list_per_page = 50
+    formfield_overrides = DECIMAL_OVERRIDES
+    fieldsets = (
+        (None, {"fields": ("plan", "measure", "initiative", "code", "position", "item")}),
+        ("評価の方法", {"fields": ("unit", "kind", "accumulation", "done_label")}),
+        ("現状値", {"fields": ("baseline", "baseline_year")}),
+        ("注記", {"fields": ("notes",)}),
+    )
+    inlines = (TargetInline, ActualInline, HistoryInline)
+
+    class Media:
+        css = {"all": ("css/kpi_admin.css",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Indicator]:
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        if match and match.url_name == "indicators_indicator_changelist":
+            year = selected_year(request)
+            queryset = queryset.prefetch_related(
+                Prefetch("targets", Target.objects.filter(fiscal_year=year),
+                         to_attr="year_targets"),
+                Prefetch("actuals", Actual.objects.filter(fiscal_year=year),
+                         to_attr="year_actuals"),
+            )
+            request._kpi_year = year
+        return queryset
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        year = selected_year(request)
+        extra_context = {
+            **(extra_context or {}),
+            "title": f"指標（KGI）一覧　{achievement.fiscal_year_label(year)}",
+        }
+        return super().changelist_view(request, extra_context)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        # On an existing indicator, offer only its own plan's measures.
+        obj_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        if obj_id and db_field.name in ("measure", "initiative"):
+            plan_id = Indicator.objects.filter(pk=obj_id).values("plan_id")[:1]
+            if db_field.name == "measure":
+                kwargs["queryset"] = Measure.objects.filter(
+                    policy__plan_id__in=plan_id
+                ).select_related("policy")
+            else:
+                kwargs["queryset"] = Initiative.objects.filter(
+                    measure__policy__plan_id__in=plan_id
+                )
+        elif db_field.name == "measure":
+            kwargs["queryset"] = Measure.objects.select_related("policy", "policy__plan")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def row(self, obj: Indicator) -> IndicatorYear:
+        if not hasattr(obj, "_kpi_row"):
+            target = obj.year_targets[0] if obj.year_targets else None
+            actual = obj.year_actuals[0] if obj.year_actuals else None
+            obj._kpi_row = IndicatorYear(
+                indicator=obj, fiscal_year=obj._kpi_year, target=target, actual=actual,
+                result=evaluate_indicator_year(indicator=obj, target=target, actual=actual),
+            )
+        return obj._kpi_row
+
+    def get_changelist_instance(self, request: HttpRequest):
+        changelist = super().get_changelist_instance(request)
+        year = getattr(request, "_kpi_year", selected_year(request))
+        for obj in changelist.result_list:
+            obj._kpi_year = year
+        return changelist
+
+    @admin.display(description="項目", ordering="item")
+    def item_summary(self, obj: Indicator) -> str:
+        return obj.item if len(obj.item) <= 60 else obj.item[:59] + "…"
+
+    @admin.display(description="計画", ordering="plan__code")
+    def plan_short(self, obj: Indicator) -> str:
+        return obj.plan.short_name or obj.plan.code
+
+    @admin.display(description="現状値")
+    def baseline_label(self, obj: Indicator) -> str:
+        if obj.baseline is None:
+            return achievement.DASH
+        return achievement.format_number(obj.baseline, obj.unit, obj.baseline_places)
+
+    @admin.display(description="目標値")
+    def year_target(self, obj: Indicator) -> str:
+        return self.row(obj).target_label
+
+    @admin.display(description="実績値")
+    def year_actual(self, obj: Indicator) -> str:
+        return self.row(obj).actual_label
+
+    @admin.display(description="評価")
+    def year_evaluation(self, obj: Indicator) -> str:
+        return evaluation_html(self.row(obj))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        indicator = form.instance
+        changed_years = sorted({
+            f.instance.fiscal_year for formset in formsets if formset.model is Actual
+            for f in formset.forms if f.has_changed() and f.instance.pk
+        })
+        if not changed_years:
+            return
+        targets = {t.fiscal_year: t for t in indicator.targets.all()}
+        actuals = {a.fiscal_year: a for a in indicator.actuals.all()}
+        for year in changed_years:
+            result = evaluate_indicator_year(
+                indicator=indicator, target=targets.get(year), actual=actuals.get(year)
+            )
+            self.message_user(
+                request,
+                f"{indicator.code} {achievement.fiscal_year_label(year)}の評価："
+                f"{result.label}",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(Actual)
+class ActualAdmin(admin.ModelAdmin):
+    """Every indicator-year with an actual, for filtering across plans."""
+
+    form = ActualForm
+    list_display = ("indicator", "fiscal_year_label", "value_label", "evaluation", "updated_at")
+    list_filter = (
+        ("indicator__plan__municipality", admin.RelatedOnlyFieldListFilter),
+        ("indicator__plan", admin.RelatedOnlyFieldListFilter),
+        "fiscal_year",
+        "state",
+        "published_evaluation",
+    )
+    search_fields = ("indicator__code", "indicator__item")
+    list_select_related = ("indicator", "indicator__plan")
+    autocomplete_fields = ("indicator",)
+    formfield_overrides = DECIMAL_OVERRIDES
+    fieldsets = (
+        (None, {"fields": ("indicator", "fiscal_year", "state", "value", "remark",
+                           "not_measured_reason")}),
+        ("取組の評価", {"fields": ("progress", "analysis", "direction")}),
+        ("文書で公表された評価", {"fields": ("published_evaluation", "published_rate")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Actual]:
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("indicator__targets", to_attr="all_targets")
+        )
+
+    @admin.display(description="年度", ordering="fiscal_year")
+    def fiscal_year_label(self, obj: Actual) -> str:
+        return achievement.fiscal_year_label(obj.fiscal_year)
+
+    @admin.display(description="実績値")
+    def value_label(self, obj: Actual) -> str:
+        return actual_label(obj.indicator, obj)
+
+    @admin.display(description="評価")
+    def evaluation(self, obj: Actual) -> str:
+        targets = getattr(obj.indicator, "all_targets", None)
+        if targets is None:
+            targets = list(obj.indicator.targets.all())
+        target = next((t for t in targets if t.fiscal_year == obj.fiscal_year), None)
+        row = IndicatorYear(
+            indicator=obj.indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
+            result=evaluate_indicator_year(indicator=obj.indicator, target=target, actual=obj),
+        )
+        return evaluation_html(row)
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    form = TargetForm
+    list_display = ("indicator", "fiscal_year", "value")
+    list_filter = (("indicator__plan", admin.RelatedOnlyFieldListFilter), "fiscal_year")
+    search_fields = ("indicator__code", "indicator__item")
+    list_select_related = ("indicator",)
+    autocomplete_fields = ("indicator",)
+    formfield_overrides = DECIMAL_OVERRIDES

@@ -1,0 +1,220 @@
+"""Read-side queries: indicators with their target, actual and evaluation.
+
+Everything that shows an evaluation (admin, ``kpi_status``, pages, exports)
+goes through :func:`indicator_year_rows`, which runs a fixed number of
+queries whatever the number of indicators and hands each row to the one
+achievement engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import Max, Prefetch
+
+from indicators import achievement
+from indicators.models import Actual, ActualState, Indicator, Kind, Target, as_entered
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.db.models import QuerySet
+
+    from plans.models import Plan
+
+
+def near_threshold() -> Decimal:
+    return Decimal(str(settings.KPI_NEAR_THRESHOLD))
+
+
+def evaluate_indicator_year(
+    *, indicator: Indicator, target: Target | None, actual: Actual | None
+) -> achievement.Result:
+    """Evaluate one indicator-year from its rows (either may be missing)."""
+    return achievement.evaluate(
+        kind=achievement.Kind(indicator.kind),
+        target=target.value if target else None,
+        state=achievement.ActualState(actual.state) if actual else None,
+        actual=actual.value if actual else None,
+        baseline=indicator.baseline,
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorYear:
+    """One indicator in one fiscal year, with what the engine made of it."""
+
+    indicator: Indicator
+    fiscal_year: int
+    target: Target | None
+    actual: Actual | None
+    result: achievement.Result
+
+    @property
+    def in_period(self) -> bool:
+        return self.fiscal_year in self.indicator.plan.fiscal_years
+
+    @property
+    def evaluation_label(self) -> str:
+        if not self.in_period:
+            return "計画期間外"
+        return self.result.label
+
+    @property
+    def shown_rate(self) -> str | None:
+        rate = self.result.shown_rate
+        return None if rate is None else achievement.format_rate(rate)
+
+    @property
+    def status(self) -> achievement.Status:
+        return achievement.status_of(self.result, threshold=near_threshold())
+
+    @property
+    def target_label(self) -> str:
+        indicator = self.indicator
+        if self.target is None and indicator.kind != Kind.MILESTONE:
+            return achievement.DASH
+        return achievement.format_target(
+            kind=achievement.Kind(indicator.kind),
+            value=self.target.value if self.target else None,
+            unit=indicator.unit,
+            accumulation=achievement.Accumulation(indicator.accumulation),
+            places=self.target.value_places if self.target else None,
+            baseline_year=indicator.baseline_year,
+            milestone_text=indicator.done_label,
+        )
+
+    @property
+    def actual_label(self) -> str:
+        return actual_label(self.indicator, self.actual, self.result)
+
+    @property
+    def published_label(self) -> str:
+        """Return what the document printed, in the document's words."""
+        actual = self.actual
+        if actual is None or not actual.published_evaluation:
+            return ""
+        published = achievement.Result(
+            evaluation=achievement.Evaluation(actual.published_evaluation),
+            rate=actual.published_rate,
+            shown_rate=actual.published_rate,
+        )
+        if actual.published_rate is None:
+            return published.label
+        label = achievement.EVALUATION_LABELS[published.evaluation]
+        # As printed: a published "270%" is not re-rounded to "270.0%".
+        rate = as_entered(actual.published_rate, actual.published_rate_places)
+        return f"{label}《達成率：{rate:f}%》"
+
+    @property
+    def mismatch(self) -> bool:
+        actual = self.actual
+        if actual is None or not actual.published_evaluation:
+            return False
+        return achievement.published_mismatch(
+            self.result,
+            published_evaluation=achievement.Evaluation(actual.published_evaluation),
+            published_rate=actual.published_rate,
+        )
+
+
+def actual_label(
+    indicator: Indicator, actual: Actual | None, result: achievement.Result | None = None
+) -> str:
+    """Return an actual as the document prints it: "1,589,989件", "移行完了"."""
+    if actual is None:
+        return "未入力"
+    if actual.state == ActualState.NOT_MEASURED:
+        text = achievement.DASH
+    elif actual.state == ActualState.DONE:
+        text = indicator.done_label or "完了"
+    elif actual.state == ActualState.NOT_DONE:
+        text = "未完了"
+    else:
+        text = achievement.format_number(actual.value, indicator.unit, actual.value_places)
+        if result is not None and result.reduction is not None:
+            reduction = achievement.round_half_up(result.reduction)
+            sign = "▲" if reduction >= 0 else "＋"
+            text += f"（{sign}{abs(reduction):f}%）"
+    return f"{text}{actual.remark}"
+
+
+def indicators_for_rows(queryset: QuerySet[Indicator]) -> QuerySet[Indicator]:
+    return queryset.select_related(
+        "plan", "plan__municipality", "measure", "measure__policy", "initiative"
+    )
+
+
+def indicator_year_rows(
+    *, indicators: QuerySet[Indicator], fiscal_year: int
+) -> list[IndicatorYear]:
+    """Return every indicator of ``indicators`` evaluated for one year.
+
+    Three queries: the indicators, their targets of the year, their
+    actuals of the year.
+    """
+    queryset = indicators_for_rows(indicators).prefetch_related(
+        Prefetch(
+            "targets", queryset=Target.objects.filter(fiscal_year=fiscal_year),
+            to_attr="year_targets",
+        ),
+        Prefetch(
+            "actuals", queryset=Actual.objects.filter(fiscal_year=fiscal_year),
+            to_attr="year_actuals",
+        ),
+    )
+    rows = []
+    for indicator in queryset:
+        target = indicator.year_targets[0] if indicator.year_targets else None
+        actual = indicator.year_actuals[0] if indicator.year_actuals else None
+        rows.append(
+            IndicatorYear(
+                indicator=indicator,
+                fiscal_year=fiscal_year,
+                target=target,
+                actual=actual,
+                result=evaluate_indicator_year(indicator=indicator, target=target, actual=actual),
+            )
+        )
+    return rows
+
+
+def plan_status(*, plan: Plan, fiscal_year: int) -> list[IndicatorYear]:
+    """Return the plan's indicators for one year, in document order."""
+    return indicator_year_rows(
+        indicators=Indicator.objects.filter(plan=plan).order_by("position"),
+        fiscal_year=fiscal_year,
+    )
+
+
+def rows_rollup(rows: Iterable[IndicatorYear]) -> achievement.Counts:
+    return achievement.rollup(row.result.evaluation for row in rows if row.in_period)
+
+
+def latest_year_with_actuals(*, indicators: QuerySet[Indicator]) -> int | None:
+    """Return the latest fiscal year any of ``indicators`` has an actual for."""
+    return Actual.objects.filter(indicator__in=indicators).aggregate(year=Max("fiscal_year"))[
+        "year"
+    ]
+
+
+def indicator_years(*, indicator: Indicator) -> list[IndicatorYear]:
+    """Return one indicator's history and plan years, oldest first."""
+    targets = {target.fiscal_year: target for target in indicator.targets.all()}
+    actuals = {actual.fiscal_year: actual for actual in indicator.actuals.all()}
+    years = sorted(set(indicator.plan.fiscal_years) | set(targets) | set(actuals))
+    return [
+        IndicatorYear(
+            indicator=indicator,
+            fiscal_year=year,
+            target=targets.get(year),
+            actual=actuals.get(year),
+            result=evaluate_indicator_year(
+                indicator=indicator, target=targets.get(year), actual=actuals.get(year)
+            ),
+        )
+        for year in years
+    ]

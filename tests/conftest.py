@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+SHIPPED = ("ise-1", "ise-2", "iga-2")
+
+
+@pytest.fixture
+def plans(db) -> None:
+    """The three plans exactly as shipped in fixtures/."""
+    call_command("loaddata", *SHIPPED, verbosity=0)
+
+
+@pytest.fixture
+def admin_client_ja(client, django_user_model):
+    user = django_user_model.objects.create_superuser("office", "", "pass-for-tests-1")
+    client.force_login(user)
+    return client
