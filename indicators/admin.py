@@ -47,10 +47,16 @@ def year_choices(years: Any) -> list[tuple[int, str]]:
     return [(year, achievement.fiscal_year_label(year)) for year in years]
 
 
-def all_plan_years() -> list[int]:
+def all_plan_years(request: HttpRequest | None = None) -> list[int]:
+    """Return every fiscal year some plan covers (once per request)."""
+    cached = getattr(request, "_kpi_plan_years", None)
+    if cached is not None:
+        return cached
     years: set[int] = set()
     for start, end in Plan.objects.values_list("start_year", "end_year"):
         years.update(range(start, end + 1))
+    if request is not None:
+        request._kpi_plan_years = sorted(years)
     return sorted(years)
 
 
@@ -61,7 +67,7 @@ def selected_year(request: HttpRequest) -> int:
     R8 actual shows at once; before any entry, the current fiscal year.
     """
     value = request.GET.get(FiscalYearFilter.parameter_name, "")
-    if value.isdigit() and int(value) in all_plan_years():
+    if value.isdigit() and int(value) in all_plan_years(request):
         return int(value)
     if not hasattr(request, "_kpi_default_year"):
         latest = latest_year_with_actuals(indicators=Indicator.objects.all())
@@ -93,7 +99,7 @@ class FiscalYearFilter(admin.SimpleListFilter):
     parameter_name = "fiscal_year"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
-        return year_choices(all_plan_years())
+        return year_choices(all_plan_years(request))
 
     def value(self) -> str | None:
         value = super().value()
@@ -117,7 +123,9 @@ class EvaluationFilter(admin.SimpleListFilter):
         wanted = self.value()
         if not wanted:
             return queryset
-        rows = indicator_year_rows(indicators=queryset, fiscal_year=selected_year(request))
+        rows = indicator_year_rows(
+            indicators=queryset.prefetch_related(None), fiscal_year=selected_year(request)
+        )
         if wanted == self.MISMATCH:
             keep = [row.indicator.pk for row in rows if row.mismatch]
         else:
@@ -133,29 +141,46 @@ class YearChoiceMixin:
 
     def get_formset(self, request: HttpRequest, obj: Indicator | None = None, **kwargs: Any):
         formset = super().get_formset(request, obj, **kwargs)
-        years = obj.plan.fiscal_years if obj else all_plan_years()
+        years = obj.plan.fiscal_years if obj else all_plan_years(request)
         formset.form.base_fields["fiscal_year"] = forms.TypedChoiceField(
             label="年度", coerce=int, choices=[("", "---------"), *year_choices(years)],
         )
         return formset
 
 
-class PlanYearsFormSet(forms.BaseInlineFormSet):
+class IndicatorRowsFormSet(forms.BaseInlineFormSet):
+    """Give every row the page's own indicator object.
+
+    Rows then share one indicator (and its cached targets) instead of each
+    fetching it again: the page's queries do not grow with its years.
+    """
+
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
+        form = super()._construct_form(i, **kwargs)
+        if self.instance.pk and form.instance.indicator_id == self.instance.pk:
+            form.instance.indicator = self.instance
+        return form
+
+
+class PlanYearsFormSet(IndicatorRowsFormSet):
     """Edit only the plan period; earlier years are history, shown apart."""
 
-    def get_queryset(self) -> QuerySet:
-        queryset = super().get_queryset()
-        if self.instance.pk:
-            queryset = queryset.filter(fiscal_year__gte=self.instance.plan.start_year)
-        return queryset
+    def __init__(self, *args: Any, instance: Indicator | None = None, **kwargs: Any) -> None:
+        if instance is not None and instance.pk:
+            kwargs["queryset"] = self.model._default_manager.filter(
+                fiscal_year__gte=instance.plan.start_year
+            )
+        super().__init__(*args, instance=instance, **kwargs)
 
 
-class HistoryFormSet(forms.BaseInlineFormSet):
-    def get_queryset(self) -> QuerySet:
-        queryset = super().get_queryset()
-        if self.instance.pk:
-            return queryset.filter(fiscal_year__lt=self.instance.plan.start_year)
-        return queryset.none()
+class HistoryFormSet(IndicatorRowsFormSet):
+    def __init__(self, *args: Any, instance: Indicator | None = None, **kwargs: Any) -> None:
+        manager = self.model._default_manager
+        if instance is not None and instance.pk:
+            kwargs["queryset"] = manager.filter(fiscal_year__lt=instance.plan.start_year)
+        else:
+            kwargs["queryset"] = manager.none()
+        super().__init__(*args, instance=instance, **kwargs)
 
 
 class TargetInline(YearChoiceMixin, admin.TabularInline):
@@ -213,13 +238,14 @@ class HistoryInline(admin.TabularInline):
     verbose_name = "計画期間前の実績"
     verbose_name_plural = "計画期間前の実績（推移）"
 
+    # The admin also renders a blank template row, which has no year.
     @admin.display(description="年度")
     def fiscal_year_label(self, obj: Actual) -> str:
-        return achievement.fiscal_year_label(obj.fiscal_year)
+        return achievement.fiscal_year_label(obj.fiscal_year) if obj.pk else ""
 
     @admin.display(description="実績値")
     def value_label(self, obj: Actual) -> str:
-        return actual_label(obj.indicator, obj)
+        return actual_label(obj.indicator, obj) if obj.pk else ""
 
 
 @admin.register(Indicator)
@@ -231,8 +257,8 @@ class IndicatorAdmin(admin.ModelAdmin):
     )
     list_display_links = ("code", "item_summary")
     list_filter = (
-        ("plan__municipality", admin.RelatedOnlyFieldListFilter),
-        ("plan", admin.RelatedOnlyFieldListFilter),
+        "plan__municipality",
+        "plan",
         ("measure__policy", admin.RelatedOnlyFieldListFilter),
         FiscalYearFilter,
         EvaluationFilter,

@@ -135,7 +135,7 @@ class Indicator(models.Model):
                 name="indicator_baseline_not_negative",
             ),
             models.CheckConstraint(
-                condition=~Q(kind=Kind.REDUCTION) | Q(baseline__gt=0),
+                condition=~Q(kind=Kind.REDUCTION) | Q(baseline__isnull=False, baseline__gt=0),
                 name="indicator_reduction_has_baseline",
             ),
             models.CheckConstraint(
@@ -214,7 +214,7 @@ class Target(models.Model):
     class Meta:
         verbose_name = "目標値"
         verbose_name_plural = "目標値"
-        ordering = ("indicator", "fiscal_year")
+        ordering = ("indicator_id", "fiscal_year")
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="target_unique_year"
@@ -296,7 +296,7 @@ class Actual(models.Model):
     class Meta:
         verbose_name = "実績値"
         verbose_name_plural = "実績値"
-        ordering = ("indicator", "fiscal_year")
+        ordering = ("indicator_id", "fiscal_year")
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="actual_unique_year"

@@ -15,6 +15,12 @@ if [ -z "$(pg_bin)" ]; then
 fi
 bin="$(pg_bin)"
 
+# initdb's helper processes write to /dev/null as the postgres user; some
+# sandboxes have it as a root-only plain file.
+if [ ! -c /dev/null ] && [ "$(id -u)" -eq 0 ]; then
+  rm -f /dev/null && mknod -m 666 /dev/null c 1 3 2>/dev/null || chmod 666 /dev/null
+fi
+
 dir="$(mktemp -d /tmp/ise_iga_dx_pg.XXXXXX)"
 chmod 755 "$dir"
 run_as=()

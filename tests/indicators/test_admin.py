@@ -1,0 +1,243 @@
+"""Entering targets and actuals in the admin, as DX office staff do."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from indicators.models import Actual, Indicator, Target
+from plans.models import Plan
+from tests.formdata import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(code: str) -> str:
+    return reverse("admin:indicators_indicator_change", args=[Indicator.objects.get(code=code).pk])
+
+
+def with_new_actual(client, code: str, **fields: str) -> dict[str, str]:
+    """Return the indicator page's form with one more actual row filled in."""
+    data = form_data(client.get(change_url(code)).content.decode())
+    index = int(data["actuals-TOTAL_FORMS"])
+    data["actuals-TOTAL_FORMS"] = str(index + 1)
+    for name, value in fields.items():
+        data[f"actuals-{index}-{name}"] = value
+    return data
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_indicator_page_offers_the_plan_years_in_japanese(plans, admin_client_ja):
+    response = admin_client_ja.get(change_url("ISE2-01"))
+    assert response.status_code == 200
+    page = text(response)
+    for label in ("令和8年度（2026）", "令和9年度（2027）", "令和10年度（2028）", "令和11年度（2029）"):
+        assert label in page
+    assert "令和12年度（2030）" not in page
+    assert "保存すると評価が表示されます" in page
+
+
+def test_entering_an_r8_actual_shows_the_documents_evaluation_at_once(plans, admin_client_ja):
+    data = with_new_actual(admin_client_ja, "ISE2-01", fiscal_year="2026", state="measured",
+                           value="42.5")
+    response = admin_client_ja.post(change_url("ISE2-01"), data, follow=True)
+    assert response.status_code == 200
+    page = text(response)
+    # 42.5 ÷ 40.0 = 106.25, rounded half up.
+    assert "ISE2-01 令和8年度（2026）の評価：達成《達成率：106.3%》" in page
+    actual = Actual.objects.get(indicator__code="ISE2-01", fiscal_year=2026)
+    assert f"{actual.value_as_entered:f}" == "42.5"
+    # The list now shows the year just entered, with the evaluation beside it.
+    assert "令和8年度（2026）" in page and "42.5%" in page
+    assert "達成《達成率：106.3%》" in text(admin_client_ja.get(change_url("ISE2-01")))
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("39.98", "未達成《達成率：99.9%》"),
+        ("３９．９８", "未達成《達成率：99.9%》"),
+        ("40.0", "達成《達成率：100.0%》"),
+    ],
+)
+def test_typed_values_are_evaluated_as_the_rules_say(plans, admin_client_ja, value, shown):
+    data = with_new_actual(admin_client_ja, "ISE2-01", fiscal_year="2026", state="measured",
+                           value=value)
+    response = admin_client_ja.post(change_url("ISE2-01"), data, follow=True)
+    assert shown in text(response)
+
+
+def test_thousands_separators_are_accepted_and_shown(plans, admin_client_ja):
+    data = with_new_actual(admin_client_ja, "ISE2-16", fiscal_year="2026", state="measured",
+                           value="５３，５００")
+    response = admin_client_ja.post(change_url("ISE2-16"), data, follow=True)
+    page = text(response)
+    assert "達成《達成率：100.9%》" in page
+    assert "53,500名" in page
+
+
+def test_not_measured_shows_a_dash(plans, admin_client_ja):
+    data = with_new_actual(admin_client_ja, "ISE2-04", fiscal_year="2026", state="not_measured",
+                           not_measured_reason="アンケートを実施しなかったため")
+    response = admin_client_ja.post(change_url("ISE2-04"), data, follow=True)
+    assert "ISE2-04 令和8年度（2026）の評価：－" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("code", "fields", "message"),
+    [
+        ("ISE2-01", {"fiscal_year": "2026", "state": "measured", "value": "abc"},
+         "数値を入力してください。"),
+        ("ISE2-01", {"fiscal_year": "2030", "state": "measured", "value": "10"},
+         "正しく選択してください。"),
+        ("ISE2-02", {"fiscal_year": "2026", "state": "measured", "value": "-3"},
+         "実績値に負の値は入力できません。"),
+        ("ISE1-14", {"fiscal_year": "2024", "state": "measured", "value": "1"},
+         "完了型の指標には数値を入力できません。"),
+        ("ISE2-01", {"fiscal_year": "2026", "state": "measured", "value": ""},
+         "実績値を入力してください"),
+        ("ISE2-01", {"fiscal_year": "2026", "state": "done"},
+         "「完了」「未完了」は完了型の指標だけで選べます。"),
+        ("ISE2-01", {"fiscal_year": "2026", "state": "not_measured"},
+         "評価対象外とする理由を入力してください。"),
+        ("ISE2-01", {"fiscal_year": "2026", "state": "measured",
+                     "value": "1234567890123456789012345678901234567890"},
+         "桁"),
+    ],
+    ids=["not-a-number", "year-outside-plan", "negative-count", "value-on-milestone",
+         "missing-value", "done-on-increase", "not-measured-without-reason", "40-digits"],
+)
+def test_bad_input_is_a_japanese_form_error_and_nothing_is_saved(
+    plans, admin_client_ja, code, fields, message
+):
+    before = Actual.objects.count()
+    data = with_new_actual(admin_client_ja, code, **fields)
+    response = admin_client_ja.post(change_url(code), data)
+    assert response.status_code == 200
+    assert message in text(response)
+    assert "下記のエラーを修正してください" in text(response)
+    assert Actual.objects.count() == before
+
+
+def test_a_second_actual_for_one_year_is_refused(plans, admin_client_ja):
+    data = with_new_actual(admin_client_ja, "ISE2-01", fiscal_year="2026", state="measured",
+                           value="41")
+    index = int(data["actuals-TOTAL_FORMS"])
+    data["actuals-TOTAL_FORMS"] = str(index + 1)
+    data.update({f"actuals-{index}-fiscal_year": "2026", f"actuals-{index}-state": "measured",
+                 f"actuals-{index}-value": "45"})
+    response = admin_client_ja.post(change_url("ISE2-01"), data)
+    assert response.status_code == 200
+    assert "重複" in text(response)
+    assert not Actual.objects.filter(indicator__code="ISE2-01").exists()
+
+
+def test_target_revision_keeps_the_decimals_typed(plans, admin_client_ja):
+    data = form_data(admin_client_ja.get(change_url("ISE2-09")).content.decode())
+    year_field = next(k for k, v in data.items() if k.startswith("targets-") and v == "2026")
+    data[year_field.replace("fiscal_year", "value")] = "46.50"
+    response = admin_client_ja.post(change_url("ISE2-09"), data)
+    assert response.status_code == 302
+    target = Target.objects.get(indicator__code="ISE2-09", fiscal_year=2026)
+    assert f"{target.value_as_entered:f}" == "46.50"
+
+
+def test_history_years_are_shown_and_survive_a_save(plans, admin_client_ja):
+    page = text(admin_client_ja.get(change_url("ISE2-06")))
+    assert "計画期間前の実績" in page and "令和5年度（2023）" in page and "19.5%" in page
+    data = form_data(admin_client_ja.get(change_url("ISE2-06")).content.decode())
+    response = admin_client_ja.post(change_url("ISE2-06"), data)
+    assert response.status_code == 302
+    assert Actual.objects.filter(indicator__code="ISE2-06").count() == 4
+
+
+def changelist(client, **params: str):
+    return client.get(reverse("admin:indicators_indicator_changelist"), params)
+
+
+def listed_codes(response) -> list[str]:
+    return re.findall(r">((?:ISE|IGA)\d-\d\d)<", response.content.decode())
+
+
+def test_list_filters_by_year_and_evaluation(plans, admin_client_ja):
+    response = changelist(admin_client_ja, fiscal_year="2025", evaluation="not_achieved")
+    assert listed_codes(response) == [
+        "ISE1-03", "ISE1-06", "ISE1-09", "ISE1-13", "ISE1-18", "ISE1-19", "ISE1-20"
+    ]
+    response = changelist(admin_client_ja, fiscal_year="2025", evaluation="mismatch")
+    assert listed_codes(response) == ["ISE1-13", "ISE1-15"]
+    assert "公表値と相違" in text(response)
+
+
+def test_list_filters_by_municipality_plan_and_policy(plans, admin_client_ja):
+    ise2 = Plan.objects.get(code="ise-2")
+    response = changelist(admin_client_ja, plan__id__exact=str(ise2.pk))
+    assert listed_codes(response) == [f"ISE2-{n:02d}" for n in range(1, 17)]
+    policy = ise2.policies.get(number=3)
+    response = changelist(admin_client_ja, measure__policy__id__exact=str(policy.pk))
+    assert listed_codes(response) == ["ISE2-13", "ISE2-14", "ISE2-15", "ISE2-16"]
+    iga = Plan.objects.get(code="iga-2").municipality
+    response = changelist(admin_client_ja, plan__municipality__id__exact=str(iga.pk))
+    assert listed_codes(response) == []
+
+
+def test_list_search_by_code_and_item_text(plans, admin_client_ja):
+    assert listed_codes(changelist(admin_client_ja, q="ISE2-11")) == ["ISE2-11"]
+    assert listed_codes(changelist(admin_client_ja, q="電子決裁率")) == ["ISE1-19", "ISE2-09"]
+
+
+def test_list_shows_numbers_with_separators_units_and_marks(plans, admin_client_ja):
+    page = text(changelist(admin_client_ja, fiscal_year="2025"))
+    assert "1,589,989件" in page and "1,050,000件《暦年目標》" in page
+    assert "5,828,872枚" in page
+    assert "◎ 達成《達成率：151.4%》" in page
+    assert "○ 未達成《達成率：91.2%》" in page
+    assert "△ 未達成《達成率：33.0%》" in page
+
+
+def add_indicators(count: int, start: int = 0) -> None:
+    source = Indicator.objects.get(code="ISE2-13")
+    for n in range(start, start + count):
+        indicator = Indicator.objects.create(
+            plan=source.plan, measure=source.measure, code=f"ISE9-{n:03d}", position=100 + n,
+            item=f"合成指標 {n}", unit="件", baseline=source.baseline,
+        )
+        Target.objects.create(indicator=indicator, fiscal_year=2026, value=10)
+        Actual.objects.create(indicator=indicator, fiscal_year=2026, value=n)
+
+
+def count_queries(client, **params: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert changelist(client, **params).status_code == 200
+    return len(queries)
+
+
+def test_list_query_count_does_not_grow_with_indicators(plans, admin_client_ja):
+    params = {"fiscal_year": "2026", "evaluation": "not_achieved"}
+    add_indicators(3)
+    small = count_queries(admin_client_ja, **params)
+    plain_small = count_queries(admin_client_ja, fiscal_year="2026")
+    add_indicators(40, start=3)
+    assert count_queries(admin_client_ja, **params) == small
+    assert count_queries(admin_client_ja, fiscal_year="2026") == plain_small
+
+
+def test_indicator_page_query_count_does_not_grow_with_years(plans, admin_client_ja):
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            admin_client_ja.get(change_url("ISE2-01"))
+        return len(queries)
+
+    indicator = Indicator.objects.get(code="ISE2-01")
+    Actual.objects.create(indicator=indicator, fiscal_year=2026, value=41)
+    one_year = page_queries()
+    for year in (2027, 2028, 2029):
+        Actual.objects.create(indicator=indicator, fiscal_year=year, value=41)
+    assert page_queries() == one_year
