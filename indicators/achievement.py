@@ -1,4 +1,4 @@
-"""Achievement (達成) and its display, as fixed by docs/spec/achievement.md.
+"""Achievement (達成) and its display, as fixed by shared/spec/achievement.md.
 
 Every page, export, print-out and API computes evaluations here, so the
 same inputs give the same result everywhere. Values are ``Decimal`` end to

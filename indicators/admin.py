@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -80,11 +80,12 @@ def evaluation_html(row: IndicatorYear) -> str:
     if not row.in_period:
         return format_html('<span class="kpi-out">{}</span>', row.evaluation_label)
     status = row.status
+    symbol = achievement.STATUS_SYMBOLS[status]
+    label = row.evaluation_label
     html = format_html(
-        '<span class="{}">{} {}</span>',
+        '<span class="{}">{}</span>',
         STATUS_CLASSES[status],
-        achievement.STATUS_SYMBOLS[status],
-        row.evaluation_label,
+        label if label == symbol else f"{symbol} {label}",
     )
     if row.mismatch:
         html += format_html(
@@ -101,9 +102,18 @@ class FiscalYearFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
         return year_choices(all_plan_years(request))
 
-    def value(self) -> str | None:
-        value = super().value()
-        return value if value and value.isdigit() else None
+    def __init__(self, request: HttpRequest, *args: Any) -> None:
+        super().__init__(request, *args)
+        self.effective_year = selected_year(request)
+
+    def choices(self, changelist: Any):
+        # No 「全て」: the list always shows one year, the default included.
+        for year, label in self.lookup_choices:
+            yield {
+                "selected": year == self.effective_year,
+                "query_string": changelist.get_query_string({self.parameter_name: year}),
+                "display": label,
+            }
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         # The year selects which target and actual are shown, not which rows.
@@ -205,7 +215,7 @@ class ActualInline(YearChoiceMixin, admin.TabularInline):
     readonly_fields = ("evaluation",)
     formfield_overrides = {
         **DECIMAL_OVERRIDES,
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 16})},
     }
     extra = 0
     verbose_name = "実績値"
@@ -224,7 +234,7 @@ class ActualInline(YearChoiceMixin, admin.TabularInline):
             indicator=indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
             result=evaluate_indicator_year(indicator=indicator, target=target, actual=obj),
         )
-        return evaluation_html(row)
+        return format_html("目標 {}<br>{}", row.target_label, evaluation_html(row))
 
 
 class HistoryInline(admin.TabularInline):
@@ -252,8 +262,7 @@ class HistoryInline(admin.TabularInline):
 class IndicatorAdmin(admin.ModelAdmin):
     form = IndicatorForm
     list_display = (
-        "code", "item_summary", "plan_short", "baseline_label", "year_target", "year_actual",
-        "year_evaluation",
+        "code", "item_summary", "baseline_label", "year_target", "year_actual", "year_evaluation",
     )
     list_display_links = ("code", "item_summary")
     list_filter = (
@@ -273,9 +282,17 @@ class IndicatorAdmin(admin.ModelAdmin):
         (None, {"fields": ("plan", "measure", "initiative", "code", "position", "item")}),
         ("評価の方法", {"fields": ("unit", "kind", "accumulation", "done_label")}),
         ("現状値", {"fields": ("baseline", "baseline_year")}),
-        ("注記", {"fields": ("notes",)}),
+        ("注記", {"fields": ("notes",), "classes": ("collapse",)}),
     )
     inlines = (TargetInline, ActualInline, HistoryInline)
+
+    def get_inline_instances(self, request: HttpRequest, obj: Indicator | None = None):
+        instances = super().get_inline_instances(request, obj)
+        # History (years before the plan) is listed only where there is some.
+        has_history = obj is not None and obj.actuals.filter(
+            fiscal_year__lt=obj.plan.start_year
+        ).exists()
+        return [i for i in instances if has_history or not isinstance(i, HistoryInline)]
 
     class Media:
         css = {"all": ("css/kpi_admin.css",)}
@@ -293,6 +310,15 @@ class IndicatorAdmin(admin.ModelAdmin):
             )
             request._kpi_year = year
         return queryset
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        # Indicators whose plan covers the year shown come first.
+        year = selected_year(request)
+        in_period = Case(
+            When(plan__start_year__lte=year, plan__end_year__gte=year, then=Value(0)),
+            default=Value(1),
+        )
+        return [in_period.asc(), *self.ordering]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         year = selected_year(request)
@@ -338,11 +364,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
     @admin.display(description="項目", ordering="item")
     def item_summary(self, obj: Indicator) -> str:
-        return obj.item if len(obj.item) <= 60 else obj.item[:59] + "…"
-
-    @admin.display(description="計画", ordering="plan__code")
-    def plan_short(self, obj: Indicator) -> str:
-        return obj.plan.short_name or obj.plan.code
+        return obj.item if len(obj.item) <= 40 else obj.item[:39] + "…"
 
     @admin.display(description="現状値")
     def baseline_label(self, obj: Indicator) -> str:

@@ -89,6 +89,8 @@ class IndicatorYear:
 
     @property
     def actual_label(self) -> str:
+        if self.actual is None and not self.in_period:
+            return achievement.DASH
         return actual_label(self.indicator, self.actual, self.result)
 
     @property

@@ -1,4 +1,4 @@
-"""Achievement rules of docs/spec/achievement.md, without the database."""
+"""Achievement rules of shared/spec/achievement.md, without the database."""
 
 from __future__ import annotations
 

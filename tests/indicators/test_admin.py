@@ -241,3 +241,42 @@ def test_indicator_page_query_count_does_not_grow_with_years(plans, admin_client
     for year in (2027, 2028, 2029):
         Actual.objects.create(indicator=indicator, fiscal_year=year, value=41)
     assert page_queries() == one_year
+
+
+def test_standalone_actual_form_refuses_a_second_actual_for_a_year(plans, admin_client_ja):
+    indicator = Indicator.objects.get(code="ISE2-13")
+    Actual.objects.create(indicator=indicator, fiscal_year=2026, value=171)
+    url = reverse("admin:indicators_actual_add")
+    data = form_data(admin_client_ja.get(url).content.decode())
+    data.update({"indicator": str(indicator.pk), "fiscal_year": "2026", "state": "measured",
+                 "value": "175"})
+    response = admin_client_ja.post(url, data)
+    assert response.status_code == 200
+    assert "既に存在します" in text(response)
+    assert Actual.objects.get(indicator=indicator, fiscal_year=2026).value == 171
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["plans.municipality", "plans.department", "plans.plan", "plans.basicpolicy",
+     "plans.measure", "plans.initiative", "indicators.indicator", "indicators.target",
+     "indicators.actual"],
+)
+def test_every_admin_list_add_and_change_page_renders(plans, admin_client_ja, model):
+    from django.apps import apps
+
+    app_label, name = model.split(".")
+    base = f"admin:{app_label}_{name}"
+    assert admin_client_ja.get(reverse(f"{base}_changelist")).status_code == 200
+    assert admin_client_ja.get(reverse(f"{base}_add")).status_code == 200
+    obj = apps.get_model(model).objects.order_by("pk").last()
+    assert admin_client_ja.get(reverse(f"{base}_change", args=[obj.pk])).status_code == 200
+
+
+def test_unknown_year_in_the_list_falls_back_to_the_latest_year_with_data(
+    plans, admin_client_ja
+):
+    for bad in ("abc", "99999", "-1", "2026'--", "2030"):
+        response = changelist(admin_client_ja, fiscal_year=bad)
+        assert response.status_code == 200
+        assert "指標（KGI）一覧　令和7年度（2025）" in text(response)
