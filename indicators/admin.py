@@ -294,9 +294,6 @@ class IndicatorAdmin(admin.ModelAdmin):
         ).exists()
         return [i for i in instances if has_history or not isinstance(i, HistoryInline)]
 
-    class Media:
-        css = {"all": ("css/kpi_admin.css",)}
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Indicator]:
         queryset = super().get_queryset(request)
         match = request.resolver_match
