@@ -187,6 +187,14 @@ def parent_indicator(row: Target | Actual) -> Indicator | None:
         return None
 
 
+def outside_period_message(fiscal_year: int, plan: Plan) -> str:
+    try:
+        year = achievement.fiscal_year_label(fiscal_year)
+    except ValueError:  # before 平成: no era label, but still a clear message
+        year = f"{fiscal_year}年度"
+    return f"{year}は計画期間（{period_label(plan)}）の外です。"
+
+
 class YearRowManager(models.Manager):
     """Natural key (indicator code, fiscal year) for targets and actuals."""
 
@@ -194,7 +202,32 @@ class YearRowManager(models.Manager):
         return self.get(indicator__code=indicator, fiscal_year=fiscal_year)
 
 
-class Target(models.Model):
+class IndicatorYearRow(models.Model):
+    """What targets and actuals share: one row per indicator and fiscal year."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="%(class)ss", verbose_name="指標"
+    )
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=FISCAL_YEAR_VALIDATORS)
+    value_places = places_field()
+
+    objects = YearRowManager()
+
+    class Meta:
+        abstract = True
+        ordering = ("indicator_id", "fiscal_year")
+
+    def natural_key(self) -> tuple[str, int]:
+        return (self.indicator.code, self.fiscal_year)
+
+    natural_key.dependencies = ["indicators.indicator"]
+
+    @property
+    def value_as_entered(self) -> Decimal | None:
+        return as_entered(self.value, self.value_places)
+
+
+class Target(IndicatorYearRow):
     """The target (目標値) of one indicator for one fiscal year.
 
     For a reduction indicator the value is the reduction in percent,
@@ -202,19 +235,11 @@ class Target(models.Model):
     no value: the row says in which year completion is due.
     """
 
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name="指標"
-    )
-    fiscal_year = models.PositiveSmallIntegerField("年度", validators=FISCAL_YEAR_VALIDATORS)
     value = decimal_field("目標値", null=True, blank=True)
-    value_places = places_field()
 
-    objects = YearRowManager()
-
-    class Meta:
+    class Meta(IndicatorYearRow.Meta):
         verbose_name = "目標値"
         verbose_name_plural = "目標値"
-        ordering = ("indicator_id", "fiscal_year")
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="target_unique_year"
@@ -235,10 +260,7 @@ class Target(models.Model):
         plan = indicator.plan
         errors: dict[str, str] = {}
         if self.fiscal_year is not None and self.fiscal_year not in plan.fiscal_years:
-            errors["fiscal_year"] = (
-                f"{achievement.fiscal_year_label(self.fiscal_year)}は計画期間"
-                f"（{period_label(plan)}）の外です。"
-            )
+            errors["fiscal_year"] = outside_period_message(self.fiscal_year, plan)
         if indicator.kind == Kind.MILESTONE and self.value is not None:
             errors["value"] = "完了型の指標には目標値を入力できません（年度だけを登録します）。"
         elif indicator.kind != Kind.MILESTONE and self.value is None:
@@ -248,17 +270,8 @@ class Target(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def natural_key(self) -> tuple[str, int]:
-        return (self.indicator.code, self.fiscal_year)
 
-    natural_key.dependencies = ["indicators.indicator"]
-
-    @property
-    def value_as_entered(self) -> Decimal | None:
-        return as_entered(self.value, self.value_places)
-
-
-class Actual(models.Model):
+class Actual(IndicatorYearRow):
     """The result (実績値) of one indicator for one fiscal year.
 
     A number; not measured (評価対象外, with a reason); or, for a milestone,
@@ -267,15 +280,10 @@ class Actual(models.Model):
     (公表値) so that a mismatch with the computed one can be flagged.
     """
 
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="actuals", verbose_name="指標"
-    )
-    fiscal_year = models.PositiveSmallIntegerField("年度", validators=FISCAL_YEAR_VALIDATORS)
     state = models.CharField(
         "区分", max_length=16, choices=ActualState.choices, default=ActualState.MEASURED
     )
     value = decimal_field("実績値", null=True, blank=True)
-    value_places = places_field()
     remark = models.CharField(
         "表記の補足", max_length=64, blank=True, help_text="実績値の後ろに表示（例：【完了】、(※1)）"
     )
@@ -291,12 +299,9 @@ class Actual(models.Model):
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
-    objects = YearRowManager()
-
-    class Meta:
+    class Meta(IndicatorYearRow.Meta):
         verbose_name = "実績値"
         verbose_name_plural = "実績値"
-        ordering = ("indicator_id", "fiscal_year")
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="actual_unique_year"
@@ -331,10 +336,7 @@ class Actual(models.Model):
             plan = indicator.plan
             # Earlier years are history (実績の推移); later ones do not exist yet.
             if self.fiscal_year > plan.end_year:
-                errors["fiscal_year"] = (
-                    f"{achievement.fiscal_year_label(self.fiscal_year)}は計画期間"
-                    f"（{period_label(plan)}）の外です。"
-                )
+                errors["fiscal_year"] = outside_period_message(self.fiscal_year, plan)
         if milestone:
             if self.value is not None:
                 errors["value"] = "完了型の指標には数値を入力できません。「完了」か「未完了」を選んでください。"
@@ -353,12 +355,3 @@ class Actual(models.Model):
             errors["value"] = "実績値に負の値は入力できません。"
         if errors:
             raise ValidationError(errors)
-
-    def natural_key(self) -> tuple[str, int]:
-        return (self.indicator.code, self.fiscal_year)
-
-    natural_key.dependencies = ["indicators.indicator"]
-
-    @property
-    def value_as_entered(self) -> Decimal | None:
-        return as_entered(self.value, self.value_places)

@@ -92,3 +92,9 @@ def test_values_keep_the_decimals_entered(plans):
     )
     actual.refresh_from_db()
     assert f"{actual.value_as_entered:f}" == "39.98"
+
+
+def test_a_target_year_before_any_era_label_still_gets_a_message(plans):
+    target = Target(indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=1900, value=1)
+    with pytest.raises(ValidationError, match="1900年度は計画期間"):
+        target.clean()
