@@ -19,6 +19,7 @@ from indicators.selectors import (
     IndicatorYear,
     actual_label,
     evaluate_indicator_year,
+    indicator_year,
     indicator_year_rows,
     latest_year_with_actuals,
 )
@@ -99,12 +100,12 @@ class FiscalYearFilter(admin.SimpleListFilter):
     title = "年度"
     parameter_name = "fiscal_year"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
-        return year_choices(all_plan_years(request))
-
     def __init__(self, request: HttpRequest, *args: Any) -> None:
         super().__init__(request, *args)
         self.effective_year = selected_year(request)
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
+        return year_choices(all_plan_years(request))
 
     def choices(self, changelist: Any):
         # No 「全て」: the list always shows one year, the default included.
@@ -230,9 +231,8 @@ class ActualInline(YearChoiceMixin, admin.TabularInline):
         if not hasattr(indicator, "_targets_by_year"):
             indicator._targets_by_year = {t.fiscal_year: t for t in indicator.targets.all()}
         target = indicator._targets_by_year.get(obj.fiscal_year)
-        row = IndicatorYear(
-            indicator=indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
-            result=evaluate_indicator_year(indicator=indicator, target=target, actual=obj),
+        row = indicator_year(
+            indicator=indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj
         )
         return format_html("目標 {}<br>{}", row.target_label, evaluation_html(row))
 
@@ -305,7 +305,6 @@ class IndicatorAdmin(admin.ModelAdmin):
                 Prefetch("actuals", Actual.objects.filter(fiscal_year=year),
                          to_attr="year_actuals"),
             )
-            request._kpi_year = year
         return queryset
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
@@ -346,15 +345,14 @@ class IndicatorAdmin(admin.ModelAdmin):
         if not hasattr(obj, "_kpi_row"):
             target = obj.year_targets[0] if obj.year_targets else None
             actual = obj.year_actuals[0] if obj.year_actuals else None
-            obj._kpi_row = IndicatorYear(
-                indicator=obj, fiscal_year=obj._kpi_year, target=target, actual=actual,
-                result=evaluate_indicator_year(indicator=obj, target=target, actual=actual),
+            obj._kpi_row = indicator_year(
+                indicator=obj, fiscal_year=obj._kpi_year, target=target, actual=actual
             )
         return obj._kpi_row
 
     def get_changelist_instance(self, request: HttpRequest):
         changelist = super().get_changelist_instance(request)
-        year = getattr(request, "_kpi_year", selected_year(request))
+        year = selected_year(request)
         for obj in changelist.result_list:
             obj._kpi_year = year
         return changelist
@@ -365,9 +363,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
     @admin.display(description="現状値")
     def baseline_label(self, obj: Indicator) -> str:
-        if obj.baseline is None:
-            return achievement.DASH
-        return achievement.format_number(obj.baseline, obj.unit, obj.baseline_places)
+        return obj.baseline_label
 
     @admin.display(description="目標値")
     def year_target(self, obj: Indicator) -> str:
@@ -384,15 +380,16 @@ class IndicatorAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         indicator = form.instance
-        changed_years = sorted({
-            f.instance.fiscal_year for formset in formsets if formset.model is Actual
+        # A changed target re-evaluates its year's actual too.
+        changed_years = {
+            f.instance.fiscal_year for formset in formsets if formset.model in (Actual, Target)
             for f in formset.forms if f.has_changed() and f.instance.pk
-        })
+        }
         if not changed_years:
             return
         targets = {t.fiscal_year: t for t in indicator.targets.all()}
         actuals = {a.fiscal_year: a for a in indicator.actuals.all()}
-        for year in changed_years:
+        for year in sorted(changed_years & actuals.keys()):
             result = evaluate_indicator_year(
                 indicator=indicator, target=targets.get(year), actual=actuals.get(year)
             )
@@ -447,11 +444,11 @@ class ActualAdmin(admin.ModelAdmin):
         if targets is None:
             targets = list(obj.indicator.targets.all())
         target = next((t for t in targets if t.fiscal_year == obj.fiscal_year), None)
-        row = IndicatorYear(
-            indicator=obj.indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
-            result=evaluate_indicator_year(indicator=obj.indicator, target=target, actual=obj),
+        return evaluation_html(
+            indicator_year(
+                indicator=obj.indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj
+            )
         )
-        return evaluation_html(row)
 
 
 @admin.register(Target)

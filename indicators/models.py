@@ -178,6 +178,13 @@ class Indicator(models.Model):
     def baseline_as_entered(self) -> Decimal | None:
         return as_entered(self.baseline, self.baseline_places)
 
+    @property
+    def baseline_label(self) -> str:
+        """Return the baseline as printed: "5,639.8時間", or 「－」."""
+        if self.baseline is None:
+            return achievement.DASH
+        return achievement.format_number(self.baseline, self.unit, self.baseline_places)
+
 
 def parent_indicator(row: Target | Actual) -> Indicator | None:
     """Return the row's indicator, also while an admin page adds both at once."""

@@ -123,6 +123,19 @@ class IndicatorYear:
         )
 
 
+def indicator_year(
+    *, indicator: Indicator, fiscal_year: int, target: Target | None, actual: Actual | None
+) -> IndicatorYear:
+    """Evaluate one indicator-year from rows already fetched."""
+    return IndicatorYear(
+        indicator=indicator,
+        fiscal_year=fiscal_year,
+        target=target,
+        actual=actual,
+        result=evaluate_indicator_year(indicator=indicator, target=target, actual=actual),
+    )
+
+
 def actual_label(
     indicator: Indicator, actual: Actual | None, result: achievement.Result | None = None
 ) -> str:
@@ -173,12 +186,8 @@ def indicator_year_rows(
         target = indicator.year_targets[0] if indicator.year_targets else None
         actual = indicator.year_actuals[0] if indicator.year_actuals else None
         rows.append(
-            IndicatorYear(
-                indicator=indicator,
-                fiscal_year=fiscal_year,
-                target=target,
-                actual=actual,
-                result=evaluate_indicator_year(indicator=indicator, target=target, actual=actual),
+            indicator_year(
+                indicator=indicator, fiscal_year=fiscal_year, target=target, actual=actual
             )
         )
     return rows
@@ -209,14 +218,9 @@ def indicator_years(*, indicator: Indicator) -> list[IndicatorYear]:
     actuals = {actual.fiscal_year: actual for actual in indicator.actuals.all()}
     years = sorted(set(indicator.plan.fiscal_years) | set(targets) | set(actuals))
     return [
-        IndicatorYear(
-            indicator=indicator,
-            fiscal_year=year,
-            target=targets.get(year),
+        indicator_year(
+            indicator=indicator, fiscal_year=year, target=targets.get(year),
             actual=actuals.get(year),
-            result=evaluate_indicator_year(
-                indicator=indicator, target=targets.get(year), actual=actuals.get(year)
-            ),
         )
         for year in years
     ]

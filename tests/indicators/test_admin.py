@@ -280,3 +280,14 @@ def test_unknown_year_in_the_list_falls_back_to_the_latest_year_with_data(
         response = changelist(admin_client_ja, fiscal_year=bad)
         assert response.status_code == 200
         assert "<title>指標（KGI）一覧 令和7年度（2025）" in text(response)
+
+
+def test_revising_a_target_re_evaluates_that_years_actual(plans, admin_client_ja):
+    Actual.objects.create(indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
+                          value=41, value_places=0)
+    data = form_data(admin_client_ja.get(change_url("ISE2-01")).content.decode())
+    year_field = next(k for k, v in data.items() if k.startswith("targets-") and v == "2026")
+    data[year_field.replace("fiscal_year", "value")] = "42.0"
+    response = admin_client_ja.post(change_url("ISE2-01"), data, follow=True)
+    # 41 ÷ 42.0 = 97.619…
+    assert "ISE2-01 令和8年度（2026）の評価：未達成《達成率：97.6%》" in text(response)
