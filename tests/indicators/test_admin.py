@@ -291,3 +291,41 @@ def test_revising_a_target_re_evaluates_that_years_actual(plans, admin_client_ja
     response = admin_client_ja.post(change_url("ISE2-01"), data, follow=True)
     # 41 ÷ 42.0 = 97.619…
     assert "ISE2-01 令和8年度（2026）の評価：未達成《達成率：97.6%》" in text(response)
+
+
+def test_iga_office_adds_its_first_kgi_with_targets_and_an_actual(plans, admin_client_ja):
+    from plans.models import Measure
+
+    plan = Plan.objects.get(code="iga-2")
+    measure = Measure.objects.filter(policy__plan=plan).first()
+    url = reverse("admin:indicators_indicator_add")
+    data = form_data(admin_client_ja.get(url).content.decode())
+    data.update({
+        "plan": str(plan.pk), "measure": str(measure.pk), "code": "IGA2-01", "position": "1",
+        "item": "オンラインで申請できる手続の数", "unit": "件", "kind": "increase",
+        "accumulation": "annual", "baseline": "", "baseline_year": "",
+        "targets-TOTAL_FORMS": "1", "targets-0-fiscal_year": "2026", "targets-0-value": "100",
+        "actuals-TOTAL_FORMS": "1", "actuals-0-fiscal_year": "2026",
+        "actuals-0-state": "measured", "actuals-0-value": "１２０",
+    })
+    response = admin_client_ja.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "IGA2-01 令和8年度（2026）の評価：達成《達成率：120.0%》" in text(response)
+    indicator = Indicator.objects.get(code="IGA2-01")
+    assert indicator.targets.get().value == 100 and indicator.actuals.get().value == 120
+
+
+def test_a_new_kgi_cannot_take_a_year_outside_its_plan(plans, admin_client_ja):
+    plan = Plan.objects.get(code="iga-2")
+    url = reverse("admin:indicators_indicator_add")
+    data = form_data(admin_client_ja.get(url).content.decode())
+    data.update({
+        "plan": str(plan.pk), "measure": str(plan.policies.first().measures.first().pk),
+        "code": "IGA2-02", "position": "2", "item": "テスト", "unit": "件",
+        "kind": "increase", "accumulation": "annual",
+        "targets-TOTAL_FORMS": "1", "targets-0-fiscal_year": "2025", "targets-0-value": "1",
+    })
+    response = admin_client_ja.post(url, data)
+    assert response.status_code == 200
+    assert "令和7年度（2025）は計画期間" in text(response)
+    assert not Indicator.objects.filter(code="IGA2-02").exists()
