@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 
 from indicators import achievement
-from indicators.models import as_entered
 
 
 class KpiDecimalField(forms.DecimalField):
@@ -43,9 +42,11 @@ class ScaledValuesForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field, places in self.scaled_fields.items():
-            if field in self.fields and self.instance.pk is not None:
-                self.initial[field] = as_entered(
-                    getattr(self.instance, field), getattr(self.instance, places)
+            value = getattr(self.instance, field, None)
+            if field in self.fields and self.instance.pk is not None and value is not None:
+                # Shown as the documents print it: "6,300.0", not "6300.0000".
+                self.initial[field] = achievement.format_number(
+                    value, places=getattr(self.instance, places)
                 )
 
     def clean(self) -> dict[str, Any]:

@@ -329,3 +329,14 @@ def test_a_new_kgi_cannot_take_a_year_outside_its_plan(plans, admin_client_ja):
     assert response.status_code == 200
     assert "令和7年度（2025）は計画期間" in text(response)
     assert not Indicator.objects.filter(code="IGA2-02").exists()
+
+
+def test_stored_numbers_are_shown_in_the_form_as_printed_and_save_unchanged(
+    plans, admin_client_ja
+):
+    page = admin_client_ja.get(change_url("ISE2-08")).content.decode()
+    assert 'value="5,639.8"' in page and 'value="6,300.0"' in page
+    response = admin_client_ja.post(change_url("ISE2-08"), form_data(page))
+    assert response.status_code == 302
+    target = Target.objects.get(indicator__code="ISE2-08", fiscal_year=2026)
+    assert f"{target.value_as_entered:f}" == "6300.0"
