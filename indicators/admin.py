@@ -9,12 +9,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Case, Prefetch, Value, When
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from import_export.forms import ImportForm
 
 from indicators import achievement
 from indicators.forms import ActualForm, IndicatorForm, KpiDecimalField, TargetForm
+from indicators.imports import ImportRefused, max_upload_bytes
 from indicators.models import Actual, Indicator, Target
+from indicators.resources import ActualResource, ActualSpreadsheetFormat
 from indicators.selectors import (
     IndicatorYear,
     actual_label,
@@ -401,10 +408,64 @@ class IndicatorAdmin(admin.ModelAdmin):
             )
 
 
+class SpreadsheetImportForm(ImportForm):
+    """The upload form, refusing an oversized file before reading it."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"ファイルが大きすぎます（{upload.size:,}バイト）。上限は{limit:,}バイトです。"
+            )
+        return upload
+
+
+class SpreadsheetImportMixin:
+    """Upload → preview → confirm, all rows or none, messages in Japanese."""
+
+    import_form_class = SpreadsheetImportForm
+    import_template_name = "admin/indicators/spreadsheet_import.html"
+
+    def add_data_read_fail_error_to_form(self, form: Any, error: Exception) -> None:
+        if isinstance(error, ImportRefused):
+            form.add_error("import_file", str(error))
+        else:
+            super().add_data_read_fail_error_to_form(form, error)
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # At confirmation too, one bad row rolls back every row.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result: Any, request: HttpRequest) -> Any:
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between preview and confirmation.
+            self.message_user(
+                request,
+                "確認後にデータが変わったため、取り込みませんでした。もう一度アップロードしてください。",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
+            )
+        preview = getattr(result, "kpi_preview", None)
+        if preview is not None:
+            self.message_user(request, f"取り込みました：{preview.summary()}", messages.SUCCESS)
+        return super().process_result(result, request)
+
+    def add_success_message(self, result: Any, request: HttpRequest) -> None:
+        # process_result() says it with the preview's counts instead.
+        if getattr(result, "kpi_preview", None) is None:
+            super().add_success_message(result, request)
+
+
 @admin.register(Actual)
-class ActualAdmin(admin.ModelAdmin):
+class ActualAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
     """Every indicator-year with an actual, for filtering across plans."""
 
+    resource_classes = [ActualResource]
+    import_formats = [ActualSpreadsheetFormat]
+    export_formats = [base_formats.XLSX, base_formats.CSV]
     form = ActualForm
     list_display = ("indicator", "fiscal_year_label", "value_label", "evaluation", "updated_at")
     list_filter = (
@@ -423,6 +484,7 @@ class ActualAdmin(admin.ModelAdmin):
                            "not_measured_reason")}),
         ("取組の評価", {"fields": ("progress", "analysis", "direction")}),
         ("文書で公表された評価", {"fields": ("published_evaluation", "published_rate")}),
+        ("備考", {"fields": ("note",)}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Actual]:

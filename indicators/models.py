@@ -127,6 +127,7 @@ class Indicator(models.Model):
     class Meta:
         verbose_name = "指標（KGI）"
         verbose_name_plural = "指標（KGI）"
+        permissions = [("import_indicator", "施策・指標の定義をファイルから取り込める")]
         ordering = ("plan", "position")
         constraints = [
             models.UniqueConstraint(fields=("plan", "position"), name="indicator_unique_position"),
@@ -247,6 +248,7 @@ class Target(IndicatorYearRow):
     class Meta(IndicatorYearRow.Meta):
         verbose_name = "目標値"
         verbose_name_plural = "目標値"
+        permissions = [("import_target", "目標値をファイルから取り込める")]
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="target_unique_year"
@@ -295,6 +297,7 @@ class Actual(IndicatorYearRow):
         "表記の補足", max_length=64, blank=True, help_text="実績値の後ろに表示（例：【完了】、(※1)）"
     )
     not_measured_reason = models.TextField("評価対象外の理由", blank=True)
+    note = models.TextField("備考", blank=True)
     progress = models.TextField("取組状況", blank=True)
     analysis = models.TextField("要因分析", blank=True)
     direction = models.TextField("今後の方向性", blank=True)
@@ -309,6 +312,7 @@ class Actual(IndicatorYearRow):
     class Meta(IndicatorYearRow.Meta):
         verbose_name = "実績値"
         verbose_name_plural = "実績値"
+        permissions = [("import_actual", "実績値をファイルから取り込める")]
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="actual_unique_year"

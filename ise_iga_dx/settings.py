@@ -158,6 +158,27 @@ LOGIN_URL = "admin:login"
 # (the Ise review singles out 「未達成でも達成率が90%を超える」).
 KPI_NEAR_THRESHOLD = os.getenv("KPI_NEAR_THRESHOLD", "90.0")
 
+# Spreadsheet uploads (admin and import_actuals): refused above these.
+KPI_IMPORT_MAX_BYTES = int(os.getenv("KPI_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+KPI_IMPORT_MAX_ROWS = int(os.getenv("KPI_IMPORT_MAX_ROWS", "20000"))
+# Django refuses larger request bodies before any view sees them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = KPI_IMPORT_MAX_BYTES + 1024 * 1024
+
+# The upload between an import's preview and its confirmation is kept in
+# the cache, which lives in the database: every app server sees it.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "ise_iga_dx_cache",
+    }
+}
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+# Importing needs the explicit "import_<model>" permission, not view access.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

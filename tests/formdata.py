@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 
 
 class _FormParser(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, action: str | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        self._action = action
         self.data: dict[str, str] = {}
         self._select: str | None = None
         self._select_first: str | None = None
@@ -17,8 +18,11 @@ class _FormParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("id", "").endswith("_form"):
-            self._in_form = True
+        if tag == "form":
+            if self._action is None:
+                self._in_form = a.get("id", "").endswith("_form")
+            else:
+                self._in_form = a.get("action") == self._action
         if not self._in_form:
             return
         name = a.get("name")
@@ -58,8 +62,11 @@ class _FormParser(HTMLParser):
             self._text.append(data)
 
 
-def form_data(html: str) -> dict[str, str]:
-    """Return the admin change form's fields and their current values."""
-    parser = _FormParser()
+def form_data(html: str, action: str | None = None) -> dict[str, str]:
+    """Return a form's fields and their current values.
+
+    The form is the admin change form, or the one posting to ``action``.
+    """
+    parser = _FormParser(action)
     parser.feed(html)
     return parser.data

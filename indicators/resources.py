@@ -1,0 +1,180 @@
+"""django-import-export resources: the admin's upload → preview → confirm.
+
+The resources are adapters. Reading, checking and turning a row into a
+model are done by :mod:`indicators.imports`, exactly as for the
+``import_actuals`` command, so both refuse the same rows with the same
+Japanese messages and Excel row numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import tablib
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+from import_export.formats import base_formats
+
+from indicators import achievement
+from indicators.imports import (
+    COLUMN_LABELS,
+    Action,
+    ActualImport,
+    ActualRow,
+    assign_actual,
+    column_indexes,
+    preview_actuals,
+    read_upload,
+)
+from indicators.models import Actual, ActualState, Indicator
+
+if TYPE_CHECKING:
+    from import_export.results import Result
+
+ROW_COLUMN = "行"
+
+
+class SpreadsheetFormat(base_formats.Format):
+    """An .xlsx or .csv upload, recognised by its content.
+
+    The dataset carries the parsed sheet itself (cells with their percent
+    format and formula flags), which plain tablib rows would lose. A file
+    without the required columns is refused here, as a form error.
+    """
+
+    check_columns = staticmethod(column_indexes)
+
+    def __init__(self, encoding: str | None = None) -> None:
+        # django-import-export passes its text encoding; the reader detects
+        # UTF-8 or CP932 itself.
+        self.encoding = encoding
+
+    def get_title(self) -> str:
+        return "Excel（.xlsx）または CSV（UTF-8／Shift_JIS）"
+
+    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
+        # The format cannot see the file name: any non-Excel upload is tried
+        # as CSV, and a binary file is refused by the reader.
+        sheet = read_upload(bytes(in_stream), "upload.csv")
+        self.check_columns(sheet.headers)
+        dataset = tablib.Dataset(headers=[ROW_COLUMN])
+        for row in sheet.rows:
+            dataset.append([row.number])
+        dataset.kpi_sheet = sheet
+        return dataset
+
+    def is_binary(self) -> bool:
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def get_extension(self) -> str:
+        return "xlsx"
+
+    def can_import(self) -> bool:
+        return True
+
+    def can_export(self) -> bool:
+        return False
+
+
+class ActualSpreadsheetFormat(SpreadsheetFormat):
+    """An actuals file: 指標コード, 年度, 実績値 (and 備考)."""
+
+
+def actual_value_text(actual: Actual) -> str:
+    """Return an actual as a user would type it back: 45.0, －, 完了."""
+    if actual.state == ActualState.NOT_MEASURED:
+        return achievement.DASH
+    if actual.state == ActualState.DONE:
+        return "完了"
+    if actual.state == ActualState.NOT_DONE:
+        return "未完了"
+    return f"{actual.value_as_entered:f}"
+
+
+class ActualResource(resources.ModelResource):
+    """Actuals by 指標コード and 年度; the same columns in and out."""
+
+    row_number = fields.Field(column_name=ROW_COLUMN, readonly=True)
+    indicator = fields.Field(
+        attribute="indicator", column_name=COLUMN_LABELS["code"],
+        widget=widgets.ForeignKeyWidget(Indicator, field="code"),
+    )
+    fiscal_year = fields.Field(
+        attribute="fiscal_year", column_name=COLUMN_LABELS["fiscal_year"],
+        widget=widgets.IntegerWidget(),
+    )
+    value = fields.Field(column_name=COLUMN_LABELS["actual"], readonly=True)
+    note = fields.Field(attribute="note", column_name=COLUMN_LABELS["note"], readonly=True)
+
+    class Meta:
+        model = Actual
+        fields = ("row_number", "indicator", "fiscal_year", "value", "note")
+        import_id_fields = ("indicator", "fiscal_year")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.preview: ActualImport | None = None
+        self.rows: dict[int, ActualRow] = {}
+        self.row_errors: dict[int, dict[str, list[str]]] = {}
+
+    def get_export_fields(self, selected_fields: Any = None) -> list[fields.Field]:
+        return [
+            field for field in super().get_export_fields(selected_fields)
+            if field.column_name != ROW_COLUMN
+        ]
+
+    def get_export_queryset(self, request: Any = None) -> Any:
+        return super().get_export_queryset(request).select_related("indicator")
+
+    def dehydrate_value(self, actual: Actual) -> str:
+        return actual_value_text(actual)
+
+    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
+        preview = preview_actuals(sheet=dataset.kpi_sheet, filename=kwargs.get("file_name") or "")
+        self.preview = preview
+        self.rows = {row.row: row for row in preview.rows}
+        for error in preview.errors:
+            self.row_errors.setdefault(error.row, defaultdict(list))[error.column].append(
+                error.reason
+            )
+        # Rows become (Excel row, code, year) as checked; the values travel
+        # in self.rows, already parsed.
+        checked = tablib.Dataset(
+            headers=[ROW_COLUMN, COLUMN_LABELS["code"], COLUMN_LABELS["fiscal_year"]]
+        )
+        for sheet_row in dataset.kpi_sheet.rows:
+            row = self.rows.get(sheet_row.number)
+            checked.append(
+                [sheet_row.number, row.code if row else "", row.fiscal_year if row else None]
+            )
+        dataset.wipe()
+        dataset.headers = checked.headers
+        dataset.extend(checked)
+
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
+        errors = self.row_errors.get(row[ROW_COLUMN])
+        if errors:
+            raise ValidationError({column: messages for column, messages in errors.items()})
+
+    def import_instance(self, instance: Actual, row: dict[str, Any], **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        checked = self.rows[row[ROW_COLUMN]]
+        if checked.action in (Action.NEW, Action.CHANGED):
+            assign_actual(instance, checked)
+
+    def skip_row(self, instance: Actual, original: Actual, row: dict[str, Any],
+                 import_validation_errors: Any = None) -> bool:
+        checked = self.rows.get(row[ROW_COLUMN])
+        return checked is None or checked.action in (Action.SKIPPED, Action.UNCHANGED)
+
+    def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
+        # The admin shows this preview: Excel row numbers, old → new.
+        result.kpi_preview = self.preview

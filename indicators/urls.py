@@ -1,0 +1,18 @@
+from django.urls import path
+
+from indicators import views
+
+app_name = "indicators"
+
+urlpatterns = [
+    path(
+        "exports/plans/<slug:code>/entry.xlsx",
+        views.entry_sheet_download,
+        name="entry_sheet",
+    ),
+    path(
+        "exports/plans/<slug:code>/status/<int:year>.xlsx",
+        views.status_table_download,
+        name="status_table",
+    ),
+]

@@ -1,0 +1,122 @@
+"""Importing actuals in the admin: upload → preview → confirm."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from indicators.models import Actual
+from tests.formdata import form_data
+from tests.indicators.test_imports import BAD_ROWS, DEPARTMENT_ROWS, xlsx
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = "admin:indicators_actual_import"
+PROCESS_URL = "admin:indicators_actual_process_import"
+
+
+def upload(client, data: bytes, name: str = "部署回答.xlsx"):
+    return client.post(
+        reverse(IMPORT_URL),
+        {"import_file": SimpleUploadedFile(name, data), "format": "0", "resource": "0"},
+    )
+
+
+def preview_rows(response) -> list[list[str]]:
+    html = response.content.decode()
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r'<tr class="kpi-\w+">(.*?)</tr>', html, re.S)
+    ]
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_preview_lists_every_row_and_saves_nothing_until_confirmed(plans, admin_client_ja):
+    response = upload(admin_client_ja, xlsx(DEPARTMENT_ROWS))
+    assert response.status_code == 200
+    page = text(response)
+    assert "取り込み内容の確認：新規 8件 / 変更 0件 / 変更なし 0件 / 空欄 1件" in page
+    rows = preview_rows(response)
+    assert rows[0] == ["2行目", "新規", "ISE2-01", "令和8年度（2026）", "未入力", "42.5%"]
+    assert rows[4] == ["6行目", "空欄（未入力のまま）", "ISE2-05", "令和8年度（2026）", "未入力",
+                       "未入力"]
+    assert len(rows) == 9
+    assert not Actual.objects.filter(fiscal_year=2026).exists()
+
+    confirm = form_data(response.content.decode(), action=reverse(PROCESS_URL))
+    assert confirm["import_file_name"] and confirm["original_file_name"] == "部署回答.xlsx"
+    response = admin_client_ja.post(reverse(PROCESS_URL), confirm, follow=True)
+    assert "取り込みました：新規 8件" in text(response)
+    assert Actual.objects.filter(fiscal_year=2026).count() == 8
+    assert Actual.objects.get(indicator__code="ISE2-16", fiscal_year=2026).value == 53500
+
+
+def test_changed_rows_show_old_and_new_values(plans, admin_client_ja):
+    from indicators.models import Indicator
+
+    Actual.objects.create(indicator=Indicator.objects.get(code="ISE2-08"), fiscal_year=2026,
+                          value="6000.0", value_places=1)
+    page = text(upload(admin_client_ja, xlsx([["ISE2-08", "R8", "6,450.5", None]])))
+    assert "変更 1件" in page
+    assert "6,000.0時間" in page and "6,450.5時間" in page
+
+
+def test_bad_rows_are_listed_by_excel_row_and_nothing_can_be_confirmed(plans, admin_client_ja):
+    response = upload(admin_client_ja, xlsx(BAD_ROWS))
+    page = text(response)
+    assert "取り込めない行があります（7件）" in page
+    for row, column, code in [("3", "指標コード", "ISE9-99"), ("4", "実績値", "ISE2-02"),
+                              ("5", "年度", "ISE2-03"), ("9", "年度", "ISE2-13")]:
+        assert f"<td>{row}行目</td><td>{column}</td><td>{code}</td>" in page
+    assert reverse(PROCESS_URL) not in page
+    assert not Actual.objects.filter(fiscal_year=2026).exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"%PDF-1.4\x00\x00", "スプレッドシート"),
+        (xlsx([["ISE2-01", "R8", "1"]], header=["a", "b", "c"]), "必要な列がありません"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_a_form_error(plans, admin_client_ja, data, message):
+    response = upload(admin_client_ja, data, "x.pdf")
+    assert response.status_code == 200
+    assert message in text(response)
+
+
+def test_an_oversized_upload_is_refused_before_reading(plans, admin_client_ja, settings):
+    settings.KPI_IMPORT_MAX_BYTES = 1000
+    response = upload(admin_client_ja, xlsx(DEPARTMENT_ROWS))
+    assert "ファイルが大きすぎます" in text(response)
+
+
+def staff(django_user_model, *codenames: str):
+    user = django_user_model.objects.create_user("dept", password="x-pass-12345", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def test_import_needs_its_own_permission_not_mere_view_access(plans, client, django_user_model):
+    client.force_login(staff(django_user_model, "view_actual", "change_actual", "add_actual"))
+    assert client.get(reverse(IMPORT_URL)).status_code == 403
+    assert upload(client, xlsx(DEPARTMENT_ROWS)).status_code == 403
+    assert not Actual.objects.filter(fiscal_year=2026).exists()
+
+
+def test_import_permission_opens_the_import(plans, client, django_user_model):
+    client.force_login(staff(django_user_model, "view_actual", "import_actual"))
+    assert client.get(reverse(IMPORT_URL)).status_code == 200
+    assert "新規 8件" in text(upload(client, xlsx(DEPARTMENT_ROWS)))
+
+
+def test_the_upload_between_preview_and_confirm_is_kept_in_the_shared_cache(settings):
+    assert settings.IMPORT_EXPORT_TMP_STORAGE_CLASS.endswith("CacheStorage")
+    assert settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")

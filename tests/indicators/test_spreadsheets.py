@@ -1,0 +1,662 @@
+"""Reading uploaded spreadsheets and cells as Japanese staff type them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal as D
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.workbook.workbook import Workbook as LoadedWorkbook
+
+from indicators import spreadsheets
+from indicators.achievement import ActualState
+from indicators.spreadsheets import (
+    Cell,
+    CellError,
+    ParsedActual,
+    SpreadsheetError,
+    normalise_header,
+    parse_actual,
+    parse_fiscal_year,
+    parse_number,
+    parse_text,
+    read_sheet,
+)
+
+HEADER = ["指標コード", "年度", "実績値", "備考"]
+FORMULA_MESSAGE = "数式の計算結果が保存されていません。Excelで開いて保存し直してください。"
+
+
+def xlsx(rows: list[list[object]], formats: dict[str, str] | None = None) -> bytes:
+    """Return an .xlsx whose first sheet holds ``rows`` from A1."""
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    for coordinate, number_format in (formats or {}).items():
+        sheet[coordinate].number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def values(sheet: spreadsheets.Sheet) -> list[tuple[int, list[object]]]:
+    """Return each row's number and cell values."""
+    return [(row.number, [cell.value for cell in row.cells]) for row in sheet.rows]
+
+
+def refused(cell: Cell, parse: Callable[[Cell], object] = parse_actual) -> str:
+    """Return the message ``parse`` refuses ``cell`` with."""
+    with pytest.raises(CellError) as info:
+        parse(cell)
+    return str(info.value)
+
+
+def sheet_refused(data: bytes, filename: str, **kwargs: int) -> str:
+    """Return the message read_sheet refuses the file with."""
+    with pytest.raises(SpreadsheetError) as info:
+        read_sheet(data, filename, **kwargs)
+    return str(info.value)
+
+
+@pytest.fixture
+def workbook_spy(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Record every workbook read_sheet opens and whether it was closed."""
+    opened: list[dict[str, object]] = []
+
+    def spy(*args: object, **kwargs: object) -> LoadedWorkbook:
+        workbook = load_workbook(*args, **kwargs)
+        record: dict[str, object] = {"data_only": kwargs["data_only"], "closed": False}
+        close = workbook.close
+
+        def tracked_close() -> None:
+            record["closed"] = True
+            close()
+
+        workbook.close = tracked_close
+        opened.append(record)
+        return workbook
+
+    monkeypatch.setattr(spreadsheets, "load_workbook", spy)
+    return opened
+
+
+# Cell ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "blank"),
+    [
+        (Cell(None), True),
+        (Cell(""), True),
+        (Cell(" \t"), True),
+        (Cell("\u3000"), True),
+        (Cell(None, formula=True), False),
+        (Cell("0"), False),
+        (Cell(0), False),
+        (Cell(0.0, percent=True), False),
+    ],
+)
+def test_cell_blank(cell: Cell, blank: bool) -> None:
+    assert cell.blank is blank
+
+
+# read_sheet: xlsx ------------------------------------------------------------
+
+
+def test_xlsx_headers_rows_and_padding() -> None:
+    data = xlsx(
+        [
+            [" 指標コード ", None, "実績値", "備考", None, None],
+            ["ise-1", "Ｒ８", 12, "全角のメモ　ＡＢＣ"],
+            ["ise-2", "R8"],
+            ["ise-3", "R8", 3, "x", "見出しのない列"],
+        ]
+    )
+
+    sheet = read_sheet(data, "actuals.xlsx")
+
+    # Trailing columns without a heading are dropped; an inner one stays "".
+    assert sheet.headers == ("指標コード", "", "実績値", "備考")
+    assert values(sheet) == [
+        (2, ["ise-1", "Ｒ８", 12, "全角のメモ　ＡＢＣ"]),
+        (3, ["ise-2", "R8", None, None]),
+        (4, ["ise-3", "R8", 3, "x"]),
+    ]
+
+
+def test_xlsx_blank_rows_are_dropped_but_keep_excel_numbers() -> None:
+    data = xlsx([HEADER, ["ise-1", "R8", 1], [], [None, "  ", None], ["ise-2", "R8", 2]])
+
+    sheet = read_sheet(data, "actuals.xlsx")
+
+    assert [row.number for row in sheet.rows] == [2, 5]
+
+
+def test_xlsx_with_a_wrong_saved_size_is_read_in_full() -> None:
+    # Some exporters write <dimension ref="A1"/> whatever the sheet holds.
+    source = zipfile.ZipFile(io.BytesIO(xlsx([HEADER, ["ise-1", "R8", 1, "メモ"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:D2" />' in content
+                content = content.replace(b'<dimension ref="A1:D2" />', b'<dimension ref="A1" />')
+            target.writestr(item, content)
+
+    sheet = read_sheet(buffer.getvalue(), "actuals.xlsx")
+
+    assert sheet.headers == tuple(HEADER)
+    assert values(sheet) == [(2, ["ise-1", "R8", 1, "メモ"])]
+
+
+def test_xlsx_reads_the_first_worksheet() -> None:
+    workbook = Workbook()
+    workbook.active.append(["first"])
+    workbook.active.append(["a"])
+    second = workbook.create_sheet("二枚目")
+    second.append(["second"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    sheet = read_sheet(buffer.getvalue(), "actuals.xlsx")
+
+    assert sheet.headers == ("first",)
+
+
+def test_xlsx_percent_cells() -> None:
+    data = xlsx(
+        [
+            ["a", "b", "c", "d", "e"],
+            [0.3998, 0.45, "45%", 45, 0.45],
+        ],
+        formats={"A2": "0.0%", "B2": "0%", "C2": "0.0%", "D2": '0"%"', "E2": "0.00"},
+    )
+
+    cells = read_sheet(data, "actuals.xlsx").rows[0].cells
+
+    assert [cell.percent for cell in cells] == [True, True, False, False, False]
+    assert parse_actual(cells[0]) == ParsedActual(ActualState.MEASURED, D("39.98"), 2)
+    assert parse_actual(cells[1]) == ParsedActual(ActualState.MEASURED, D("45"), 0)
+    # A quoted "%" is printed, not applied: the cell shows 45% and holds 45.
+    assert parse_actual(cells[3]) == ParsedActual(ActualState.MEASURED, D("45"), 0)
+
+
+def test_xlsx_formula_without_cached_value(workbook_spy: list[dict[str, object]]) -> None:
+    data = xlsx(
+        [
+            HEADER,
+            ["ise-1", "R8", 10, "通常"],
+            ["ise-2", "R8", "=C2*2", None],
+            ["ise-3", "R8", 30, "通常"],
+        ]
+    )
+
+    sheet = read_sheet(data, "actuals.xlsx")
+
+    formula_row = sheet.rows[1]
+    assert formula_row.number == 3
+    assert formula_row.cells[2] == Cell(None, formula=True)
+    # The empty note beside it is still just empty.
+    assert formula_row.cells[3] == Cell(None)
+    assert formula_row.cells[3].blank
+    assert sheet.rows[0].cells[2] == Cell(10)
+    assert sheet.rows[2].cells[2] == Cell(30)
+    assert refused(formula_row.cells[2]) == FORMULA_MESSAGE
+    assert [spy["data_only"] for spy in workbook_spy] == [True, False]
+    assert all(spy["closed"] for spy in workbook_spy)
+
+
+def test_xlsx_without_empty_cells_is_read_once(workbook_spy: list[dict[str, object]]) -> None:
+    # Blank rows and columns past the headings do not ask for a second pass.
+    data = xlsx([HEADER, ["ise-1", "R8", 10, "a"], [], ["ise-2", "R8", 20, "b", None, "x"]])
+
+    sheet = read_sheet(data, "actuals.xlsx")
+
+    assert len(sheet.rows) == 2
+    assert [spy["data_only"] for spy in workbook_spy] == [True]
+    assert workbook_spy[0]["closed"]
+
+
+# read_sheet: CSV ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        ("指標コード,年度,実績値\r\nise-1,R8,45\r\n".encode(), "actuals.csv"),
+        ("指標コード,年度,実績値\r\nise-1,R8,45\r\n".encode("utf-8-sig"), "actuals.csv"),
+        ("指標コード,年度,実績値\nise-1,R8,45\n".encode("cp932"), "ACTUALS.CSV"),
+        ("指標コード\t年度\t実績値\r\nise-1\tR8\t45\r\n".encode("cp932"), "actuals.txt"),
+    ],
+    ids=["utf-8", "utf-8-bom", "cp932", "tab-separated-txt"],
+)
+def test_csv_encodings_and_names(data: bytes, filename: str) -> None:
+    sheet = read_sheet(data, filename)
+
+    assert sheet.headers == ("指標コード", "年度", "実績値")
+    assert values(sheet) == [(2, ["ise-1", "R8", "45"])]
+
+
+def test_csv_cp932_characters_missing_from_shift_jis() -> None:
+    text = "指標コード,担当,備考\r\nise-①,髙橋,4月～6月\r\n"
+    with pytest.raises(UnicodeEncodeError):
+        text.encode("shift_jis")
+
+    sheet = read_sheet(text.encode("cp932"), "actuals.csv")
+
+    assert values(sheet) == [(2, ["ise-①", "髙橋", "4月～6月"])]
+
+
+def test_csv_quoted_comma_and_multiline_note() -> None:
+    text = (
+        "指標コード,年度,実績値,備考\r\n"
+        'ise-1,R8,"1,467","一行目\n二行目\n三行目"\r\n'
+        "ise-2,R8,12,\r\n"
+        "\r\n"
+        ",,,\r\n"
+        "ise-3,R8,－,\r\n"
+    )
+
+    sheet = read_sheet(text.encode("utf-8-sig"), "actuals.csv")
+
+    assert values(sheet) == [
+        (2, ["ise-1", "R8", "1,467", "一行目\n二行目\n三行目"]),
+        # Numbered as Excel shows the file: one row per record, so the
+        # three-line note does not shift the rows after it.
+        (3, ["ise-2", "R8", "12", ""]),
+        (6, ["ise-3", "R8", "－", ""]),
+    ]
+    assert parse_number(sheet.rows[0].cells[2]) == (D("1467"), 0)
+
+
+def test_csv_short_rows_are_padded_and_extra_fields_dropped() -> None:
+    sheet = read_sheet(b"a,b,c,\nx\n1,2,3,4,5\n", "actuals.csv")
+
+    assert sheet.headers == ("a", "b", "c")
+    assert values(sheet) == [(2, ["x", None, None]), (3, ["1", "2", "3"])]
+
+
+def test_csv_unclosed_quote() -> None:
+    data = b'a,b\r\n1,2\r\n3,"never closed\r\n4,5\r\n'
+
+    assert (
+        sheet_refused(data, "actuals.csv") == '3行目：CSVの引用符（"）が正しく閉じられていません。'
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Valid in neither: 0x81 starts a CP932 pair that needs a second byte.
+        b"code,value\r\nise-1,\x81\x20\r\n",
+        # Excel's 「Unicode テキスト」.
+        "code\tvalue\r\n".encode("utf-16"),
+    ],
+    ids=["undecodable", "utf-16"],
+)
+def test_csv_unknown_encoding(data: bytes) -> None:
+    assert sheet_refused(data, "actuals.csv") == (
+        "文字コードを判別できません。UTF-8 か Shift_JIS（CP932）で保存してください。"
+    )
+
+
+# read_sheet: refused files -------------------------------------------------------
+
+
+def test_zip_that_is_not_a_workbook() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+
+    # Refused from the content even when the name claims a spreadsheet.
+    for filename in ("report.docx", "actuals.xlsx", "actuals.csv"):
+        assert (
+            sheet_refused(buffer.getvalue(), filename)
+            == "Excelファイル（.xlsx）として読めません。"
+        )
+
+
+def test_old_xls() -> None:
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+
+    message = sheet_refused(data, "actuals.xls")
+
+    assert "（.xls）は読めません" in message
+    assert ".xlsx" in message
+
+
+def test_password_protected_xlsx() -> None:
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64) + "EncryptedPackage".encode("utf-16-le")
+
+    assert "パスワード" in sheet_refused(data, "actuals.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length 4 >>\nstream\n\x00\x01\x02\x03",
+            "a.pdf",
+        ),
+        # The name allows CSV, but NUL bytes are no text.
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\nstream\n\x00\x01\x02\x03", "a.csv"),
+        # Text, but under a name that is no spreadsheet.
+        (b"code,value\r\nise-1,45\r\n", "actuals.docx"),
+    ],
+    ids=["pdf", "pdf-named-csv", "text-named-docx"],
+)
+def test_not_a_spreadsheet(data: bytes, filename: str) -> None:
+    assert sheet_refused(data, filename) == "スプレッドシート（.xlsx または .csv）ではありません。"
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"", "actuals.csv", "ファイルが空です。"),
+        (b"", "actuals.xlsx", "ファイルが空です。"),
+        (b"\xef\xbb\xbf", "actuals.csv", "ファイルが空です。"),
+        (b"\r\nise-1,45\r\n", "actuals.csv", "1行目に見出しがありません。"),
+        (b" , ,\r\nise-1,45\r\n", "actuals.csv", "1行目に見出しがありません。"),
+        (xlsx([]), "actuals.xlsx", "1行目に見出しがありません。"),
+        (xlsx([[], ["ise-1", 45]]), "actuals.xlsx", "1行目に見出しがありません。"),
+    ],
+    ids=[
+        "csv",
+        "xlsx-bytes",
+        "bom-only",
+        "csv-blank-first",
+        "csv-blank-headers",
+        "xlsx",
+        "xlsx-row-2",
+    ],
+)
+def test_empty_or_headerless(data: bytes, filename: str, message: str) -> None:
+    assert sheet_refused(data, filename) == message
+
+
+def test_max_rows_counts_data_rows_only() -> None:
+    rows = [HEADER] + [[f"ise-{n}", "R8", n] for n in range(1_000)]
+    rows.insert(3, [])
+    data = xlsx(rows)
+
+    assert len(read_sheet(data, "actuals.xlsx", max_rows=1_000).rows) == 1_000
+    assert sheet_refused(data, "actuals.xlsx", max_rows=999) == (
+        "行数が上限（999行）を超えています。ファイルを分けてください。"
+    )
+
+
+def test_max_rows_stops_reading_once_exceeded() -> None:
+    lines = ["code,value"] + [f"ise-{n},{n}" for n in range(1_001)]
+    # Reading on would reach the broken quote and report that instead.
+    data = ("\r\n".join(lines) + '\r\nise-x,"broken\r\n').encode()
+
+    assert sheet_refused(data, "actuals.csv", max_rows=1_000) == (
+        "行数が上限（1,000行）を超えています。ファイルを分けてください。"
+    )
+
+
+# normalise_header ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Code", "code"),
+        ("ｃｏｄｅ", "code"),
+        (" CODE ", "code"),
+        (" 指標コード ", "指標コード"),
+        ("指標　 コード", "指標 コード"),
+        ("実績値\n（R8）", "実績値 (r8)"),
+        ("ｼﾞｯｾｷ", "ジッセキ"),
+    ],
+)
+def test_normalise_header(text: str, expected: str) -> None:
+    assert normalise_header(text) == expected
+
+
+# parse_fiscal_year ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "year"),
+    [
+        (2026, 2026),
+        (2026.0, 2026),
+        (D("2026"), 2026),
+        ("2026", 2026),
+        (" 2026 ", 2026),
+        ("２０２６", 2026),
+        ("2026年度", 2026),
+        ("２０２６年度", 2026),
+        ("R8", 2026),
+        ("r8", 2026),
+        ("R8年度", 2026),
+        ("R 8", 2026),
+        ("Ｒ８", 2026),
+        ("ｒ８年度", 2026),
+        ("令和8年度", 2026),
+        ("令和８年度", 2026),
+        ("令和8", 2026),
+        ("令和 8 年度", 2026),
+        ("令和元年度", 2019),
+        ("令和元", 2019),
+        ("R1", 2019),
+        ("H30", 2018),
+        ("h30年度", 2018),
+        ("平成30年度", 2018),
+        ("平成元年度", 1989),
+        ("令和8年度（2026）", 2026),
+        (1989, 1989),
+        (2200, 2200),
+    ],
+)
+def test_parse_fiscal_year(value: object, year: int) -> None:
+    assert parse_fiscal_year(Cell(value)) == year
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("abc", "abc"),
+        ("R", "R"),
+        ("R0", "R0"),
+        ("令和", "令和"),
+        ("8", "8"),
+        ("FY2026", "FY2026"),
+        ("2026/4", "2026/4"),
+        ("令和8年度（2025）", "令和8年度（2025）"),
+        (2026.5, "2026.5"),
+        (True, "TRUE"),
+        (datetime(2026, 4, 1), "2026/04/01"),
+    ],
+)
+def test_parse_fiscal_year_refuses(value: object, shown: str) -> None:
+    assert refused(Cell(value), parse_fiscal_year) == (
+        f"年度として読めません：「{shown}」（例：2026、R8、令和8年度）"
+    )
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1988, "1988"), ("2201", "2201"), ("H0", None)])
+def test_parse_fiscal_year_out_of_range(value: object, shown: str | None) -> None:
+    message = refused(Cell(value), parse_fiscal_year)
+
+    if shown is None:
+        assert message.startswith("年度として読めません：「H0」")
+    else:
+        assert message == f"年度が範囲外です：「{shown}」（1989年度～2200年度）"
+
+
+def test_parse_fiscal_year_blank_and_formula() -> None:
+    assert refused(Cell(" "), parse_fiscal_year) == "年度が入力されていません。"
+    assert refused(Cell(None, formula=True), parse_fiscal_year) == FORMULA_MESSAGE
+
+
+# parse_actual --------------------------------------------------------------------------
+
+MEASURED_CASES = [
+    (Cell(45), D("45"), 0),
+    (Cell(45.0), D("45"), 0),
+    (Cell(100.0), D("100"), 0),
+    (Cell(39.98), D("39.98"), 2),
+    (Cell(0.30000000000000004), D("0.3"), 1),
+    (Cell(0), D("0"), 0),
+    (Cell(-0.0), D("0"), 0),
+    (Cell(D("45.50")), D("45.50"), 2),
+    (Cell(D("1E+2")), D("100"), 0),
+    (Cell(0.45, percent=True), D("45"), 0),
+    (Cell(0.3998, percent=True), D("39.98"), 2),
+    (Cell(1, percent=True), D("100"), 0),
+    (Cell(0.123456, percent=True), D("12.3456"), 4),
+    (Cell("45"), D("45"), 0),
+    (Cell(" 45 "), D("45"), 0),
+    (Cell("45.0"), D("45.0"), 1),
+    (Cell("45.0%"), D("45.0"), 1),
+    (Cell("45%"), D("45"), 0),
+    (Cell("45 %"), D("45"), 0),
+    (Cell("４５．０％"), D("45.0"), 1),
+    (Cell("１，４６７"), D("1467"), 0),
+    (Cell("1,467"), D("1467"), 0),
+    (Cell("1,234,567.25"), D("1234567.25"), 2),
+    (Cell("0.1234"), D("0.1234"), 4),
+    (Cell(".5"), D("0.5"), 1),
+    (Cell("+5"), D("5"), 0),
+    (Cell("-0"), D("0"), 0),
+    (Cell("999999999999999"), D("999999999999999"), 0),
+    (Cell("　１２　"), D("12"), 0),
+]
+
+
+@pytest.mark.parametrize(("cell", "value", "places"), MEASURED_CASES)
+def test_parse_actual_numbers(cell: Cell, value: D, places: int) -> None:
+    parsed = parse_actual(cell)
+
+    assert parsed == ParsedActual(ActualState.MEASURED, value, places)
+    # Compare the digits too: Decimal("45") == Decimal("45.0").
+    assert str(parsed.value) == str(value)
+
+
+@pytest.mark.parametrize(
+    "text", ["－", "-", "―", "ー", "‐", "—", "−", "–", "ｰ", " － ", "\u3000-\u3000"]
+)
+def test_parse_actual_dashes(text: str) -> None:
+    assert parse_actual(Cell(text)) == ParsedActual(ActualState.NOT_MEASURED, None, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("完了", ActualState.DONE),
+        (" 完了\u3000", ActualState.DONE),
+        ("未完了", ActualState.NOT_DONE),
+    ],
+)
+def test_parse_actual_milestones(text: str, state: ActualState) -> None:
+    assert parse_actual(Cell(text)) == ParsedActual(state, None, 0)
+
+
+@pytest.mark.parametrize("cell", [Cell(None), Cell(""), Cell("  "), Cell("\u3000")])
+def test_parse_actual_blank_is_pending(cell: Cell) -> None:
+    assert parse_actual(cell) is None
+
+
+REFUSED_CASES = [
+    (Cell("abc"), "数値として読めません：「abc」"),
+    (Cell("45件"), "数値として読めません：「45件」"),
+    (Cell("12,34"), "数値として読めません：「12,34」"),
+    (Cell("1,2345"), "数値として読めません：「1,2345」"),
+    (Cell("1 467"), "数値として読めません：「1 467」"),
+    (Cell("1.23E+5"), "数値として読めません：「1.23E+5」"),
+    (Cell("%"), "数値として読めません：「%」"),
+    (Cell("--"), "数値として読めません：「--」"),
+    (Cell("済"), "数値として読めません：「済」"),
+    (Cell(True), "数値として読めません：「TRUE」"),
+    (Cell(float("nan")), "数値として読めません：「nan」"),
+    (Cell(datetime(2026, 4, 1)), "数値として読めません：「2026/04/01」"),
+    (Cell("#DIV/0!"), "Excelのエラー値です：「#DIV/0!」"),
+    (Cell("-3"), "負の値は入力できません：「-3」"),
+    (Cell("－３"), "負の値は入力できません：「－３」"),
+    (Cell("▲3"), "負の値は入力できません：「▲3」"),
+    (Cell(-3.0), "負の値は入力できません：「-3」"),
+    (Cell(-0.03, percent=True), "負の値は入力できません：「-3%」"),
+    (Cell("0.12345"), "小数点以下は4桁までです：「0.12345」"),
+    (Cell("45.00000"), "小数点以下は4桁までです：「45.00000」"),
+    (Cell(0.12345), "小数点以下は4桁までです：「0.12345」"),
+    (Cell(0.1234567, percent=True), "小数点以下は4桁までです：「12.34567%」"),
+    (Cell("1234567890123456"), "数値が大きすぎます：「1234567890123456」（整数部は15桁まで）"),
+    (Cell(1e16), "数値が大きすぎます：「10000000000000000」（整数部は15桁まで）"),
+    (Cell(None, formula=True), FORMULA_MESSAGE),
+]
+
+
+@pytest.mark.parametrize(("cell", "message"), REFUSED_CASES)
+def test_parse_actual_refuses(cell: Cell, message: str) -> None:
+    assert refused(cell) == message
+
+
+def test_refusal_quotes_long_text_briefly() -> None:
+    note = "前年度の集計方法を見直したため、" * 5
+
+    message = refused(Cell(note))
+
+    assert message == f"数値として読めません：「{note[:40]}…」"
+
+
+# parse_number -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cell", "value", "places"), MEASURED_CASES)
+def test_parse_number_numbers(cell: Cell, value: D, places: int) -> None:
+    parsed = parse_number(cell)
+
+    assert parsed == (value, places)
+    assert str(parsed[0]) == str(value)
+
+
+@pytest.mark.parametrize(("cell", "message"), REFUSED_CASES)
+def test_parse_number_refuses_like_actuals(cell: Cell, message: str) -> None:
+    assert refused(cell, parse_number) == message
+
+
+@pytest.mark.parametrize("text", ["－", "-", "ー", "—", "完了", "未完了"])
+def test_parse_number_refuses_states(text: str) -> None:
+    assert refused(Cell(text), parse_number) == f"数値として読めません：「{text}」"
+
+
+@pytest.mark.parametrize("cell", [Cell(None), Cell(" ")])
+def test_parse_number_blank(cell: Cell) -> None:
+    assert parse_number(cell) is None
+
+
+# parse_text ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        ("\u3000", ""),
+        ("  ise-1 ", "ise-1"),
+        ("ＫＰＩ－１", "ＫＰＩ－１"),
+        (2026, "2026"),
+        (2026.0, "2026"),
+        (1e16, "10000000000000000"),
+        (39.98, "39.98"),
+        (D("2026.0"), "2026"),
+        (D("1.50"), "1.50"),
+        (True, "TRUE"),
+        (datetime(2026, 4, 1), "2026/04/01"),
+        (datetime(2026, 4, 1, 9, 30), "2026/04/01 09:30"),
+    ],
+)
+def test_parse_text(value: object, text: str) -> None:
+    assert parse_text(Cell(value)) == text
+
+
+def test_parse_text_refuses_formula() -> None:
+    assert refused(Cell(None, formula=True), parse_text) == FORMULA_MESSAGE
