@@ -21,7 +21,12 @@ from indicators import achievement
 from indicators.forms import ActualForm, IndicatorForm, KpiDecimalField, TargetForm
 from indicators.imports import ImportRefused, max_upload_bytes
 from indicators.models import Actual, Indicator, Target
-from indicators.resources import ActualResource, ActualSpreadsheetFormat
+from indicators.resources import (
+    ActualResource,
+    ActualSpreadsheetFormat,
+    TargetResource,
+    TargetSpreadsheetFormat,
+)
 from indicators.selectors import (
     IndicatorYear,
     actual_label,
@@ -30,6 +35,7 @@ from indicators.selectors import (
     indicator_year_rows,
     latest_year_with_actuals,
 )
+from plans.admin import entry_sheet_url, status_table_url
 from plans.models import Initiative, Measure, Plan
 
 if TYPE_CHECKING:
@@ -267,6 +273,7 @@ class HistoryInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
+    change_list_template = "admin/indicators/change_list_downloads.html"
     form = IndicatorForm
     list_display = (
         "code", "item_summary", "baseline_label", "year_target", "year_actual", "year_evaluation",
@@ -328,8 +335,21 @@ class IndicatorAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "title": f"指標（KGI）一覧　{achievement.fiscal_year_label(year)}",
+            "kpi_downloads": self.downloads(request, year),
         }
         return super().changelist_view(request, extra_context)
+
+    def downloads(self, request: HttpRequest, year: int) -> list[tuple[str, str]]:
+        """Offer the spreadsheets of the plan and year the list shows."""
+        plan_id = request.GET.get("plan__id__exact", "")
+        plan = Plan.objects.filter(pk=plan_id).first() if plan_id.isdigit() else None
+        if plan is None or year not in plan.fiscal_years:
+            return []
+        short = achievement.fiscal_year_short(year)
+        return [
+            (f"入力シート（{short}）", entry_sheet_url(plan, year=year)),
+            (f"評価表（{short}）", status_table_url(plan, year)),
+        ]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         # On an existing indicator, offer only its own plan's measures.
@@ -426,6 +446,10 @@ class SpreadsheetImportMixin:
 
     import_form_class = SpreadsheetImportForm
     import_template_name = "admin/indicators/spreadsheet_import.html"
+    import_help = ""
+
+    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_import_context_data(**kwargs), "import_help": self.import_help}
 
     def add_data_read_fail_error_to_form(self, form: Any, error: Exception) -> None:
         if isinstance(error, ImportRefused):
@@ -466,6 +490,12 @@ class ActualAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
     resource_classes = [ActualResource]
     import_formats = [ActualSpreadsheetFormat]
     export_formats = [base_formats.XLSX, base_formats.CSV]
+    import_help = (
+        "1行目を見出しとし、指標コード・年度・実績値（任意で備考）の列を読み取ります。"
+        "年度は「2026」「R8」「令和8年度」、実績値は「1,467」「45.0%」「－」（評価対象外）"
+        "「完了」「未完了」のように書けます。空欄の行は未入力のまま残ります。"
+        "1行でもエラーがあれば何も取り込みません。"
+    )
     form = ActualForm
     list_display = ("indicator", "fiscal_year_label", "value_label", "evaluation", "updated_at")
     list_filter = (
@@ -514,7 +544,15 @@ class ActualAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
+    resource_classes = [TargetResource]
+    import_formats = [TargetSpreadsheetFormat]
+    export_formats = [base_formats.XLSX, base_formats.CSV]
+    import_help = (
+        "1行目を見出しとし、指標コード・年度・目標値の列を読み取ります。"
+        "削減率型は「2.0」「▲2.0%」「R7年度比 ▲2.0%」のいずれでも、完了型は「完了」と書きます。"
+        "空欄の行は変更しません。1行でもエラーがあれば何も取り込みません。"
+    )
     form = TargetForm
     list_display = ("indicator", "fiscal_year", "value")
     list_filter = (("indicator__plan", admin.RelatedOnlyFieldListFilter), "fiscal_year")

@@ -10,12 +10,14 @@ refused whole: nothing is written.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +25,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from indicators import achievement
-from indicators.models import Actual, ActualState, Indicator, Kind, outside_period_message
+from indicators.models import (
+    Actual,
+    ActualState,
+    Indicator,
+    Kind,
+    Target,
+    outside_period_message,
+)
 from indicators.spreadsheets import (
     Cell,
     CellError,
@@ -32,6 +41,7 @@ from indicators.spreadsheets import (
     normalise_header,
     parse_actual,
     parse_fiscal_year,
+    parse_number,
     parse_text,
     read_sheet,
 )
@@ -47,7 +57,15 @@ ACTUAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "note": ("備考", "note"),
 }
 REQUIRED_ACTUAL_COLUMNS = ("code", "fiscal_year", "actual")
-COLUMN_LABELS = {key: names[0] for key, names in ACTUAL_COLUMNS.items()}
+TARGET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("指標コード", "code"),
+    "fiscal_year": ("年度", "fiscal_year"),
+    "target": ("目標値", "target"),
+}
+REQUIRED_TARGET_COLUMNS = ("code", "fiscal_year", "target")
+COLUMN_LABELS = {
+    key: names[0] for columns in (ACTUAL_COLUMNS, TARGET_COLUMNS) for key, names in columns.items()
+}
 # A dash in the file says "not measured"; the model wants a reason.
 DEFAULT_NOT_MEASURED_REASON = "取込ファイルで「－」（評価対象外）と入力されました。"
 
@@ -122,11 +140,11 @@ class ActualRow:
 
 
 @dataclass
-class ActualImport:
+class SheetImport:
     """The outcome of reading a file: rows to import, or the errors."""
 
     filename: str
-    rows: list[ActualRow] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -144,6 +162,11 @@ class ActualImport:
             f"新規 {counts[Action.NEW]}件 / 変更 {counts[Action.CHANGED]}件 / "
             f"変更なし {counts[Action.UNCHANGED]}件 / 空欄 {counts[Action.SKIPPED]}件"
         )
+
+
+@dataclass
+class ActualImport(SheetImport):
+    """The outcome of reading an actuals file."""
 
 
 def actual_text(indicator: Indicator, state: str, value: Decimal | None, places: int) -> str:
@@ -177,27 +200,81 @@ def read_upload(data: bytes, filename: str) -> Sheet:
         raise ImportRefused(str(error)) from None
 
 
-def column_indexes(headers: tuple[str, ...]) -> dict[str, int]:
+def column_indexes(
+    headers: tuple[str, ...],
+    columns: dict[str, tuple[str, ...]] = ACTUAL_COLUMNS,
+    required: tuple[str, ...] = REQUIRED_ACTUAL_COLUMNS,
+) -> dict[str, int]:
     """Map column keys to positions; refuse a file missing a required one."""
-    wanted = {
-        normalise_header(name): key for key, names in ACTUAL_COLUMNS.items() for name in names
-    }
+    wanted = {normalise_header(name): key for key, names in columns.items() for name in names}
     found: dict[str, int] = {}
     for index, header in enumerate(headers):
         key = wanted.get(normalise_header(header))
         if key is not None and key not in found:
             found[key] = index
-    missing = [COLUMN_LABELS[key] for key in REQUIRED_ACTUAL_COLUMNS if key not in found]
+    missing = [columns[key][0] for key in required if key not in found]
     if missing:
+        english = ", ".join(names[-1] for names in columns.values())
         raise ImportRefused(
             f"1行目に必要な列がありません：{'、'.join(missing)}"
-            "（英語の列名 code, fiscal_year, actual, note も使えます）。"
+            f"（英語の列名 {english} も使えます）。"
         )
     return found
 
 
+def target_column_indexes(headers: tuple[str, ...]) -> dict[str, int]:
+    return column_indexes(headers, TARGET_COLUMNS, REQUIRED_TARGET_COLUMNS)
+
+
 def normalise_code(cell: Cell) -> str:
     return unicodedata.normalize("NFKC", parse_text(cell)).strip().upper()
+
+
+@dataclass
+class RowKey:
+    """The indicator and fiscal year a row is about, once checked."""
+
+    code: str
+    indicator: Indicator | None
+    fiscal_year: int | None
+
+
+def check_row_key(
+    cells: tuple[Cell, ...],
+    columns: dict[str, int],
+    *,
+    indicators: dict[str, Indicator],
+    seen: dict[tuple[str, int], int],
+    number: int,
+    refuse: Callable[[str, str, str], None],
+) -> RowKey:
+    """Check a row's 指標コード and 年度: known, in the plan, not repeated."""
+    code = normalise_code(cells[columns["code"]])
+    indicator = indicators.get(code)
+    if not code:
+        refuse("code", "指標コードが空欄です。", "")
+    elif indicator is None:
+        refuse("code", f"指標コード「{code}」は登録されていません。", code)
+    fiscal_year = None
+    try:
+        fiscal_year = parse_fiscal_year(cells[columns["fiscal_year"]])
+    except CellError as error:
+        refuse("fiscal_year", str(error), code)
+    if indicator is not None and fiscal_year is not None:
+        if fiscal_year not in indicator.plan.fiscal_years:
+            refuse("fiscal_year", outside_period_message(fiscal_year, indicator.plan), code)
+        first = seen.setdefault((code, fiscal_year), number)
+        if first != number:
+            refuse("fiscal_year", f"同じ指標・年度が{first}行目にもあります。", code)
+    return RowKey(code, indicator, fiscal_year)
+
+
+def named_indicators(sheet: Sheet, columns: dict[str, int]) -> dict[str, Indicator]:
+    codes = {normalise_code(row.cells[columns["code"]]) for row in sheet.rows}
+    return {
+        indicator.code: indicator
+        for indicator in Indicator.objects.filter(code__in=codes).select_related("plan")
+    }
 
 
 def preview_actuals(*, sheet: Sheet, filename: str = "") -> ActualImport:
@@ -208,14 +285,10 @@ def preview_actuals(*, sheet: Sheet, filename: str = "") -> ActualImport:
     """
     columns = column_indexes(sheet.headers)
     result = ActualImport(filename=filename)
-    codes = {normalise_code(row.cells[columns["code"]]) for row in sheet.rows}
-    indicators = {
-        indicator.code: indicator
-        for indicator in Indicator.objects.filter(code__in=codes).select_related("plan")
-    }
+    indicators = named_indicators(sheet, columns)
     existing = {
         (actual.indicator_id, actual.fiscal_year): actual
-        for actual in Actual.objects.filter(indicator__code__in=codes)
+        for actual in Actual.objects.filter(indicator__in=indicators.values())
     }
     seen: dict[tuple[str, int], int] = {}
     for sheet_row in sheet.rows:
@@ -225,23 +298,9 @@ def preview_actuals(*, sheet: Sheet, filename: str = "") -> ActualImport:
             errors.append(RowError(sheet_row.number, COLUMN_LABELS[key], code, reason))
 
         cell = sheet_row.cells.__getitem__
-        code = normalise_code(cell(columns["code"]))
-        indicator = indicators.get(code)
-        if not code:
-            refuse("code", "指標コードが空欄です。", "")
-        elif indicator is None:
-            refuse("code", f"指標コード「{code}」は登録されていません。", code)
-        fiscal_year = None
-        try:
-            fiscal_year = parse_fiscal_year(cell(columns["fiscal_year"]))
-        except CellError as error:
-            refuse("fiscal_year", str(error), code)
-        if indicator is not None and fiscal_year is not None:
-            if fiscal_year not in indicator.plan.fiscal_years:
-                refuse("fiscal_year", outside_period_message(fiscal_year, indicator.plan), code)
-            first = seen.setdefault((code, fiscal_year), sheet_row.number)
-            if first != sheet_row.number:
-                refuse("fiscal_year", f"同じ指標・年度が{first}行目にもあります。", code)
+        key = check_row_key(sheet_row.cells, columns, indicators=indicators, seen=seen,
+                            number=sheet_row.number, refuse=refuse)
+        code, indicator, fiscal_year = key.code, key.indicator, key.fiscal_year
         parsed = None
         try:
             parsed = parse_actual(cell(columns["actual"]))
@@ -301,8 +360,10 @@ def assign_actual(actual: Actual, row: ActualRow) -> None:
     actual.value = parsed.value
     if row.note is not None:
         actual.note = row.note
-    if parsed.state == ActualState.NOT_MEASURED and not actual.not_measured_reason:
-        actual.not_measured_reason = row.note or DEFAULT_NOT_MEASURED_REASON
+    if parsed.state == ActualState.NOT_MEASURED:
+        actual.not_measured_reason = (
+            row.note or actual.not_measured_reason or DEFAULT_NOT_MEASURED_REASON
+        )
 
 
 def apply_actuals(preview: ActualImport) -> dict[Action, int]:
@@ -350,5 +411,152 @@ def apply_actuals(preview: ActualImport) -> dict[Action, int]:
         raise ImportRefused(
             f"取り込み中にデータが変更されたため、取り込みませんでした（{error}）。"
             "もう一度お試しください。"
+        ) from None
+    return preview.counts
+
+
+# Targets (目標値): 指標コード, 年度, 目標値 ---------------------------------------
+
+# 「R7年度比 ▲2.0%」 as the document prints a reduction target; stored 2.0.
+REDUCTION_WORDS = re.compile(r"^(?:R\d+年度比|現状値比)?\s*[▲△]?\s*")
+
+
+@dataclass
+class TargetRow:
+    """One row of a targets file, checked, with what importing it would do."""
+
+    row: int
+    code: str
+    fiscal_year: int
+    indicator: Indicator
+    value: Decimal | None
+    places: int
+    existing: Target | None
+    action: Action
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return achievement.fiscal_year_label(self.fiscal_year)
+
+    def label(self, value: Decimal | None, places: int) -> str:
+        indicator = self.indicator
+        return achievement.format_target(
+            kind=achievement.Kind(indicator.kind), value=value, unit=indicator.unit,
+            accumulation=achievement.Accumulation(indicator.accumulation), places=places,
+            baseline_year=indicator.baseline_year, milestone_text=indicator.done_label,
+        )
+
+    @property
+    def old_label(self) -> str:
+        if self.existing is None:
+            return "未設定"
+        return self.label(self.existing.value, self.existing.value_places)
+
+    @property
+    def new_label(self) -> str:
+        return self.label(self.value, self.places)
+
+
+@dataclass
+class TargetImport(SheetImport):
+    """The outcome of reading a targets file."""
+
+
+def parse_target(cell: Cell, indicator: Indicator) -> tuple[Decimal | None, int] | None:
+    """Return a target's value and decimals; None for a blank cell.
+
+    A milestone takes 「完了」 (the year completion is due, no value); a
+    reduction target may be written as the document prints it.
+    """
+    if cell.blank:
+        return None
+    text = unicodedata.normalize("NFKC", parse_text(cell)).strip()
+    if indicator.kind == Kind.MILESTONE:
+        if text == "完了":
+            return None, 0
+        raise CellError(f"完了型の指標の目標は「完了」と書きます：「{text}」")
+    if indicator.kind == Kind.REDUCTION and isinstance(cell.value, str):
+        cell = Cell(REDUCTION_WORDS.sub("", text))
+    return parse_number(cell)
+
+
+def preview_targets(*, sheet: Sheet, filename: str = "") -> TargetImport:
+    """Check every row of a targets file; write nothing (two queries)."""
+    columns = target_column_indexes(sheet.headers)
+    result = TargetImport(filename=filename)
+    indicators = named_indicators(sheet, columns)
+    existing = {
+        (target.indicator_id, target.fiscal_year): target
+        for target in Target.objects.filter(indicator__in=indicators.values())
+    }
+    seen: dict[tuple[str, int], int] = {}
+    for sheet_row in sheet.rows:
+        errors: list[RowError] = []
+
+        def refuse(key: str, reason: str, code: str) -> None:
+            errors.append(RowError(sheet_row.number, COLUMN_LABELS[key], code, reason))
+
+        key = check_row_key(sheet_row.cells, columns, indicators=indicators, seen=seen,
+                            number=sheet_row.number, refuse=refuse)
+        parsed = None
+        if key.indicator is not None:
+            try:
+                parsed = parse_target(sheet_row.cells[columns["target"]], key.indicator)
+            except CellError as error:
+                refuse("target", str(error), key.code)
+        if errors:
+            result.errors.extend(errors)
+            continue
+        current = existing.get((key.indicator.pk, key.fiscal_year))
+        value, places = parsed if parsed is not None else (None, 0)
+        if parsed is None:
+            action = Action.SKIPPED
+        elif current is None:
+            action = Action.NEW
+        else:
+            action = Action.UNCHANGED if current.value == value else Action.CHANGED
+        result.rows.append(
+            TargetRow(row=sheet_row.number, code=key.code, fiscal_year=key.fiscal_year,
+                      indicator=key.indicator, value=value, places=places, existing=current,
+                      action=action)
+        )
+    return result
+
+
+def assign_target(target: Target, row: TargetRow) -> None:
+    """Set ``target`` from an imported row (the one place this happens)."""
+    if row.value is None or row.value != target.value:
+        target.value_places = row.places
+    target.value = row.value
+
+
+def apply_targets(preview: TargetImport) -> dict[Action, int]:
+    """Write every new and changed target in one transaction, or nothing."""
+    if not preview.ok:
+        raise ImportRefused("エラーのある行があるため、取り込みませんでした。")
+    new: list[Target] = []
+    changed: list[Target] = []
+    for row in preview.rows:
+        if row.action not in (Action.NEW, Action.CHANGED):
+            continue
+        target = row.existing or Target(indicator=row.indicator, fiscal_year=row.fiscal_year)
+        assign_target(target, row)
+        try:
+            target.clean()
+        except ValidationError as error:
+            preview.errors += [
+                RowError(row.row, COLUMN_LABELS["target"], row.code, message)
+                for message in error.messages
+            ]
+        (changed if row.existing else new).append(target)
+    if not preview.ok:
+        raise ImportRefused("エラーのある行があるため、取り込みませんでした。")
+    try:
+        with transaction.atomic():
+            Target.objects.bulk_create(new, batch_size=1000)
+            Target.objects.bulk_update(changed, ["value", "value_places"], batch_size=1000)
+    except IntegrityError as error:
+        raise ImportRefused(
+            f"取り込み中にデータが変更されたため、取り込みませんでした（{error}）。"
         ) from None
     return preview.counts

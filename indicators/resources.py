@@ -20,14 +20,16 @@ from indicators import achievement
 from indicators.imports import (
     COLUMN_LABELS,
     Action,
-    ActualImport,
-    ActualRow,
+    SheetImport,
     assign_actual,
+    assign_target,
     column_indexes,
     preview_actuals,
+    preview_targets,
     read_upload,
+    target_column_indexes,
 )
-from indicators.models import Actual, ActualState, Indicator
+from indicators.models import Actual, ActualState, Indicator, Target
 
 if TYPE_CHECKING:
     from import_export.results import Result
@@ -84,6 +86,12 @@ class ActualSpreadsheetFormat(SpreadsheetFormat):
     """An actuals file: 指標コード, 年度, 実績値 (and 備考)."""
 
 
+class TargetSpreadsheetFormat(SpreadsheetFormat):
+    """A targets file: 指標コード, 年度, 目標値."""
+
+    check_columns = staticmethod(target_column_indexes)
+
+
 def actual_value_text(actual: Actual) -> str:
     """Return an actual as a user would type it back: 45.0, －, 完了."""
     if actual.state == ActualState.NOT_MEASURED:
@@ -95,34 +103,22 @@ def actual_value_text(actual: Actual) -> str:
     return f"{actual.value_as_entered:f}"
 
 
-class ActualResource(resources.ModelResource):
-    """Actuals by 指標コード and 年度; the same columns in and out."""
+class CheckedRowsResource(resources.ModelResource):
+    """Rows checked by :mod:`indicators.imports` before any is imported.
 
-    row_number = fields.Field(column_name=ROW_COLUMN, readonly=True)
-    indicator = fields.Field(
-        attribute="indicator", column_name=COLUMN_LABELS["code"],
-        widget=widgets.ForeignKeyWidget(Indicator, field="code"),
-    )
-    fiscal_year = fields.Field(
-        attribute="fiscal_year", column_name=COLUMN_LABELS["fiscal_year"],
-        widget=widgets.IntegerWidget(),
-    )
-    value = fields.Field(column_name=COLUMN_LABELS["actual"], readonly=True)
-    note = fields.Field(attribute="note", column_name=COLUMN_LABELS["note"], readonly=True)
+    ``before_import`` runs the file's preview (the same code as the
+    command); a row with errors becomes an invalid row carrying them, so
+    django-import-export refuses the whole file, and ``assign`` is the
+    only place a row's values reach the model.
+    """
 
-    class Meta:
-        model = Actual
-        fields = ("row_number", "indicator", "fiscal_year", "value", "note")
-        import_id_fields = ("indicator", "fiscal_year")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
+    preview_function: Any = None
+    assign_function: Any = None
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.preview: ActualImport | None = None
-        self.rows: dict[int, ActualRow] = {}
+        self.preview: SheetImport | None = None
+        self.rows: dict[int, Any] = {}
         self.row_errors: dict[int, dict[str, list[str]]] = {}
 
     def get_export_fields(self, selected_fields: Any = None) -> list[fields.Field]:
@@ -134,11 +130,10 @@ class ActualResource(resources.ModelResource):
     def get_export_queryset(self, request: Any = None) -> Any:
         return super().get_export_queryset(request).select_related("indicator")
 
-    def dehydrate_value(self, actual: Actual) -> str:
-        return actual_value_text(actual)
-
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
-        preview = preview_actuals(sheet=dataset.kpi_sheet, filename=kwargs.get("file_name") or "")
+        preview = type(self).preview_function(
+            sheet=dataset.kpi_sheet, filename=kwargs.get("file_name") or ""
+        )
         self.preview = preview
         self.rows = {row.row: row for row in preview.rows}
         for error in preview.errors:
@@ -164,13 +159,13 @@ class ActualResource(resources.ModelResource):
         if errors:
             raise ValidationError({column: messages for column, messages in errors.items()})
 
-    def import_instance(self, instance: Actual, row: dict[str, Any], **kwargs: Any) -> None:
+    def import_instance(self, instance: Any, row: dict[str, Any], **kwargs: Any) -> None:
         super().import_instance(instance, row, **kwargs)
         checked = self.rows[row[ROW_COLUMN]]
         if checked.action in (Action.NEW, Action.CHANGED):
-            assign_actual(instance, checked)
+            type(self).assign_function(instance, checked)
 
-    def skip_row(self, instance: Actual, original: Actual, row: dict[str, Any],
+    def skip_row(self, instance: Any, original: Any, row: dict[str, Any],
                  import_validation_errors: Any = None) -> bool:
         checked = self.rows.get(row[ROW_COLUMN])
         return checked is None or checked.action in (Action.SKIPPED, Action.UNCHANGED)
@@ -178,3 +173,68 @@ class ActualResource(resources.ModelResource):
     def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
         # The admin shows this preview: Excel row numbers, old → new.
         result.kpi_preview = self.preview
+
+
+def indicator_field() -> fields.Field:
+    return fields.Field(
+        attribute="indicator", column_name=COLUMN_LABELS["code"],
+        widget=widgets.ForeignKeyWidget(Indicator, field="code"),
+    )
+
+
+def fiscal_year_field() -> fields.Field:
+    return fields.Field(
+        attribute="fiscal_year", column_name=COLUMN_LABELS["fiscal_year"],
+        widget=widgets.IntegerWidget(),
+    )
+
+
+class ActualResource(CheckedRowsResource):
+    """Actuals by 指標コード and 年度; the same columns in and out."""
+
+    preview_function = staticmethod(preview_actuals)
+    assign_function = staticmethod(assign_actual)
+
+    row_number = fields.Field(column_name=ROW_COLUMN, readonly=True)
+    indicator = indicator_field()
+    fiscal_year = fiscal_year_field()
+    value = fields.Field(column_name=COLUMN_LABELS["actual"], readonly=True)
+    note = fields.Field(attribute="note", column_name=COLUMN_LABELS["note"], readonly=True)
+
+    class Meta:
+        model = Actual
+        fields = ("row_number", "indicator", "fiscal_year", "value", "note")
+        import_id_fields = ("indicator", "fiscal_year")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def dehydrate_value(self, actual: Actual) -> str:
+        return actual_value_text(actual)
+
+
+class TargetResource(CheckedRowsResource):
+    """Targets by 指標コード and 年度; the same columns in and out."""
+
+    preview_function = staticmethod(preview_targets)
+    assign_function = staticmethod(assign_target)
+
+    row_number = fields.Field(column_name=ROW_COLUMN, readonly=True)
+    indicator = indicator_field()
+    fiscal_year = fiscal_year_field()
+    value = fields.Field(column_name=COLUMN_LABELS["target"], readonly=True)
+
+    class Meta:
+        model = Target
+        fields = ("row_number", "indicator", "fiscal_year", "value")
+        import_id_fields = ("indicator", "fiscal_year")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def dehydrate_value(self, target: Target) -> str:
+        if target.value is None:
+            return "完了"
+        return f"{target.value_as_entered:f}"

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import TYPE_CHECKING, Any
 
+from django.contrib import admin, messages
+from django.db.models import Max
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from indicators import achievement
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+
+def entry_sheet_url(plan: Plan, *, year: int | None = None, department: int | None = None) -> str:
+    url = reverse("indicators:entry_sheet", args=[plan.code])
+    query = "&".join(
+        f"{name}={value}" for name, value in (("year", year), ("department", department))
+        if value is not None
+    )
+    return f"{url}?{query}" if query else url
+
+
+def status_table_url(plan: Plan, year: int) -> str:
+    return reverse("indicators:status_table", args=[plan.code, year])
 
 
 @admin.register(Municipality)
@@ -15,10 +39,21 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "division", "municipality")
+    list_display = ("name", "division", "municipality", "entry_sheets")
     list_filter = ("municipality",)
     search_fields = ("name", "division")
     list_select_related = ("municipality",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Department]:
+        return super().get_queryset(request).prefetch_related("municipality__plans")
+
+    @admin.display(description="入力シート（この課の施策）")
+    def entry_sheets(self, obj: Department) -> str:
+        return format_html_join(
+            " ", '<a href="{}">{}</a>',
+            ((entry_sheet_url(plan, department=obj.pk), plan.short_name or plan.code)
+             for plan in obj.municipality.plans.all()),
+        )
 
 
 class BasicPolicyInline(admin.TabularInline):
@@ -29,11 +64,59 @@ class BasicPolicyInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "municipality", "start_year", "end_year")
+    list_display = ("code", "name", "municipality", "period", "downloads")
     list_filter = ("municipality",)
     search_fields = ("code", "name")
     list_select_related = ("municipality",)
     inlines = (BasicPolicyInline,)
+    actions = ("download_entry_sheet", "download_status_table")
+
+    @admin.display(description="計画期間")
+    def period(self, obj: Plan) -> str:
+        return (
+            f"{achievement.fiscal_year_short(obj.start_year)}〜"
+            f"{achievement.fiscal_year_short(obj.end_year)}"
+        )
+
+    @admin.display(description="Excel（入力シート／評価表）")
+    def downloads(self, obj: Plan) -> str:
+        years = list(obj.fiscal_years)
+        entry = format_html_join(
+            " ", '<a href="{}">{}</a>',
+            ((entry_sheet_url(obj, year=year), achievement.fiscal_year_short(year))
+             for year in years),
+        )
+        status = format_html_join(
+            " ", '<a href="{}">{}</a>',
+            ((status_table_url(obj, year), achievement.fiscal_year_short(year))
+             for year in years),
+        )
+        return format_html(
+            '入力シート：<a href="{}">全年度</a> {}<br>評価表：{}',
+            entry_sheet_url(obj), entry, status,
+        )
+
+    def single_plan(self, request: HttpRequest, queryset: QuerySet[Plan]) -> Plan | None:
+        if queryset.count() != 1:
+            self.message_user(request, "計画を1件だけ選んでください。", messages.WARNING)
+            return None
+        return queryset.get()
+
+    @admin.action(description="入力シート（Excel、全年度）をダウンロード")
+    def download_entry_sheet(self, request: HttpRequest, queryset: QuerySet[Plan]) -> Any:
+        plan = self.single_plan(request, queryset)
+        return HttpResponseRedirect(entry_sheet_url(plan)) if plan else None
+
+    @admin.action(description="評価表（Excel、実績のある最新年度）をダウンロード")
+    def download_status_table(self, request: HttpRequest, queryset: QuerySet[Plan]) -> Any:
+        plan = self.single_plan(request, queryset)
+        if plan is None:
+            return None
+        latest = plan.indicators.filter(
+            actuals__fiscal_year__gte=plan.start_year,
+            actuals__fiscal_year__lte=plan.end_year,
+        ).aggregate(year=Max("actuals__fiscal_year"))["year"]
+        return HttpResponseRedirect(status_table_url(plan, latest or plan.start_year))
 
 
 class MeasureInline(admin.TabularInline):
@@ -70,7 +153,7 @@ class MeasureAdmin(admin.ModelAdmin):
     def plan(self, obj: Measure) -> str:
         return obj.policy.plan.code
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         # A measure may only be owned by departments of its own city.
         obj_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
         if db_field.name == "departments" and obj_id:

@@ -120,3 +120,19 @@ def test_import_permission_opens_the_import(plans, client, django_user_model):
 def test_the_upload_between_preview_and_confirm_is_kept_in_the_shared_cache(settings):
     assert settings.IMPORT_EXPORT_TMP_STORAGE_CLASS.endswith("CacheStorage")
     assert settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+
+
+def test_targets_import_in_the_admin(plans, admin_client_ja):
+    from indicators.models import Target
+
+    data = xlsx([["ISE2-13", "R9", "210"]], header=["指標コード", "年度", "目標値"])
+    response = admin_client_ja.post(
+        reverse("admin:indicators_target_import"),
+        {"import_file": SimpleUploadedFile("targets.xlsx", data), "format": "0", "resource": "0"},
+    )
+    page = text(response)
+    assert "変更 1件" in page and "200件" in page and "210件" in page
+    confirm = form_data(response.content.decode(),
+                        action=reverse("admin:indicators_target_process_import"))
+    admin_client_ja.post(reverse("admin:indicators_target_process_import"), confirm)
+    assert Target.objects.get(indicator__code="ISE2-13", fiscal_year=2027).value == 210

@@ -220,3 +220,38 @@ def test_size_and_row_limits(plans, tmp_path, settings):
 def test_a_missing_file_is_a_clear_error(plans, tmp_path):
     with pytest.raises(CommandError, match="ファイルを読めません"):
         call_command("import_actuals", str(tmp_path / "nope.xlsx"))
+
+
+def test_targets_file_revises_targets_in_one_go(plans, tmp_path):
+    from indicators.imports import apply_targets, preview_targets, read_upload
+    from indicators.models import Target
+
+    data = xlsx(
+        [["ISE2-13", "R9", "210", None], ["ISE2-11", "R8", "R7年度比 ▲2.5%", None],
+         ["ISE2-01", "R8", "", None], ["ISE2-02", "R8", "20", None]],
+        header=["指標コード", "年度", "目標値", "備考"],
+    )
+    preview = preview_targets(sheet=read_upload(data, "targets.xlsx"))
+    assert preview.ok, preview.errors
+    assert preview.summary() == "新規 0件 / 変更 2件 / 変更なし 1件 / 空欄 1件"
+    assert [(r.old_label, r.new_label) for r in preview.rows[:2]] == [
+        ("200件", "210件"), ("R7年度比 ▲2.0%", "R7年度比 ▲2.5%")
+    ]
+    apply_targets(preview)
+    assert Target.objects.get(indicator__code="ISE2-13", fiscal_year=2027).value == 210
+    reduction = Target.objects.get(indicator__code="ISE2-11", fiscal_year=2026)
+    assert f"{reduction.value_as_entered:f}" == "2.5"
+
+
+def test_targets_file_refuses_bad_rows_whole(plans, tmp_path):
+    from indicators.imports import preview_targets, read_upload
+
+    data = xlsx(
+        [["ISE2-13", "R9", "210"], ["ISE2-13", "R13", "1"], ["ISE1-14", "R7", "3"]],
+        header=["指標コード", "年度", "目標値"],
+    )
+    preview = preview_targets(sheet=read_upload(data, "targets.xlsx"))
+    assert [str(error) for error in preview.errors] == [
+        "3行目 年度（ISE2-13）：令和13年度（2031）は計画期間（令和8年度（2026）〜令和11年度（2029））の外です。",
+        "4行目 目標値（ISE1-14）：完了型の指標の目標は「完了」と書きます：「3」",
+    ]
