@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres install clean
+.PHONY: run test test-sqlite test-postgres bench install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || scripts/apt_install.sh python3-venv
@@ -29,6 +29,11 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	scripts/with_postgres.sh $(BIN)/python -m pytest
+
+# Benchmarks (not timed tests): figures go to docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.import_actuals
+	scripts/with_postgres.sh $(BIN)/python -m benchmarks.import_actuals
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.test.sqlite3 staticfiles
