@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
 from indicators import achievement
@@ -22,6 +21,7 @@ from indicators.forms import ActualForm, IndicatorForm, KpiDecimalField, TargetF
 from indicators.imports import ImportRefused, max_upload_bytes
 from indicators.models import Actual, Indicator, Target
 from indicators.resources import (
+    EXPORT_FORMATS,
     ActualResource,
     ActualSpreadsheetFormat,
     TargetResource,
@@ -489,7 +489,7 @@ class ActualAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
 
     resource_classes = [ActualResource]
     import_formats = [ActualSpreadsheetFormat]
-    export_formats = [base_formats.XLSX, base_formats.CSV]
+    export_formats = EXPORT_FORMATS
     import_help = (
         "1行目を見出しとし、指標コード・年度・実績値（任意で備考）の列を読み取ります。"
         "年度は「2026」「R8」「令和8年度」、実績値は「1,467」「45.0%」「－」（評価対象外）"
@@ -547,7 +547,7 @@ class ActualAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
 class TargetAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
     resource_classes = [TargetResource]
     import_formats = [TargetSpreadsheetFormat]
-    export_formats = [base_formats.XLSX, base_formats.CSV]
+    export_formats = EXPORT_FORMATS
     import_help = (
         "1行目を見出しとし、指標コード・年度・目標値の列を読み取ります。"
         "削減率型は「2.0」「▲2.0%」「R7年度比 ▲2.0%」のいずれでも、完了型は「完了」と書きます。"

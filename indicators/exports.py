@@ -83,6 +83,11 @@ TOP_LEFT_WRAPPED = Alignment(vertical="top", wrap_text=True)
 HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+def looks_like_formula(text: str) -> bool:
+    """Return whether a spreadsheet could take ``text`` for a formula."""
+    return text.startswith(FORMULA_PREFIXES) and text not in SAFE_DASHES
+
+
 def write_text(cell: Cell, text: str) -> None:
     """Write ``text`` as a string cell that never becomes a formula.
 
@@ -98,7 +103,7 @@ def write_text(cell: Cell, text: str) -> None:
         return
     cell.value = text
     cell.data_type = "s"
-    if text.startswith(FORMULA_PREFIXES) and text not in SAFE_DASHES:
+    if looks_like_formula(text):
         cell.quotePrefix = True
 
 

@@ -17,6 +17,7 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
 from indicators import achievement
+from indicators.exports import looks_like_formula
 from indicators.imports import (
     COLUMN_LABELS,
     Action,
@@ -92,6 +93,34 @@ class TargetSpreadsheetFormat(SpreadsheetFormat):
     check_columns = staticmethod(target_column_indexes)
 
 
+class FormulaSafeExport:
+    """Export text that a spreadsheet could run as a formula as plain text.
+
+    django-import-export's own escaping only drops a leading "="; an
+    apostrophe, as OWASP suggests, keeps the text and covers + - @ too.
+    """
+
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> Any:
+        safe = tablib.Dataset(headers=dataset.headers)
+        for row in dataset:
+            safe.append([
+                f"'{value}" if isinstance(value, str) and looks_like_formula(value) else value
+                for value in row
+            ])
+        return super().export_data(safe, **kwargs)
+
+
+class SafeXLSX(FormulaSafeExport, base_formats.XLSX):
+    pass
+
+
+class SafeCSV(FormulaSafeExport, base_formats.CSV):
+    pass
+
+
+EXPORT_FORMATS = [SafeXLSX, SafeCSV]
+
+
 def actual_value_text(actual: Actual) -> str:
     """Return an actual as a user would type it back: 45.0, －, 完了."""
     if actual.state == ActualState.NOT_MEASURED:
@@ -121,9 +150,17 @@ class CheckedRowsResource(resources.ModelResource):
         self.rows: dict[int, Any] = {}
         self.row_errors: dict[int, dict[str, list[str]]] = {}
 
+    # The Excel row number is the import's bookkeeping, not a column to
+    # offer: exports and the import page's list of columns leave it out.
     def get_export_fields(self, selected_fields: Any = None) -> list[fields.Field]:
         return [
             field for field in super().get_export_fields(selected_fields)
+            if field.column_name != ROW_COLUMN
+        ]
+
+    def get_user_visible_fields(self) -> list[fields.Field]:
+        return [
+            field for field in super().get_user_visible_fields()
             if field.column_name != ROW_COLUMN
         ]
 

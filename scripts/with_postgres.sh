@@ -41,6 +41,7 @@ trap cleanup EXIT
   "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
   start >/dev/null
 
+"$bin/createdb" -h "$dir" -U postgres ise_iga_dx
 export DATABASE_URL="postgres://postgres@/ise_iga_dx?host=$dir"
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') running in $dir" >&2
 "$@"

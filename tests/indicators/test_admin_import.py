@@ -136,3 +136,29 @@ def test_targets_import_in_the_admin(plans, admin_client_ja):
                         action=reverse("admin:indicators_target_process_import"))
     admin_client_ja.post(reverse("admin:indicators_target_process_import"), confirm)
     assert Target.objects.get(indicator__code="ISE2-13", fiscal_year=2027).value == 210
+
+
+def test_exported_actuals_neutralise_formulas_and_reimport(plans, admin_client_ja):
+    import io
+
+    import openpyxl
+
+    from indicators.models import Indicator
+
+    Actual.objects.create(indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
+                          value="42.5", value_places=1, note='=HYPERLINK("http://x","y")')
+    response = admin_client_ja.post(
+        reverse("admin:indicators_actual_export"),
+        {"format": "0", "resource": "0", **{
+            f"actualresource_{name}": "on"
+            for name in ("indicator", "fiscal_year", "value", "note")
+        }},
+    )
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("指標コード", "年度", "実績値", "備考")
+    exported = next(row for row in rows if row[0] == "ISE2-01")
+    assert exported[2] in ("42.5", 42.5)
+    assert exported[3] == """'=HYPERLINK("http://x","y")"""
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
