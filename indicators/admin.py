@@ -13,7 +13,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ImportExportModelAdmin, ImportMixin
 from import_export.forms import ImportForm
 
 from indicators import achievement
@@ -24,6 +24,8 @@ from indicators.resources import (
     EXPORT_FORMATS,
     ActualResource,
     ActualSpreadsheetFormat,
+    DefinitionResource,
+    DefinitionSpreadsheetFormat,
     TargetResource,
     TargetSpreadsheetFormat,
 )
@@ -271,9 +273,85 @@ class HistoryInline(admin.TabularInline):
         return actual_label(obj.indicator, obj) if obj.pk else ""
 
 
+class SpreadsheetImportForm(ImportForm):
+    """The upload form, refusing an oversized file before reading it."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"ファイルが大きすぎます（{upload.size:,}バイト）。上限は{limit:,}バイトです。"
+            )
+        return upload
+
+
+class SpreadsheetImportMixin:
+    """Upload → preview → confirm, all rows or none, messages in Japanese."""
+
+    import_form_class = SpreadsheetImportForm
+    import_template_name = "admin/indicators/spreadsheet_import.html"
+    import_help = ""
+
+    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_import_context_data(**kwargs),
+            "import_help": self.import_help,
+            "template_links": [
+                (f"{plan.name}（{plan.code}）",
+                 reverse("indicators:definitions_template", args=[plan.code]))
+                for plan in Plan.objects.all()
+            ],
+        }
+
+    def add_data_read_fail_error_to_form(self, form: Any, error: Exception) -> None:
+        if isinstance(error, ImportRefused):
+            form.add_error("import_file", str(error))
+        else:
+            super().add_data_read_fail_error_to_form(form, error)
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # At confirmation too, one bad row rolls back every row.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result: Any, request: HttpRequest) -> Any:
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between preview and confirmation.
+            self.message_user(
+                request,
+                "確認後にデータが変わったため、取り込みませんでした。もう一度アップロードしてください。",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
+            )
+        preview = getattr(result, "kpi_preview", None)
+        if preview is not None:
+            self.message_user(request, f"取り込みました：{preview.summary()}", messages.SUCCESS)
+        return super().process_result(result, request)
+
+    def add_success_message(self, result: Any, request: HttpRequest) -> None:
+        # process_result() says it with the preview's counts instead.
+        if getattr(result, "kpi_preview", None) is None:
+            super().add_success_message(result, request)
+
+
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(SpreadsheetImportMixin, ImportMixin, admin.ModelAdmin):
+    """KGIs: entry of targets and actuals, and the definitions import.
+
+    Only import: the definitions template (with the plan's KGIs filled in)
+    is the export, downloaded per plan.
+    """
+
     change_list_template = "admin/indicators/change_list_downloads.html"
+    resource_classes = [DefinitionResource]
+    import_formats = [DefinitionSpreadsheetFormat]
+    import_template_name = "admin/indicators/definitions_import.html"
+    import_help = (
+        "計画ごとのテンプレート（指標定義）に記入したファイルから、施策と指標（KGI）・目標値を"
+        "まとめて登録・更新します。空欄の項目は変更しません。1行でもエラーがあれば何も取り込みません。"
+    )
     form = IndicatorForm
     list_display = (
         "code", "item_summary", "baseline_label", "year_target", "year_actual", "year_evaluation",
@@ -426,61 +504,6 @@ class IndicatorAdmin(admin.ModelAdmin):
                 f"{result.label}",
                 messages.SUCCESS,
             )
-
-
-class SpreadsheetImportForm(ImportForm):
-    """The upload form, refusing an oversized file before reading it."""
-
-    def clean_import_file(self) -> Any:
-        upload = self.cleaned_data["import_file"]
-        limit = max_upload_bytes()
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"ファイルが大きすぎます（{upload.size:,}バイト）。上限は{limit:,}バイトです。"
-            )
-        return upload
-
-
-class SpreadsheetImportMixin:
-    """Upload → preview → confirm, all rows or none, messages in Japanese."""
-
-    import_form_class = SpreadsheetImportForm
-    import_template_name = "admin/indicators/spreadsheet_import.html"
-    import_help = ""
-
-    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_context_data(**kwargs), "import_help": self.import_help}
-
-    def add_data_read_fail_error_to_form(self, form: Any, error: Exception) -> None:
-        if isinstance(error, ImportRefused):
-            form.add_error("import_file", str(error))
-        else:
-            super().add_data_read_fail_error_to_form(form, error)
-
-    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        # At confirmation too, one bad row rolls back every row.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
-
-    def process_result(self, result: Any, request: HttpRequest) -> Any:
-        if result.has_errors() or result.has_validation_errors():
-            # The data changed between preview and confirmation.
-            self.message_user(
-                request,
-                "確認後にデータが変わったため、取り込みませんでした。もう一度アップロードしてください。",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(
-                reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
-            )
-        preview = getattr(result, "kpi_preview", None)
-        if preview is not None:
-            self.message_user(request, f"取り込みました：{preview.summary()}", messages.SUCCESS)
-        return super().process_result(result, request)
-
-    def add_success_message(self, result: Any, request: HttpRequest) -> None:
-        # process_result() says it with the preview's counts instead.
-        if getattr(result, "kpi_preview", None) is None:
-            super().add_success_message(result, request)
 
 
 @admin.register(Actual)

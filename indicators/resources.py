@@ -17,10 +17,12 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
 from indicators import achievement
+from indicators.definitions import apply_definitions, definition_columns, preview_definitions
 from indicators.exports import looks_like_formula
 from indicators.imports import (
     COLUMN_LABELS,
     Action,
+    ImportRefused,
     SheetImport,
     assign_actual,
     assign_target,
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from import_export.results import Result
 
 ROW_COLUMN = "行"
+REFUSED_MESSAGE = "エラーのある行があるため、取り込みませんでした。"
 
 
 class SpreadsheetFormat(base_formats.Format):
@@ -144,6 +147,19 @@ class CheckedRowsResource(resources.ModelResource):
     preview_function: Any = None
     assign_function: Any = None
 
+    class Meta:
+        # Options shared by the subclasses (django-import-export merges them).
+        import_id_fields = ("indicator", "fiscal_year")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    key_columns = (COLUMN_LABELS["code"], COLUMN_LABELS["fiscal_year"])
+
+    def key_values(self, row: Any) -> list[Any]:
+        return [row.code, row.fiscal_year] if row else ["", None]
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.preview: SheetImport | None = None
@@ -177,16 +193,12 @@ class CheckedRowsResource(resources.ModelResource):
             self.row_errors.setdefault(error.row, defaultdict(list))[error.column].append(
                 error.reason
             )
-        # Rows become (Excel row, code, year) as checked; the values travel
-        # in self.rows, already parsed.
-        checked = tablib.Dataset(
-            headers=[ROW_COLUMN, COLUMN_LABELS["code"], COLUMN_LABELS["fiscal_year"]]
-        )
+        # Rows become their key as checked (Excel row, code, year); the
+        # values travel in self.rows, already parsed.
+        checked = tablib.Dataset(headers=[ROW_COLUMN, *self.key_columns])
         for sheet_row in dataset.kpi_sheet.rows:
             row = self.rows.get(sheet_row.number)
-            checked.append(
-                [sheet_row.number, row.code if row else "", row.fiscal_year if row else None]
-            )
+            checked.append([sheet_row.number, *self.key_values(row)])
         dataset.wipe()
         dataset.headers = checked.headers
         dataset.extend(checked)
@@ -210,6 +222,12 @@ class CheckedRowsResource(resources.ModelResource):
     def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
         # The admin shows this preview: Excel row numbers, old → new.
         result.kpi_preview = self.preview
+        rows = {row[ROW_COLUMN] for row in dataset.dict}
+        if any(error.row not in rows for error in self.preview.errors):
+            # An error of no data row (a heading) must still stop the import.
+            result.append_base_error(
+                self.get_error_result_class()(ImportRefused(REFUSED_MESSAGE))
+            )
 
 
 def indicator_field() -> fields.Field:
@@ -241,11 +259,6 @@ class ActualResource(CheckedRowsResource):
     class Meta:
         model = Actual
         fields = ("row_number", "indicator", "fiscal_year", "value", "note")
-        import_id_fields = ("indicator", "fiscal_year")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
 
     def dehydrate_value(self, actual: Actual) -> str:
         return actual_value_text(actual)
@@ -265,13 +278,54 @@ class TargetResource(CheckedRowsResource):
     class Meta:
         model = Target
         fields = ("row_number", "indicator", "fiscal_year", "value")
-        import_id_fields = ("indicator", "fiscal_year")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
 
     def dehydrate_value(self, target: Target) -> str:
         if target.value is None:
             return "完了"
         return f"{target.value_as_entered:f}"
+
+
+class DefinitionSpreadsheetFormat(SpreadsheetFormat):
+    """A definitions file: the template of measures and KGIs."""
+
+    check_columns = staticmethod(definition_columns)
+
+
+class DefinitionResource(CheckedRowsResource):
+    """Measures and KGIs with their targets, from the definitions template.
+
+    A row touches several models (measure, initiative, KGI, targets), so
+    :func:`indicators.definitions.apply_definitions` writes the whole file
+    on confirmation, inside django-import-export's transaction; the rows
+    themselves are then skipped.
+    """
+
+    preview_function = staticmethod(preview_definitions)
+    key_columns = (COLUMN_LABELS["code"],)
+
+    row_number = fields.Field(column_name=ROW_COLUMN, readonly=True)
+    code = fields.Field(attribute="code", column_name=COLUMN_LABELS["code"])
+
+    class Meta:
+        model = Indicator
+        fields = ("row_number", "code")
+        import_id_fields = ("code",)
+
+    def key_values(self, row: Any) -> list[Any]:
+        return [row.code if row else ""]
+
+    def import_data_inner(self, dataset: tablib.Dataset, dry_run: bool, *args: Any,
+                          **kwargs: Any) -> Result:
+        self.dry_run = dry_run
+        return super().import_data_inner(dataset, dry_run, *args, **kwargs)
+
+    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
+        super().before_import(dataset, **kwargs)
+        if not self.dry_run and self.preview.ok:
+            apply_definitions(self.preview)
+
+    def import_instance(self, instance: Indicator, row: dict[str, Any], **kwargs: Any) -> None:
+        """Leave the row alone: apply_definitions() writes the file."""
+
+    def skip_row(self, *args: Any, **kwargs: Any) -> bool:
+        return True

@@ -11,6 +11,11 @@ urlpatterns = [
         name="entry_sheet",
     ),
     path(
+        "exports/plans/<slug:code>/definitions.xlsx",
+        views.definitions_template_download,
+        name="definitions_template",
+    ),
+    path(
         "exports/plans/<slug:code>/status/<int:year>.xlsx",
         views.status_table_download,
         name="status_table",

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from indicators import exports
+from indicators import definitions, exports
 from plans.models import Department, Plan
 
 if TYPE_CHECKING:
@@ -76,3 +76,14 @@ def status_table_download(request: HttpRequest, code: str, year: int) -> FileRes
     fiscal_year = plan_year(plan, year)
     data = exports.status_table(plan=plan, fiscal_year=fiscal_year)
     return xlsx_response(data, exports.status_table_filename(plan=plan, fiscal_year=fiscal_year))
+
+
+@staff_member_required
+@never_cache
+@require_GET
+def definitions_template_download(request: HttpRequest, code: str) -> FileResponse:
+    plan = get_object_or_404(Plan, code=code)
+    return xlsx_response(
+        definitions.definitions_template(plan=plan),
+        definitions.definitions_template_filename(plan=plan),
+    )

@@ -92,8 +92,10 @@ class PlanAdmin(admin.ModelAdmin):
              for year in years),
         )
         return format_html(
-            '入力シート：<a href="{}">全年度</a> {}<br>評価表：{}',
+            '入力シート：<a href="{}">全年度</a> {}<br>評価表：{}<br>'
+            '<a href="{}">指標定義テンプレート</a>',
             entry_sheet_url(obj), entry, status,
+            reverse("indicators:definitions_template", args=[obj.code]),
         )
 
     def single_plan(self, request: HttpRequest, queryset: QuerySet[Plan]) -> Plan | None:

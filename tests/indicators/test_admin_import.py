@@ -71,7 +71,7 @@ def test_changed_rows_show_old_and_new_values(plans, admin_client_ja):
 def test_bad_rows_are_listed_by_excel_row_and_nothing_can_be_confirmed(plans, admin_client_ja):
     response = upload(admin_client_ja, xlsx(BAD_ROWS))
     page = text(response)
-    assert "取り込めない行があります（7件）" in page
+    assert "取り込めません（7件のエラー）" in page
     for row, column, code in [("3", "指標コード", "ISE9-99"), ("4", "実績値", "ISE2-02"),
                               ("5", "年度", "ISE2-03"), ("9", "年度", "ISE2-13")]:
         assert f"<td>{row}行目</td><td>{column}</td><td>{code}</td>" in page

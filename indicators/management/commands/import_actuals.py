@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from indicators.imports import ImportRefused, apply_actuals, preview_actuals, read_upload
+from indicators.imports import ActualImport, apply_actuals, preview_actuals, read_upload
+from indicators.management.importing import SpreadsheetImportCommand
 
 
-class Command(BaseCommand):
+class Command(SpreadsheetImportCommand):
     help = (
         "実績値をExcel（.xlsx）またはCSVから取り込みます。列：指標コード, 年度, 実績値, 備考。"
         "1行でもエラーがあれば何も取り込みません。"
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="取り込むファイル（.xlsx または .csv）")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="確認だけ行い、データベースは変更しない"
-        )
+    def read(self, data: bytes, filename: str) -> ActualImport:
+        return preview_actuals(sheet=read_upload(data, filename), filename=filename)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["path"])
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"ファイルを読めません：{path}（{error.strerror}）") from None
-        try:
-            preview = preview_actuals(sheet=read_upload(data, path.name), filename=path.name)
-        except ImportRefused as error:
-            raise CommandError(str(error)) from None
-        if preview.ok and not options["dry_run"]:
-            try:
-                apply_actuals(preview)
-            except ImportRefused as error:
-                if preview.ok:
-                    raise CommandError(str(error)) from None
-        if not preview.ok:
-            for row_error in preview.errors:
-                self.stderr.write(str(row_error))
-            raise CommandError(
-                f"{len(preview.errors)}件のエラーがあるため、何も取り込みませんでした。"
-            )
-        prefix = "確認のみ（変更していません）：" if options["dry_run"] else "取り込みました："
-        self.stdout.write(f"{prefix}{preview.summary()}")
+    def apply(self, preview: ActualImport) -> None:
+        apply_actuals(preview)
