@@ -20,8 +20,9 @@ def run(name: str) -> str:
     return out.getvalue()
 
 
-def test_seed_plans_loads_the_three_plans_once_and_keeps_later_edits(db):
-    assert "ise-1、ise-2、iga-2" in run("seed_plans")
+def test_seed_plans_loads_only_missing_plans_and_keeps_later_edits(plans):
+    Plan.objects.filter(code="iga-2").delete()
+    assert run("seed_plans") == "計画を読み込みました：iga-2\n"
     assert sorted(Plan.objects.values_list("code", flat=True)) == ["iga-2", "ise-1", "ise-2"]
     target = Target.objects.get(indicator__code="ISE2-01", fiscal_year=2026)
     target.value = 45
