@@ -34,6 +34,7 @@ from indicators.models import (
     Target,
     outside_period_message,
 )
+from indicators.selectors import evaluate_indicator_year
 from indicators.spreadsheets import (
     Cell,
     CellError,
@@ -120,10 +121,23 @@ class ActualRow:
     note: str | None
     existing: Actual | None
     action: Action
+    target: Target | None = None
 
     @property
     def fiscal_year_label(self) -> str:
         return achievement.fiscal_year_label(self.fiscal_year)
+
+    @property
+    def evaluation_label(self) -> str:
+        """Return the evaluation the row will have once imported."""
+        parsed = self.parsed
+        if parsed is None:
+            actual = self.existing
+        else:
+            actual = Actual(state=parsed.state, value=parsed.value)
+        return evaluate_indicator_year(
+            indicator=self.indicator, target=self.target, actual=actual
+        ).label
 
     @property
     def old_label(self) -> str:
@@ -143,6 +157,8 @@ class ActualRow:
 @dataclass
 class SheetImport:
     """The outcome of reading a file: rows to import, or the errors."""
+
+    evaluates = False
 
     filename: str
     rows: list[Any] = field(default_factory=list)
@@ -168,6 +184,9 @@ class SheetImport:
 @dataclass
 class ActualImport(SheetImport):
     """The outcome of reading an actuals file."""
+
+    # The preview shows each row's evaluation once imported.
+    evaluates = True
 
 
 def actual_text(indicator: Indicator, state: str, value: Decimal | None, places: int) -> str:
@@ -281,8 +300,8 @@ def named_indicators(sheet: Sheet, columns: dict[str, int]) -> dict[str, Indicat
 def preview_actuals(*, sheet: Sheet, filename: str = "") -> ActualImport:
     """Check every row of ``sheet`` and say what importing it would do.
 
-    Two queries whatever the number of rows: the indicators named, and
-    their existing actuals.
+    Three queries whatever the number of rows: the indicators named, and
+    their existing actuals and targets.
     """
     columns = column_indexes(sheet.headers)
     result = ActualImport(filename=filename)
@@ -290,6 +309,10 @@ def preview_actuals(*, sheet: Sheet, filename: str = "") -> ActualImport:
     existing = {
         (actual.indicator_id, actual.fiscal_year): actual
         for actual in Actual.objects.filter(indicator__in=indicators.values())
+    }
+    targets = {
+        (target.indicator_id, target.fiscal_year): target
+        for target in Target.objects.filter(indicator__in=indicators.values())
     }
     seen: dict[tuple[str, int], int] = {}
     for sheet_row in sheet.rows:
@@ -321,6 +344,7 @@ def preview_actuals(*, sheet: Sheet, filename: str = "") -> ActualImport:
                 row=sheet_row.number, code=code, fiscal_year=fiscal_year, indicator=indicator,
                 parsed=parsed, note=note, existing=current,
                 action=row_action(parsed, note, current),
+                target=targets.get((indicator.pk, fiscal_year)),
             )
         )
     return result

@@ -44,9 +44,10 @@ def test_preview_lists_every_row_and_saves_nothing_until_confirmed(plans, admin_
     page = text(response)
     assert "取り込み内容の確認：新規 8件 / 変更 0件 / 変更なし 0件 / 空欄 1件" in page
     rows = preview_rows(response)
-    assert rows[0] == ["2行目", "新規", "ISE2-01", "令和8年度（2026）", "未入力", "42.5%"]
+    assert rows[0] == ["2行目", "新規", "ISE2-01", "令和8年度（2026）", "未入力", "42.5%",
+                       "達成《達成率：106.3%》"]
     assert rows[4] == ["6行目", "空欄（未入力のまま）", "ISE2-05", "令和8年度（2026）", "未入力",
-                       "未入力"]
+                       "未入力", "未入力"]
     assert len(rows) == 9
     assert not Actual.objects.filter(fiscal_year=2026).exists()
 
