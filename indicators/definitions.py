@@ -44,6 +44,7 @@ from indicators.exports import (
     write_text,
 )
 from indicators.imports import (
+    REFUSED,
     Action,
     ImportRefused,
     RowError,
@@ -147,7 +148,6 @@ TEMPLATE_SHEET_TITLE = "指標定義"
 GUIDE_SHEET_TITLE = "記入方法"
 # Rows of the template that offer the drop-down lists.
 TEMPLATE_ROWS = 1000
-REFUSED = "エラーのある行があるため、取り込みませんでした。"
 
 
 # Results ----------------------------------------------------------------

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -68,6 +69,7 @@ REQUIRED_TARGET_COLUMNS = ("code", "fiscal_year", "target")
 COLUMN_LABELS = {
     key: names[0] for columns in (ACTUAL_COLUMNS, TARGET_COLUMNS) for key, names in columns.items()
 }
+REFUSED = "エラーのある行があるため、取り込みませんでした。"
 # A dash in the file says "not measured"; the model wants a reason.
 DEFAULT_NOT_MEASURED_REASON = "取込ファイルで「－」（評価対象外）と入力されました。"
 
@@ -435,54 +437,70 @@ def insert_actuals(actuals: list[Actual], *, now: datetime) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
 
-def apply_actuals(preview: ActualImport) -> dict[Action, int]:
-    """Write every new and changed row in one transaction, or nothing."""
+def prepare_writes(
+    preview: SheetImport,
+    *,
+    model: type[Actual] | type[Target],
+    assign: Callable[[Any, Any], None],
+    column: str,
+) -> tuple[list[Any], list[Any]]:
+    """Return the new and the changed model rows of a clean preview.
+
+    The parser already bounds every value (digits, decimals, sign) and the
+    file's uniqueness was checked as a whole, so only the model's own rules
+    run here: no query, and no per-field validators, which cost more than
+    the insert (see docs/performance.md). A row they refuse joins
+    ``preview.errors`` and ImportRefused is raised: nothing is written.
+    """
     if not preview.ok:
-        raise ImportRefused("エラーのある行があるため、取り込みませんでした。")
-    new: list[Actual] = []
-    changed: list[Actual] = []
-    errors: list[RowError] = []
-    now = timezone.now()
+        raise ImportRefused(REFUSED)
+    new: list[Any] = []
+    changed: list[Any] = []
     for row in preview.rows:
         if row.action not in (Action.NEW, Action.CHANGED):
             continue
-        actual = row.existing or Actual(indicator=row.indicator, fiscal_year=row.fiscal_year)
-        assign_actual(actual, row)
+        instance = row.existing or model(indicator=row.indicator, fiscal_year=row.fiscal_year)
+        assign(instance, row)
         try:
-            # The parser already bounds every value (digits, decimals, sign)
-            # and the file's uniqueness was checked as a whole, so only the
-            # model's own rules run here: no query, and no per-field
-            # validators, which cost more than the insert (see
-            # docs/performance.md).
-            actual.clean()
+            instance.clean()
         except ValidationError as error:
-            errors += [
-                RowError(row.row, COLUMN_LABELS["actual"], row.code, message)
+            preview.errors += [
+                RowError(row.row, COLUMN_LABELS[column], row.code, message)
                 for message in error.messages
             ]
-        if row.existing:
-            # bulk_update() skips auto_now.
-            actual.updated_at = now
-            changed.append(actual)
-        else:
-            new.append(actual)
-    if errors:
-        preview.errors.extend(errors)
-        raise ImportRefused("エラーのある行があるため、取り込みませんでした。")
+        (changed if row.existing else new).append(instance)
+    if not preview.ok:
+        raise ImportRefused(REFUSED)
+    return new, changed
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Write in one transaction; a clash with another writer keeps nothing."""
     try:
         with transaction.atomic():
-            insert_actuals(new, now=now)
-            Actual.objects.bulk_update(
-                changed,
-                ["state", "value", "value_places", "note", "not_measured_reason", "updated_at"],
-                batch_size=1000,
-            )
+            yield
     except IntegrityError as error:
-        # Someone saved the same indicator-year meanwhile: nothing was kept.
         raise ImportRefused(
             f"取り込み中にデータが変更されたため、取り込みませんでした（{error}）。"
             "もう一度お試しください。"
         ) from None
+
+
+def apply_actuals(preview: ActualImport) -> dict[Action, int]:
+    """Write every new and changed row in one transaction, or nothing."""
+    new, changed = prepare_writes(preview, model=Actual, assign=assign_actual, column="actual")
+    now = timezone.now()
+    for actual in changed:
+        # bulk_update() skips auto_now.
+        actual.updated_at = now
+    with writing():
+        insert_actuals(new, now=now)
+        Actual.objects.bulk_update(
+            changed,
+            ["state", "value", "value_places", "note", "not_measured_reason", "updated_at"],
+            batch_size=1000,
+        )
     return preview.counts
 
 
@@ -603,31 +621,8 @@ def assign_target(target: Target, row: TargetRow) -> None:
 
 def apply_targets(preview: TargetImport) -> dict[Action, int]:
     """Write every new and changed target in one transaction, or nothing."""
-    if not preview.ok:
-        raise ImportRefused("エラーのある行があるため、取り込みませんでした。")
-    new: list[Target] = []
-    changed: list[Target] = []
-    for row in preview.rows:
-        if row.action not in (Action.NEW, Action.CHANGED):
-            continue
-        target = row.existing or Target(indicator=row.indicator, fiscal_year=row.fiscal_year)
-        assign_target(target, row)
-        try:
-            target.clean()
-        except ValidationError as error:
-            preview.errors += [
-                RowError(row.row, COLUMN_LABELS["target"], row.code, message)
-                for message in error.messages
-            ]
-        (changed if row.existing else new).append(target)
-    if not preview.ok:
-        raise ImportRefused("エラーのある行があるため、取り込みませんでした。")
-    try:
-        with transaction.atomic():
-            Target.objects.bulk_create(new, batch_size=1000)
-            Target.objects.bulk_update(changed, ["value", "value_places"], batch_size=1000)
-    except IntegrityError as error:
-        raise ImportRefused(
-            f"取り込み中にデータが変更されたため、取り込みませんでした（{error}）。"
-        ) from None
+    new, changed = prepare_writes(preview, model=Target, assign=assign_target, column="target")
+    with writing():
+        Target.objects.bulk_create(new, batch_size=1000)
+        Target.objects.bulk_update(changed, ["value", "value_places"], batch_size=1000)
     return preview.counts

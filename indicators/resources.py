@@ -21,6 +21,7 @@ from indicators.definitions import apply_definitions, definition_columns, previe
 from indicators.exports import looks_like_formula
 from indicators.imports import (
     COLUMN_LABELS,
+    REFUSED,
     Action,
     ImportRefused,
     SheetImport,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from import_export.results import Result
 
 ROW_COLUMN = "行"
-REFUSED_MESSAGE = "エラーのある行があるため、取り込みませんでした。"
 
 
 class SpreadsheetFormat(base_formats.Format):
@@ -226,7 +226,7 @@ class CheckedRowsResource(resources.ModelResource):
         if any(error.row not in rows for error in self.preview.errors):
             # An error of no data row (a heading) must still stop the import.
             result.append_base_error(
-                self.get_error_result_class()(ImportRefused(REFUSED_MESSAGE))
+                self.get_error_result_class()(ImportRefused(REFUSED))
             )
 
 
