@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Headless Chromium and Japanese fonts for the browser tests (Debian packages;
+# Playwright drives the system browser, it downloads none of its own).
+BROWSER_STAMP := $(VENV)/.browser
 
-.PHONY: run test test-sqlite test-postgres bench install clean
+.PHONY: run test test-sqlite test-postgres bench install static-vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || scripts/apt_install.sh python3-venv
@@ -15,7 +18,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+$(BROWSER_STAMP): $(STAMP)
+	scripts/apt_install.sh chromium fonts-noto-cjk
+	touch $(BROWSER_STAMP)
+
+# plotly.min.js from the installed wheel, so plotly.py and plotly.js always
+# match (static/vendor/ is git-ignored). Cheap and idempotent: it rewrites
+# the file only when the bytes differ, so it runs every time.
+static-vendor: $(STAMP)
+	$(BIN)/python manage.py copy_plotly_js
+
+run: $(STAMP) static-vendor
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_plans
@@ -24,10 +37,10 @@ run: $(STAMP)
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(BROWSER_STAMP) static-vendor
 	DATABASE_URL=sqlite:///db.test.sqlite3 $(BIN)/python -m pytest
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(BROWSER_STAMP) static-vendor
 	scripts/with_postgres.sh $(BIN)/python -m pytest
 
 # Benchmarks (not timed tests): figures go to docs/performance.md.
@@ -36,4 +49,4 @@ bench: $(STAMP)
 	scripts/with_postgres.sh $(BIN)/python -m benchmarks.import_actuals
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.test.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 db.test.sqlite3 staticfiles static/vendor

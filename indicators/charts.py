@@ -1,0 +1,332 @@
+"""Plotly figures built from selector output, drawn by ``static/js/charts.js``.
+
+A page passes :func:`figure_json` through Django's ``json_script`` and the
+one static script calls ``Plotly.newPlot``: no inline script, so a strict
+Content Security Policy needs no exception. Nothing here queries the
+database; every number comes from the rows a selector already evaluated,
+and every label is formatted by :mod:`indicators.achievement`, as the
+documents print it.
+
+plotly.min.js bundles no Japanese locale (only ``en`` and ``en-US``), so
+figures set ``layout.separators`` and their own Japanese strings instead
+of ``config.locale``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+
+from indicators import achievement
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from indicators.models import Indicator
+    from indicators.selectors import IndicatorYear
+
+MILESTONE_MESSAGE = "完了型の指標はグラフを表示しません"
+NO_ROWS_MESSAGE = "表示する年度がありません"
+
+# Fixed size for print: responsive plotly charts print cut off
+# (plotly/plotly.js#1275, #7403). 680 CSS px is 180 mm, the width of A4
+# portrait inside 15 mm margins, so no browser has to shrink or clip it.
+STATIC_WIDTH = 680
+STATIC_HEIGHT = 320
+STATIC_MESSAGE_HEIGHT = 120
+POLICY_LABEL_WIDTH = 16
+
+FONT_FAMILY = (
+    'system-ui, "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Noto Sans JP",'
+    ' "Yu Gothic", Meiryo, sans-serif'
+)
+# Decimal point, then thousands separator: 1,589,989 and 19.5 as printed.
+SEPARATORS = ".,"
+
+# Same hues as static/css/kpi_admin.css. Achieved and not achieved have
+# nearly the same lightness, so the fill pattern (and, for the greys, the
+# lightness) is what tells them apart in greyscale print.
+# (field of Counts, fill, pattern shape, pattern colour), in legend order.
+EVALUATION_STYLES: dict[achievement.Evaluation, tuple[str, str, str, str]] = {
+    achievement.Evaluation.ACHIEVED: ("achieved", "#1b5e20", "", "#ffffff"),
+    achievement.Evaluation.NOT_ACHIEVED: ("not_achieved", "#b71c1c", "/", "#ffffff"),
+    achievement.Evaluation.PENDING: ("pending", "#9e9e9e", ".", "#ffffff"),
+    achievement.Evaluation.NOT_MEASURED: ("not_measured", "#e0e0e0", "x", "#555555"),
+}
+ACTUAL_COLOUR = "#37474f"
+TARGET_COLOUR = "#b35900"
+BASELINE_COLOUR = "#555555"
+
+
+def chart_config(*, static: bool = False) -> dict[str, Any]:
+    """Return the ``Plotly.newPlot`` config for an interactive or print chart."""
+    config: dict[str, Any] = {"displaylogo": False, "responsive": not static}
+    if static:
+        config["staticPlot"] = True
+        config["displayModeBar"] = False
+    else:
+        # Only the buttons that make sense for a few yearly points; their
+        # tooltips stay in English without a ja locale bundle.
+        config["modeBarButtonsToRemove"] = [
+            "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+        ]
+    return config
+
+
+def figure_json(fig: go.Figure, *, static: bool | None = None) -> dict[str, Any]:
+    """Return ``fig`` as the dict a template passes to ``json_script``.
+
+    The dict holds ``data``, ``layout`` and ``config``, the three arguments
+    of ``Plotly.newPlot``. Without ``static``, a fixed-size figure (built
+    with ``static=True``) gets the print config.
+    """
+    if static is None:
+        static = fig.layout.autosize is False
+    document = json.loads(fig.to_json())
+    document["config"] = chart_config(static=static)
+    return document
+
+
+def _layout(*, title: str, static: bool, height: int = STATIC_HEIGHT) -> go.Layout:
+    layout = go.Layout(
+        # "none" keeps plotly's ~6 KB default template out of every page.
+        template="none",
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        font={"family": FONT_FAMILY, "size": 13, "color": "#222222"},
+        separators=SEPARATORS,
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        # The legend sits at the foot of the figure, below the x-axis title.
+        margin={"l": 64, "r": 24, "t": 48, "b": 96},
+        legend={
+            "orientation": "h", "x": 0, "xanchor": "left",
+            "y": 0, "yref": "container", "yanchor": "bottom",
+        },
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+    )
+    if static:
+        layout.update(width=STATIC_WIDTH, height=height, autosize=False)
+    else:
+        layout.update(height=height, autosize=True)
+    return layout
+
+
+def _message_figure(message: str, *, title: str, static: bool) -> go.Figure:
+    fig = go.Figure(layout=_layout(title=title, static=static, height=STATIC_MESSAGE_HEIGHT))
+    fig.update_layout(
+        margin={"t": 40, "b": 8},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[{
+            "text": message, "showarrow": False, "xref": "paper", "yref": "paper",
+            "x": 0.5, "y": 0.5, "font": {"size": 14},
+        }],
+    )
+    return fig
+
+
+def _wrap(text: str, width: int = POLICY_LABEL_WIDTH) -> str:
+    """Break ``text`` every ``width`` characters, for a tick label.
+
+    Japanese has no spaces to break at, and a long policy title would
+    otherwise squeeze the bars into a sliver.
+    """
+    return "<br>".join(text[start:start + width] for start in range(0, len(text), width))
+
+
+def _value_range(values: Sequence[float]) -> list[float]:
+    """Return a y range with room below zero, so lines at 0 stay visible.
+
+    The room below is small enough that no negative tick appears on an
+    axis of counts.
+    """
+    low = min([0.0, *values])
+    high = max([0.0, *values])
+    span = (high - low) or 1.0
+    return [low - span * 0.03, high + span * 0.08]
+
+
+def _plotted(value: Decimal) -> float:
+    # Plotly draws floats; labels keep the exact Decimal via format_number.
+    return float(value)
+
+
+def _reduction(indicator: Indicator, row: IndicatorYear) -> Decimal | None:
+    """Return the row's unrounded reduction in percent, target or not.
+
+    The engine gives the reduction only for years with a target; a history
+    year is evaluated against a zero target just to read it, so the maths
+    stays in the achievement module.
+    """
+    if row.result.reduction is not None:
+        return row.result.reduction
+    if row.actual is None or row.actual.value is None:
+        return None
+    return achievement.evaluate(
+        kind=achievement.Kind.REDUCTION,
+        target=Decimal(0),
+        state=achievement.ActualState.MEASURED,
+        actual=row.actual.value,
+        baseline=indicator.baseline,
+    ).reduction
+
+
+def _reduction_label(reduction: Decimal) -> str:
+    """Return a reduction as selectors.actual_label prints it: "▲2.2%"."""
+    shown = achievement.round_half_up(reduction)
+    if shown.is_zero():
+        return f"{shown.copy_abs():f}%"
+    sign = "▲" if shown > 0 else "＋"
+    return f"{sign}{abs(shown):f}%"
+
+
+def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Figure:
+    """Return one KGI's actuals against its targets and baseline, by year.
+
+    ``rows`` are one indicator's years, oldest first, as
+    :func:`indicators.selectors.indicator_years` returns them. Actuals are
+    bars (history and plan years; not-measured and pending years are left
+    out), targets a dashed line and the baseline a dotted line. A reduction
+    (削減率型) KGI plots its reduction in percent against the target
+    reduction. A milestone (完了型) KGI has nothing to plot: the figure
+    only says so, so a page can render every KGI's chart the same way.
+    ``static`` fixes the size and drops the mode bar, for print.
+    """
+    if not rows:
+        return _message_figure(NO_ROWS_MESSAGE, title="実績と目標の推移", static=static)
+    indicator = rows[0].indicator
+    kind = achievement.Kind(indicator.kind)
+    if kind == achievement.Kind.MILESTONE:
+        return _message_figure(
+            MILESTONE_MESSAGE, title=f"{indicator.code}　実績と目標の推移", static=static
+        )
+    reduction = kind == achievement.Kind.REDUCTION
+    years = [achievement.fiscal_year_short(row.fiscal_year) for row in rows]
+
+    actual_x: list[str] = []
+    actual_y: list[float] = []
+    actual_labels: list[str] = []
+    target_x: list[str] = []
+    target_y: list[float] = []
+    target_labels: list[str] = []
+    for year, row in zip(years, rows, strict=True):
+        actual = row.actual
+        if actual is not None and actual.value is not None:
+            value = _reduction(indicator, row) if reduction else actual.value
+            if value is not None:
+                actual_x.append(year)
+                actual_y.append(_plotted(value))
+                label = row.actual_label
+                if reduction and row.result.reduction is None:
+                    # actual_label adds the reduction only where evaluated.
+                    label += f"（{_reduction_label(value)}）"
+                actual_labels.append(label)
+        if row.target is not None and row.target.value is not None:
+            target_x.append(year)
+            target_y.append(_plotted(row.target.value))
+            target_labels.append(row.target_label)
+
+    title = f"{indicator.code}　{'削減率の推移' if reduction else '実績と目標の推移'}"
+    fig = go.Figure(layout=_layout(title=title, static=static))
+    fig.add_trace(go.Bar(
+        name="削減率（実績）" if reduction else "実績",
+        x=actual_x, y=actual_y, customdata=actual_labels,
+        marker={"color": ACTUAL_COLOUR},
+        hovertemplate="実績：%{customdata}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        name="削減率（目標）" if reduction else "目標",
+        x=target_x, y=target_y, customdata=target_labels, mode="lines+markers",
+        line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+        marker={"symbol": "diamond", "size": 9, "color": TARGET_COLOUR},
+        hovertemplate="目標：%{customdata}<extra></extra>",
+    ))
+    plotted = [*actual_y, *target_y]
+    if indicator.baseline is not None:
+        baseline_name = "現状値"
+        if indicator.baseline_year is not None:
+            baseline_name += f"（{achievement.fiscal_year_short(indicator.baseline_year)}）"
+        # A reduction is measured from the baseline, which is 0% by definition.
+        baseline_y = 0.0 if reduction else _plotted(indicator.baseline)
+        baseline_label = indicator.baseline_label
+        if reduction:
+            baseline_label += "（削減率 0%）"
+        fig.add_trace(go.Scatter(
+            name=baseline_name, x=years, y=[baseline_y] * len(years),
+            customdata=[baseline_label] * len(years), mode="lines",
+            line={"color": BASELINE_COLOUR, "dash": "dot", "width": 2},
+            hovertemplate=f"{baseline_name}：%{{customdata}}<extra></extra>",
+        ))
+        plotted.append(baseline_y)
+
+    if reduction:
+        base_year = (
+            f"{achievement.fiscal_year_short(indicator.baseline_year)}年度比"
+            if indicator.baseline_year is not None else "現状値比"
+        )
+        y_title = f"削減率（{base_year}、%）"
+    else:
+        unit = indicator.unit
+        y_title = f"実績・目標（{unit}）" if unit else "実績・目標"
+    fig.update_layout(
+        xaxis={
+            "title": {"text": "年度"}, "type": "category",
+            "categoryorder": "array", "categoryarray": years,
+            "range": [-0.5, len(years) - 0.5],
+        },
+        yaxis={
+            "title": {"text": y_title}, "range": _value_range(plotted), "zeroline": False,
+            # 1,500,000 rather than 1.5M: the documents print full numbers.
+            "exponentformat": "none", "separatethousands": True,
+            "gridcolor": "#dddddd",
+        },
+        hovermode="x unified",
+        bargap=0.4,
+    )
+    return fig
+
+
+def plan_counts_chart(
+    *, rows_by_policy: Sequence[tuple[str, achievement.Counts]], static: bool = False
+) -> go.Figure:
+    """Return a stacked bar of evaluations per basic policy, top to bottom.
+
+    ``rows_by_policy`` pairs each policy's label with its
+    :func:`indicators.achievement.rollup` counts, in document order.
+    """
+    labels = [_wrap(label) for label, _counts in rows_by_policy]
+    longest = max((counts.total for _label, counts in rows_by_policy), default=0)
+    height = 160 + 56 * max(len(labels), 1)
+    fig = go.Figure(layout=_layout(title="基本方針別の評価", static=static, height=height))
+    for evaluation, (field, colour, pattern, pattern_colour) in EVALUATION_STYLES.items():
+        name = achievement.EVALUATION_LABELS[evaluation]
+        fig.add_trace(go.Bar(
+            name=name, orientation="h", y=labels,
+            x=[getattr(counts, field) for _label, counts in rows_by_policy],
+            marker={
+                "color": colour,
+                "line": {"color": "#222222", "width": 1},
+                "pattern": {
+                    "shape": pattern, "fillmode": "replace", "bgcolor": colour,
+                    "fgcolor": pattern_colour, "size": 8, "solidity": 0.3,
+                },
+            },
+            hovertemplate=f"%{{y}}<br>{name}：%{{x}}件<extra></extra>",
+        ))
+    fig.update_layout(
+        barmode="stack",
+        xaxis={
+            "title": {"text": "指標数（件）"}, "rangemode": "tozero",
+            # Whole numbers only: a count axis has no 2.5件.
+            "tick0": 0, "dtick": max(1, math.ceil(longest / 8)),
+            "gridcolor": "#dddddd",
+        },
+        # Document order from the top, as the plan lists its policies.
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+        legend={"traceorder": "normal"},
+    )
+    return fig

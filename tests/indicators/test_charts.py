@@ -1,0 +1,313 @@
+"""Figures from indicators.charts, the chart includes and the plotly.js copy."""
+
+from __future__ import annotations
+
+import json
+import re
+from io import StringIO
+from itertools import groupby
+from pathlib import Path
+
+import plotly
+import plotly.graph_objects as go
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from plotly.basedatatypes import BaseTraceType
+from plotly.offline import get_plotlyjs_version
+
+from indicators import charts
+from indicators.achievement import Counts
+from indicators.management.commands.copy_plotly_js import (
+    STATIC_PATH,
+    copy_if_changed,
+    plotly_js_destination,
+)
+from indicators.models import Actual, Indicator, Kind
+from indicators.selectors import indicator_years, plan_status, rows_rollup
+from plans.models import Plan
+
+PLOTLY_PACKAGE_DATA = Path(plotly.__file__).parent / "package_data"
+
+
+def chart_for(code: str, *, static: bool = False) -> go.Figure:
+    indicator = Indicator.objects.select_related("plan").get(code=code)
+    return charts.indicator_chart(rows=indicator_years(indicator=indicator), static=static)
+
+
+def trace(fig: go.Figure, name: str) -> BaseTraceType:
+    matches = [t for t in fig.data if t.name == name]
+    assert len(matches) == 1, [t.name for t in fig.data]
+    return matches[0]
+
+
+@pytest.mark.django_db
+def test_ise2_06_plots_history_against_target_and_baseline(plans):
+    fig = chart_for("ISE2-06")
+    actual = trace(fig, "実績")
+    assert list(actual.x) == ["R4", "R5", "R6", "R7"]
+    assert list(actual.y) == [0.8, 19.5, 6.4, 0.0]
+    assert list(actual.customdata) == ["0.8%", "19.5%", "6.4%", "0.0%"]
+    target = trace(fig, "目標")
+    assert list(target.x) == ["R8", "R9", "R10", "R11"]
+    assert list(target.y) == [0.0] * 4
+    assert target.line.dash == "dash" and target.mode == "lines+markers"
+    baseline = trace(fig, "現状値（R7）")
+    assert baseline.line.dash == "dot" and baseline.mode == "lines"
+    assert set(baseline.y) == {0.0}
+    # Three styles that stay apart in greyscale: bars, dashes, dots.
+    assert actual.type == "bar" and target.line.dash != baseline.line.dash
+    layout = fig.layout
+    assert list(layout.xaxis.categoryarray) == [f"R{n}" for n in range(4, 12)]
+    assert layout.xaxis.type == "category"
+    assert layout.xaxis.title.text == "年度"
+    assert layout.yaxis.title.text == "実績・目標（%）"
+    assert layout.title.text == "ISE2-06　実績と目標の推移"
+    assert layout.separators == ".,"
+
+
+@pytest.mark.django_db
+def test_hover_prints_numbers_as_the_documents_do(plans):
+    indicator = Indicator.objects.get(code="ISE2-08")
+    Actual.objects.create(indicator=indicator, fiscal_year=2026, value="1589989", value_places=0)
+    fig = chart_for("ISE2-08")
+    assert list(trace(fig, "実績").customdata) == ["1,589,989時間"]
+    assert trace(fig, "目標").customdata[0] == "6,300.0時間"
+    baseline = trace(fig, "現状値（R7）")
+    assert baseline.customdata[0] == "5,639.8時間"
+    assert set(baseline.y) == {5639.8}
+    assert fig.layout.yaxis.title.text == "実績・目標（時間）"
+    assert fig.layout.yaxis.exponentformat == "none"
+
+
+@pytest.mark.django_db
+def test_not_measured_and_pending_years_are_left_out(plans):
+    indicator = Indicator.objects.get(code="ISE2-06")
+    Actual.objects.filter(indicator=indicator, fiscal_year=2023).update(
+        state="not_measured", value=None, not_measured_reason="訓練なし"
+    )
+    Actual.objects.create(indicator=indicator, fiscal_year=2026, value="1.5", value_places=1)
+    actual = trace(chart_for("ISE2-06"), "実績")
+    assert list(actual.x) == ["R4", "R6", "R7", "R8"]
+    assert list(actual.y) == [0.8, 6.4, 0.0, 1.5]
+
+
+@pytest.mark.django_db
+def test_ise2_11_plots_reduction_percent_against_target(plans):
+    indicator = Indicator.objects.get(code="ISE2-11")
+    Actual.objects.create(indicator=indicator, fiscal_year=2026, value="5700000", value_places=0)
+    fig = chart_for("ISE2-11")
+    actual = trace(fig, "削減率（実績）")
+    assert list(actual.x) == ["R8"]
+    # (5,828,872 - 5,700,000) / 5,828,872 = 2.21%, not the 5.7 million sheets.
+    assert actual.y[0] == pytest.approx(2.2109, abs=1e-4)
+    assert actual.customdata[0] == "5,700,000枚（▲2.2%）"
+    target = trace(fig, "削減率（目標）")
+    assert list(target.y) == [2.0, 4.0, 6.0, 8.0]
+    assert target.customdata[0] == "R7年度比 ▲2.0%"
+    assert set(trace(fig, "現状値（R7）").y) == {0.0}
+    assert fig.layout.yaxis.title.text == "削減率（R7年度比、%）"
+    assert fig.layout.title.text == "ISE2-11　削減率の推移"
+
+
+@pytest.mark.django_db
+def test_reduction_history_year_without_target_is_still_a_reduction(plans):
+    indicator = Indicator.objects.get(code="ISE2-11")
+    Actual.objects.create(indicator=indicator, fiscal_year=2024, value="6000000", value_places=0)
+    actual = trace(chart_for("ISE2-11"), "削減率（実績）")
+    assert list(actual.x) == ["R6"]
+    assert actual.y[0] == pytest.approx(-2.9359, abs=1e-4)
+    assert actual.customdata[0] == "6,000,000枚（＋2.9%）"
+
+
+@pytest.mark.django_db
+def test_milestone_chart_only_says_there_is_no_chart(plans):
+    indicator = Indicator.objects.filter(kind=Kind.MILESTONE).first()
+    assert indicator is not None
+    fig = charts.indicator_chart(rows=indicator_years(indicator=indicator))
+    assert fig.data == ()
+    assert [a.text for a in fig.layout.annotations] == ["完了型の指標はグラフを表示しません"]
+
+
+def test_no_rows_is_a_message_not_an_error():
+    fig = charts.indicator_chart(rows=[])
+    assert fig.data == ()
+    assert fig.layout.annotations[0].text == charts.NO_ROWS_MESSAGE
+
+
+@pytest.mark.django_db
+def test_indicator_chart_runs_no_queries(plans, django_assert_num_queries):
+    indicator = Indicator.objects.select_related("plan").get(code="ISE2-06")
+    rows = indicator_years(indicator=indicator)
+    with django_assert_num_queries(0):
+        charts.indicator_chart(rows=rows)
+
+
+@pytest.mark.django_db
+def test_static_chart_has_a_fixed_size_and_no_mode_bar(plans):
+    fig = chart_for("ISE2-06", static=True)
+    assert (fig.layout.width, fig.layout.height) == (680, 320)
+    assert fig.layout.autosize is False
+    config = charts.figure_json(fig)["config"]
+    assert config["responsive"] is False
+    assert config["displayModeBar"] is False and config["staticPlot"] is True
+
+
+@pytest.mark.django_db
+def test_interactive_chart_is_responsive(plans):
+    fig = chart_for("ISE2-06")
+    assert fig.layout.width is None
+    config = charts.figure_json(fig)["config"]
+    assert config["responsive"] is True
+    assert config["displaylogo"] is False
+    assert "staticPlot" not in config
+    assert charts.figure_json(fig, static=True)["config"]["responsive"] is False
+
+
+def test_no_ja_locale_is_set_because_plotly_js_bundles_none():
+    bundle = (PLOTLY_PACKAGE_DATA / "plotly.min.js").read_text(encoding="utf-8")
+    locales = set(re.findall(r'moduleType:"locale",name:"([^"]+)"', bundle))
+    assert locales and "ja" not in locales
+    assert "locale" not in charts.chart_config()
+
+
+def ise1_2025_counts() -> list[tuple[str, Counts]]:
+    rows = plan_status(plan=Plan.objects.get(code="ise-1"), fiscal_year=2025)
+    rows.sort(key=lambda row: row.indicator.measure.policy.number)
+    return [
+        (str(policy), rows_rollup(group))
+        for policy, group in groupby(rows, key=lambda row: row.indicator.measure.policy)
+    ]
+
+
+@pytest.mark.django_db
+def test_plan_counts_chart_stacks_every_evaluation_per_policy(plans):
+    rows_by_policy = ise1_2025_counts()
+    fig = charts.plan_counts_chart(rows_by_policy=rows_by_policy)
+    assert [t.name for t in fig.data] == ["達成", "未達成", "未入力", "評価対象外"]
+    assert all(t.orientation == "h" for t in fig.data)
+    assert fig.layout.barmode == "stack"
+    # Long policy titles wrap onto lines of 16 characters.
+    assert [y.replace("<br>", "") for y in fig.data[0].y] == [
+        label for label, _counts in rows_by_policy
+    ]
+    assert fig.data[0].y[0] == "II デジタル技術を活用した、人<br>に優しいサービスの提供"
+    assert sum(sum(t.x) for t in fig.data) == 20
+    for (_label, counts), *values in zip(
+        rows_by_policy, *(t.x for t in fig.data), strict=True
+    ):
+        assert list(values) == [
+            counts.achieved, counts.not_achieved, counts.pending, counts.not_measured
+        ]
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert fig.layout.xaxis.title.text == "指標数（件）"
+    assert fig.layout.title.text == "基本方針別の評価"
+
+
+def test_plan_counts_are_told_apart_without_colour():
+    fig = charts.plan_counts_chart(rows_by_policy=[("基本方針1", Counts(1, 2, 3, 4))])
+    styles = {(t.marker.color, t.marker.pattern.shape) for t in fig.data}
+    assert len({shape for _colour, shape in styles}) == 4
+    assert [t.marker.color for t in fig.data][:2] == ["#1b5e20", "#b71c1c"]
+    assert fig.data[0].hovertemplate == "%{y}<br>達成：%{x}件<extra></extra>"
+    # Whole-number ticks: 10 in all gives 0, 2, 4, … rather than 2.5.
+    assert (fig.layout.xaxis.tick0, fig.layout.xaxis.dtick) == (0, 2)
+
+
+def test_static_plan_counts_chart_is_fixed_size():
+    fig = charts.plan_counts_chart(rows_by_policy=[("I", Counts(1, 0, 0, 0))], static=True)
+    assert fig.layout.width == 680 and fig.layout.autosize is False
+
+
+@pytest.mark.django_db
+def test_figure_json_is_plain_json_with_data_layout_and_config(plans):
+    document = charts.figure_json(chart_for("ISE2-11"))
+    assert set(document) == {"data", "layout", "config"}
+    text = json.dumps(document, ensure_ascii=False)
+    assert "<script" not in text.lower()
+    assert json.loads(text) == document
+    # The "none" template keeps plotly's ~6 KB default styling out of pages.
+    assert len(text) < 5000
+
+
+HOSTILE = '</script><script>alert("x")</script>'
+
+
+@pytest.mark.django_db
+def test_chart_include_has_no_inline_script(plans):
+    indicator = Indicator.objects.select_related("plan").get(code="ISE2-06")
+    # Admin-entered text must not close the JSON element early.
+    indicator.unit = HOSTILE[:16]
+    chart = charts.figure_json(charts.indicator_chart(rows=indicator_years(indicator=indicator)))
+    chart["layout"]["title"]["text"] = HOSTILE
+    html = render_to_string(
+        "includes/chart.html",
+        {"chart": chart, "chart_id": "chart-ise2-06", "label": "ISE2-06 の実績と目標のグラフ"},
+    )
+    scripts = re.findall(r"<script\b[^>]*>", html, flags=re.IGNORECASE)
+    assert scripts == ['<script id="chart-ise2-06" type="application/json">']
+    assert html.lower().count("</script") == 1
+    match = re.search(r'<script id="chart-ise2-06" type="application/json">(.*?)</script>',
+                      html, flags=re.DOTALL)
+    assert json.loads(match.group(1)) == chart
+    assert (
+        '<div class="chart" role="img" aria-label="ISE2-06 の実績と目標のグラフ"'
+        ' data-chart-json="chart-ise2-06"></div>'
+    ) in html
+
+
+def test_plotly_scripts_include_loads_our_own_files_only():
+    html = render_to_string("includes/plotly_scripts.html")
+    sources = re.findall(r'<script src="([^"]+)" defer></script>', html)
+    assert sources == [static(f"{STATIC_PATH}"), static("js/charts.js")]
+    assert "http" not in html and "//" not in "".join(sources)
+    assert len(re.findall(r"<script\b", html)) == 2
+
+
+def test_charts_js_draws_each_chart_and_survives_without_plotly():
+    script = finders.find("js/charts.js")
+    assert script is not None
+    source = Path(script).read_text(encoding="utf-8")
+    assert "Plotly.newPlot(" in source and "[data-chart-json]" in source
+    assert "DOMContentLoaded" in source
+    assert 'typeof window.Plotly === "undefined"' in source
+    assert not re.search(r"https?://|fetch\(|XMLHttpRequest|import\(", source)
+
+
+def test_copy_plotly_js_copies_the_installed_wheel_file():
+    out = StringIO()
+    call_command("copy_plotly_js", stdout=out)
+    copied = plotly_js_destination()
+    source = PLOTLY_PACKAGE_DATA / "plotly.min.js"
+    assert copied.read_bytes() == source.read_bytes()
+    assert f"plotly.js v{get_plotlyjs_version()}" in copied.read_text(encoding="utf-8")[:200]
+    found = finders.find(STATIC_PATH)
+    assert found is not None and found == str(copied)
+    assert static(STATIC_PATH) == f"/static/{STATIC_PATH}"
+
+
+def test_copy_plotly_js_writes_only_when_missing_or_different(tmp_path):
+    source = tmp_path / "plotly.min.js"
+    source.write_bytes(b"/** plotly.js v9.9.9 */")
+    destination = tmp_path / "static" / "vendor" / "plotly" / "plotly.min.js"
+    assert copy_if_changed(source=source, destination=destination) is True
+    assert destination.read_bytes() == source.read_bytes()
+    assert copy_if_changed(source=source, destination=destination) is False
+    destination.write_bytes(b"/** plotly.js v1.0.0 */")
+    assert copy_if_changed(source=source, destination=destination) is True
+    assert destination.read_bytes() == source.read_bytes()
+    # Nothing else is written: no temporary file is left behind.
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [
+        "plotly.min.js", "plotly.min.js"
+    ]
+
+
+@pytest.mark.django_db
+def test_copied_plotly_js_is_served_from_our_static_files(client):
+    call_command("copy_plotly_js", stdout=StringIO())
+    response = client.get(static(STATIC_PATH))
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"/**\n* plotly.js v" + get_plotlyjs_version().encode())
