@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 
 from indicators import achievement
 from indicators.models import Actual, ActualState, Indicator, Kind, Target, as_entered
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from django.db.models import QuerySet
 
@@ -163,6 +163,29 @@ def indicators_for_rows(queryset: QuerySet[Indicator]) -> QuerySet[Indicator]:
     )
 
 
+def evaluated_rows(
+    indicators: QuerySet[Indicator], *, which: Q, year_of: Callable[[Indicator], int]
+) -> list[IndicatorYear]:
+    """Return ``indicators`` evaluated with the target and actual ``which`` selects.
+
+    ``which`` filters targets and actuals down to at most one year per
+    indicator, the year ``year_of`` gives. Three queries.
+    """
+    queryset = indicators_for_rows(indicators).prefetch_related(
+        Prefetch("targets", queryset=Target.objects.filter(which), to_attr="year_targets"),
+        Prefetch("actuals", queryset=Actual.objects.filter(which), to_attr="year_actuals"),
+    )
+    return [
+        indicator_year(
+            indicator=indicator,
+            fiscal_year=year_of(indicator),
+            target=indicator.year_targets[0] if indicator.year_targets else None,
+            actual=indicator.year_actuals[0] if indicator.year_actuals else None,
+        )
+        for indicator in queryset
+    ]
+
+
 def indicator_year_rows(
     *, indicators: QuerySet[Indicator], fiscal_year: int
 ) -> list[IndicatorYear]:
@@ -171,26 +194,30 @@ def indicator_year_rows(
     Three queries: the indicators, their targets of the year, their
     actuals of the year.
     """
-    queryset = indicators_for_rows(indicators).prefetch_related(
-        Prefetch(
-            "targets", queryset=Target.objects.filter(fiscal_year=fiscal_year),
-            to_attr="year_targets",
-        ),
-        Prefetch(
-            "actuals", queryset=Actual.objects.filter(fiscal_year=fiscal_year),
-            to_attr="year_actuals",
-        ),
+    return evaluated_rows(
+        indicators, which=Q(fiscal_year=fiscal_year), year_of=lambda _indicator: fiscal_year
     )
-    rows = []
-    for indicator in queryset:
-        target = indicator.year_targets[0] if indicator.year_targets else None
-        actual = indicator.year_actuals[0] if indicator.year_actuals else None
-        rows.append(
-            indicator_year(
-                indicator=indicator, fiscal_year=fiscal_year, target=target, actual=actual
-            )
-        )
-    return rows
+
+
+def plan_year_rows(
+    *, indicators: QuerySet[Indicator], fiscal_years: Mapping[int, int]
+) -> list[IndicatorYear]:
+    """Return ``indicators`` each evaluated for its own plan's year.
+
+    ``fiscal_years`` maps plan ids to years (pages show several plans at
+    once, each for its own year); indicators of other plans are left out.
+    Three queries whatever the number of plans or indicators.
+    """
+    if not fiscal_years:
+        return []
+    which = Q()
+    for plan_id, year in fiscal_years.items():
+        which |= Q(indicator__plan_id=plan_id, fiscal_year=year)
+    return evaluated_rows(
+        indicators.filter(plan_id__in=fiscal_years),
+        which=which,
+        year_of=lambda indicator: fiscal_years[indicator.plan_id],
+    )
 
 
 def plan_status(*, plan: Plan, fiscal_year: int) -> list[IndicatorYear]:

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "import_export",
     "plans",
     "indicators",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -152,7 +153,9 @@ WHITENOISE_USE_FINDERS = True
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "pages:home"
+LOGOUT_REDIRECT_URL = "login"
 
 # A not-achieved indicator whose shown rate reaches this is marked as near
 # (the Ise review singles out 「未達成でも達成率が90%を超える」).

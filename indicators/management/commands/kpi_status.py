@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
@@ -11,41 +10,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from indicators import achievement
 from indicators.models import Kind
 from indicators.selectors import plan_status, rows_rollup
+from indicators.serializers import status_json
 from plans.models import Plan
 
 if TYPE_CHECKING:
-    from decimal import Decimal
-
     from indicators.selectors import IndicatorYear
-
-
-def decimal_text(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:f}"
-
-
-def row_json(row: IndicatorYear) -> dict[str, Any]:
-    indicator = row.indicator
-    return {
-        "code": indicator.code,
-        "name": indicator.item,
-        "unit": indicator.unit,
-        "kind": indicator.kind,
-        "accumulation": indicator.accumulation,
-        "baseline": decimal_text(indicator.baseline_as_entered),
-        "target": decimal_text(row.target.value_as_entered if row.target else None),
-        "actual": decimal_text(row.actual.value_as_entered if row.actual else None),
-        "evaluation": row.result.evaluation.value,
-        "rate": row.shown_rate,
-    }
-
-
-def status_json(*, plan: Plan, fiscal_year: int, rows: list[IndicatorYear]) -> str:
-    document = {
-        "plan": plan.code,
-        "fiscal_year": fiscal_year,
-        "indicators": [row_json(row) for row in rows],
-    }
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2)
 
 
 def width(text: str) -> int:

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from indicators import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("plans/<str:code>/status", api.plan_status_view, name="plan_status"),
+]

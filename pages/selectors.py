@@ -1,0 +1,375 @@
+"""Queries behind the pages: dashboards, one KGI's years, a department.
+
+Each page runs a fixed number of queries whatever the number of
+indicators: rows come from :mod:`indicators.selectors` (three queries),
+and 進捗率 from two more (the actuals and the final-year targets).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, F, Max
+
+from indicators import achievement
+from indicators.models import Actual, ActualState, Indicator, Target
+from indicators.selectors import (
+    IndicatorYear,
+    indicator_years,
+    indicators_for_rows,
+    plan_status,
+    plan_year_rows,
+    rows_rollup,
+)
+from pages.display import StatusMark, formula_lines, percent_label
+from plans.models import Department, Measure, Plan
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from decimal import Decimal
+
+    from django.db.models import QuerySet
+
+    from plans.models import BasicPolicy
+
+
+@dataclass(frozen=True)
+class KgiRow:
+    """An indicator-year as the pages list it, with its 進捗率."""
+
+    row: IndicatorYear
+    progress: Decimal | None = None
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.row.indicator
+
+    @property
+    def mark(self) -> StatusMark | None:
+        """Return the status mark; none outside the plan period."""
+        if not self.row.in_period:
+            return None
+        return StatusMark(self.row.status)
+
+    @property
+    def progress_label(self) -> str:
+        return percent_label(self.progress)
+
+
+@dataclass(frozen=True)
+class MeasureGroup:
+    """A measure (施策) with its KGI rows; rows may be empty."""
+
+    measure: Measure
+    rows: list[KgiRow]
+
+
+@dataclass(frozen=True)
+class PolicyGroup:
+    """A basic policy with its measures and the counts of its rows."""
+
+    policy: BasicPolicy
+    measures: list[MeasureGroup]
+    counts: achievement.Counts
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """A plan's headline for one fiscal year (the home page)."""
+
+    plan: Plan
+    fiscal_year: int
+    counts: achievement.Counts
+    mismatches: int
+
+
+@dataclass(frozen=True)
+class PlanDashboard:
+    """A plan for one fiscal year: counts overall and per policy, every KGI."""
+
+    plan: Plan
+    fiscal_year: int
+    counts: achievement.Counts
+    policies: list[PolicyGroup]
+    mismatches: int
+
+    @property
+    def rows(self) -> list[KgiRow]:
+        """Return every KGI row in document order."""
+        return [row for policy in self.policies for group in policy.measures for row in group.rows]
+
+
+@dataclass(frozen=True)
+class DepartmentSection:
+    """The measures a department owns in one plan, for that plan's year."""
+
+    plan: Plan
+    fiscal_year: int
+    counts: achievement.Counts
+    measures: list[MeasureGroup]
+
+
+@dataclass(frozen=True)
+class IndicatorPage:
+    """One KGI with every year it has (history and plan years)."""
+
+    indicator: Indicator
+    years: list[KgiRow]
+    progress: Decimal | None
+    final_year: int
+
+    @property
+    def progress_label(self) -> str:
+        return percent_label(self.progress)
+
+    @cached_property
+    def formula(self) -> list[str]:
+        targets = [row.row.target.value for row in self.years if row.row.target]
+        return formula_lines(kind=achievement.Kind(self.indicator.kind), targets=targets)
+
+    @property
+    def kind_label(self) -> str:
+        return achievement.KIND_LABELS[achievement.Kind(self.indicator.kind)]
+
+    @property
+    def accumulation_label(self) -> str:
+        return achievement.ACCUMULATION_LABELS[
+            achievement.Accumulation(self.indicator.accumulation)
+        ]
+
+    @property
+    def commentary(self) -> list[IndicatorYear]:
+        """Return the years with 取組状況, 要因分析, 今後の方向性 or notes entered."""
+        return [
+            item.row for item in self.years
+            if item.row.actual is not None and any((
+                item.row.actual.progress, item.row.actual.analysis,
+                item.row.actual.direction, item.row.actual.note,
+                item.row.actual.not_measured_reason,
+            ))
+        ]
+
+
+def plan_default_years(*, plans: Iterable[Plan]) -> dict[int, int]:
+    """Return each plan's default fiscal year, by plan id.
+
+    The default is the latest year within the plan period that any of its
+    indicators has an actual for, else the plan's first year. One query.
+    """
+    plan_list = list(plans)
+    latest = dict(
+        Actual.objects.filter(
+            indicator__plan__in=plan_list,
+            fiscal_year__gte=F("indicator__plan__start_year"),
+            fiscal_year__lte=F("indicator__plan__end_year"),
+        )
+        .order_by()
+        .values("indicator__plan_id")
+        .annotate(year=Max("fiscal_year"))
+        .values_list("indicator__plan_id", "year")
+    ) if plan_list else {}
+    return {plan.pk: latest.get(plan.pk, plan.start_year) for plan in plan_list}
+
+
+def plan_default_year(*, plan: Plan) -> int:
+    return plan_default_years(plans=[plan])[plan.pk]
+
+
+def progress_of(
+    *, indicator: Indicator, actuals: Iterable[Actual], final_target: Target | None,
+    up_to: int,
+) -> Decimal | None:
+    """Return the 進捗率 from the latest measured plan-year actual up to ``up_to``.
+
+    Only years of the plan count: a history year (the baseline year
+    itself, for instance) says nothing about progress within the plan.
+    """
+    plan = indicator.plan
+    measured = [
+        actual for actual in actuals
+        if actual.state == ActualState.MEASURED
+        and plan.start_year <= actual.fiscal_year <= min(up_to, plan.end_year)
+    ]
+    latest = max(measured, key=lambda actual: actual.fiscal_year, default=None)
+    return achievement.progress_rate(
+        kind=achievement.Kind(indicator.kind),
+        baseline=indicator.baseline,
+        latest_actual=latest.value if latest else None,
+        final_target=final_target.value if final_target else None,
+    )
+
+
+def kgi_rows(rows: Sequence[IndicatorYear]) -> list[KgiRow]:
+    """Return ``rows`` with their 進捗率 toward each plan's final target.
+
+    Two queries whatever the number of rows: the measured actuals within
+    the plan periods, and the targets of the plans' last years.
+    """
+    ids = [row.indicator.pk for row in rows]
+    if not ids:
+        return []
+    actuals: dict[int, list[Actual]] = defaultdict(list)
+    for actual in Actual.objects.filter(
+        indicator_id__in=ids,
+        state=ActualState.MEASURED,
+        fiscal_year__gte=F("indicator__plan__start_year"),
+        fiscal_year__lte=F("indicator__plan__end_year"),
+    ).only("indicator_id", "fiscal_year", "state", "value"):
+        actuals[actual.indicator_id].append(actual)
+    finals = {
+        target.indicator_id: target
+        for target in Target.objects.filter(
+            indicator_id__in=ids, fiscal_year=F("indicator__plan__end_year")
+        ).only("indicator_id", "fiscal_year", "value")
+    }
+    return [
+        KgiRow(
+            row=row,
+            progress=progress_of(
+                indicator=row.indicator, actuals=actuals[row.indicator.pk],
+                final_target=finals.get(row.indicator.pk), up_to=row.fiscal_year,
+            ),
+        )
+        for row in rows
+    ]
+
+
+def group_by_measure(
+    rows: Iterable[KgiRow], measures: Iterable[Measure]
+) -> list[MeasureGroup]:
+    """Return ``measures`` in order, each with its rows in document order."""
+    by_measure: dict[int, list[KgiRow]] = defaultdict(list)
+    for row in rows:
+        by_measure[row.indicator.measure_id].append(row)
+    return [MeasureGroup(measure=measure, rows=by_measure[measure.pk]) for measure in measures]
+
+
+def plan_dashboard(*, plan: Plan, fiscal_year: int) -> PlanDashboard:
+    """Return the plan's KGIs for one year, grouped by policy and measure.
+
+    Every measure is listed, with or without KGIs, so a plan whose KGIs
+    are still to be added (iga-2) shows its structure.
+    """
+    rows = kgi_rows(plan_status(plan=plan, fiscal_year=fiscal_year))
+    measures = list(
+        Measure.objects.filter(policy__plan=plan)
+        .select_related("policy")
+        .order_by("policy__number", "number")
+    )
+    policies: dict[int, tuple[BasicPolicy, list[Measure]]] = {}
+    for measure in measures:
+        policies.setdefault(measure.policy_id, (measure.policy, []))[1].append(measure)
+    groups = []
+    for policy, policy_measures in policies.values():
+        measure_groups = group_by_measure(rows, policy_measures)
+        policy_rows = [row.row for group in measure_groups for row in group.rows]
+        groups.append(
+            PolicyGroup(policy=policy, measures=measure_groups, counts=rows_rollup(policy_rows))
+        )
+    year_rows = [row.row for row in rows]
+    return PlanDashboard(
+        plan=plan,
+        fiscal_year=fiscal_year,
+        counts=rows_rollup(year_rows),
+        policies=groups,
+        mismatches=sum(row.mismatch for row in year_rows),
+    )
+
+
+def plan_summaries(*, plans: QuerySet[Plan]) -> list[PlanSummary]:
+    """Return each plan's counts for its default year. Five queries in all."""
+    plan_list = list(plans)
+    years = plan_default_years(plans=plan_list)
+    rows_by_plan: dict[int, list[IndicatorYear]] = defaultdict(list)
+    indicators = Indicator.objects.filter(plan__in=plan_list).order_by("plan", "position")
+    for row in plan_year_rows(indicators=indicators, fiscal_years=years):
+        rows_by_plan[row.indicator.plan_id].append(row)
+    return [
+        PlanSummary(
+            plan=plan,
+            fiscal_year=years[plan.pk],
+            counts=rows_rollup(rows_by_plan[plan.pk]),
+            mismatches=sum(row.mismatch for row in rows_by_plan[plan.pk]),
+        )
+        for plan in plan_list
+    ]
+
+
+def departments_with_measures(*, plans: QuerySet[Plan]) -> QuerySet[Department]:
+    """Return the departments owning measures of ``plans``, with counts."""
+    return (
+        Department.objects.filter(measures__policy__plan__in=plans)
+        .select_related("municipality")
+        .annotate(
+            measure_count=Count("measures", distinct=True),
+            indicator_count=Count("measures__indicators", distinct=True),
+        )
+        .order_by("municipality__code", "division", "name")
+    )
+
+
+def department_sections(
+    *, department: Department, plans: QuerySet[Plan], fiscal_year: int | None
+) -> list[DepartmentSection]:
+    """Return the measures ``department`` owns, plan by plan.
+
+    Each plan is shown for ``fiscal_year`` where that year is within its
+    period, else for its default year.
+    """
+    measures = list(
+        Measure.objects.filter(departments=department, policy__plan__in=plans)
+        .select_related("policy__plan__municipality")
+        .order_by("policy__plan__municipality__code", "policy__plan__start_year",
+                  "policy__plan__code", "policy__number", "number")
+    )
+    section_plans: dict[int, Plan] = {}
+    for measure in measures:
+        section_plans.setdefault(measure.policy.plan_id, measure.policy.plan)
+    years = plan_default_years(plans=section_plans.values())
+    for plan_id, plan in section_plans.items():
+        if fiscal_year in plan.fiscal_years:
+            years[plan_id] = fiscal_year
+    indicators = Indicator.objects.filter(measure__in=measures).order_by("plan", "position")
+    rows = kgi_rows(plan_year_rows(indicators=indicators, fiscal_years=years))
+    sections = []
+    for plan_id, plan in section_plans.items():
+        plan_measures = [measure for measure in measures if measure.policy.plan_id == plan_id]
+        groups = group_by_measure(
+            [row for row in rows if row.indicator.plan_id == plan_id], plan_measures
+        )
+        sections.append(
+            DepartmentSection(
+                plan=plan,
+                fiscal_year=years[plan_id],
+                counts=rows_rollup(row.row for group in groups for row in group.rows),
+                measures=groups,
+            )
+        )
+    return sections
+
+
+def indicators_for_page(*, plans: QuerySet[Plan]) -> QuerySet[Indicator]:
+    """Return the indicators of ``plans`` with everything the KGI page shows."""
+    return indicators_for_rows(Indicator.objects.filter(plan__in=plans)).prefetch_related(
+        "targets", "actuals"
+    )
+
+
+def indicator_page(*, indicator: Indicator) -> IndicatorPage:
+    """Return one KGI's years from rows prefetched by :func:`indicators_for_page`."""
+    years = indicator_years(indicator=indicator)
+    plan = indicator.plan
+    final = next((row.target for row in years if row.fiscal_year == plan.end_year), None)
+    progress = progress_of(
+        indicator=indicator, actuals=[row.actual for row in years if row.actual],
+        final_target=final, up_to=plan.end_year,
+    )
+    return IndicatorPage(
+        indicator=indicator,
+        years=[KgiRow(row=row) for row in years],
+        progress=progress,
+        final_year=plan.end_year,
+    )

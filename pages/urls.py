@@ -1,0 +1,13 @@
+from django.urls import path
+
+from pages import views
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("plans/<slug:code>/", views.plan, name="plan"),
+    path("plans/<slug:code>/print/", views.plan_print, name="plan_print"),
+    path("indicators/<str:code>/", views.indicator, name="indicator"),
+    path("departments/<int:pk>/", views.department, name="department"),
+]

@@ -1,0 +1,142 @@
+"""The pages staff read: home, plan dashboard, one KGI, a department.
+
+Views parse the request, call a selector and render. A ``?year=`` that is
+not a year of the plan falls back to the default year with a notice, so a
+stale bookmark still opens a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from indicators import achievement
+from indicators.views import YEAR
+from pages import selectors
+from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.http import HttpRequest, HttpResponse
+
+    from plans.models import Plan
+
+# Primary keys are 64-bit; a larger id is a 404, not a database overflow.
+MAX_ID = 2**63 - 1
+SHOWN_INPUT = 20
+
+
+@dataclass(frozen=True)
+class YearOption:
+    """One ``<option>`` of the year selector."""
+
+    value: int
+    selected: bool
+
+    @property
+    def label(self) -> str:
+        return achievement.fiscal_year_label(self.value)
+
+
+def year_options(years: Iterable[int], selected: int | None) -> list[YearOption]:
+    return [YearOption(value=year, selected=year == selected) for year in sorted(set(years))]
+
+
+def requested_year(request: HttpRequest) -> tuple[int | None, str]:
+    """Return ``?year=`` as a number (or None) and as typed."""
+    raw = request.GET.get("year", "").strip()
+    if YEAR.fullmatch(raw):
+        return int(raw), raw
+    return None, raw
+
+
+def year_notice(raw: str, shown: str) -> str:
+    """Return why a typed ``?year=`` was not used; nothing was typed, nothing to say."""
+    if not raw:
+        return ""
+    typed = raw if len(raw) <= SHOWN_INPUT else raw[:SHOWN_INPUT] + "…"
+    return f"指定された年度「{typed}」は表示できないため、{shown}を表示しています。"
+
+
+def plan_year(request: HttpRequest, plan: Plan) -> tuple[int, str]:
+    """Return the year to show for ``plan`` and a notice when ``?year=`` was ignored."""
+    year, raw = requested_year(request)
+    if year in plan.fiscal_years:
+        return year, ""
+    default = selectors.plan_default_year(plan=plan)
+    return default, year_notice(raw, achievement.fiscal_year_label(default))
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    plans = plans_visible_to(user=request.user)
+    return render(request, "pages/home.html", {
+        "summaries": selectors.plan_summaries(plans=plans),
+        "my_departments": departments_of_user(user=request.user),
+        "departments": selectors.departments_with_measures(plans=plans),
+    })
+
+
+def dashboard_context(request: HttpRequest, code: str) -> dict[str, object]:
+    plan = get_object_or_404(plans_visible_to(user=request.user), code=code)
+    fiscal_year, notice = plan_year(request, plan)
+    return {
+        "plan": plan,
+        "fiscal_year": fiscal_year,
+        "year_options": year_options(plan.fiscal_years, fiscal_year),
+        "year_notice": notice,
+        "dashboard": selectors.plan_dashboard(plan=plan, fiscal_year=fiscal_year),
+    }
+
+
+@login_required
+@require_safe
+def plan(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "pages/plan.html", dashboard_context(request, code))
+
+
+@login_required
+@require_safe
+def plan_print(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "pages/plan_print.html", dashboard_context(request, code))
+
+
+@login_required
+@require_safe
+def indicator(request: HttpRequest, code: str) -> HttpResponse:
+    plans = plans_visible_to(user=request.user)
+    found = get_object_or_404(selectors.indicators_for_page(plans=plans), code=code)
+    return render(request, "pages/indicator.html", {
+        "indicator": found,
+        "page": selectors.indicator_page(indicator=found),
+        # The charts module fills this in; the year table carries the same numbers.
+        "chart": None,
+    })
+
+
+@login_required
+@require_safe
+def department(request: HttpRequest, pk: int) -> HttpResponse:
+    if pk > MAX_ID:
+        raise Http404("所管課が見つかりません。")
+    found = get_object_or_404(departments_visible_to(user=request.user), pk=pk)
+    year, raw = requested_year(request)
+    sections = selectors.department_sections(
+        department=found, plans=plans_visible_to(user=request.user), fiscal_year=year
+    )
+    years = {fiscal_year for section in sections for fiscal_year in section.plan.fiscal_years}
+    if year not in years:
+        year = None
+    return render(request, "pages/department.html", {
+        "department": found,
+        "sections": sections,
+        "year_options": year_options(years, year),
+        "year_notice": year_notice(raw, "各計画の既定の年度") if year is None else "",
+    })

@@ -1,0 +1,111 @@
+"""GET /api/v1/plans/<code>/status: the kpi_status JSON over HTTP."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from indicators.models import Actual, Indicator
+
+pytestmark = pytest.mark.django_db
+
+JSON = "application/json; charset=utf-8"
+YEAR_MESSAGE = "年度は西暦4桁の半角数字で指定してください（例：?year=2026）。"
+
+
+def status_url(code: str) -> str:
+    return reverse("api:plan_status", args=[code])
+
+
+def kpi_status_json(code: str, year: int) -> str:
+    out = StringIO()
+    call_command("kpi_status", plan=code, year=year, format="json", stdout=out)
+    return out.getvalue()
+
+
+def detail(response) -> str:
+    assert response["Content-Type"] == JSON
+    return json.loads(response.content)["detail"]
+
+
+def test_url_is_versioned():
+    assert status_url("ise-2") == "/api/v1/plans/ise-2/status"
+
+
+@pytest.mark.parametrize(("code", "year"), [("ise-1", 2025), ("ise-2", 2026), ("iga-2", 2029)])
+def test_document_equals_the_kpi_status_command(plans, admin_client_ja, code, year):
+    Actual.objects.create(
+        indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
+        value=Decimal("42.5"), value_places=1,
+    )
+    response = admin_client_ja.get(status_url(code), {"year": str(year)})
+    assert response.status_code == 200
+    assert response["Content-Type"] == JSON
+    command = kpi_status_json(code, year)
+    assert json.loads(response.content) == json.loads(command)
+    # The very same text, not only the same data.
+    assert response.content.decode() == command.rstrip("\n")
+
+
+def test_document_carries_the_r8_evaluation(plans, admin_client_ja):
+    Actual.objects.create(
+        indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
+        value=Decimal("42.5"), value_places=1,
+    )
+    document = json.loads(admin_client_ja.get(status_url("ise-2"), {"year": "2026"}).content)
+    first = document["indicators"][0]
+    assert (first["code"], first["actual"], first["evaluation"], first["rate"]) == (
+        "ISE2-01", "42.5", "achieved", "106.3"
+    )
+
+
+def test_any_logged_in_user_may_read_it(plans, client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("kacho"))
+    assert client.get(status_url("ise-2"), {"year": "2026"}).status_code == 200
+
+
+def test_anonymous_is_401_json_not_a_redirect(plans, client):
+    response = client.get(status_url("ise-2"), {"year": "2026"})
+    assert response.status_code == 401
+    assert detail(response) == "ログインが必要です。"
+
+
+@pytest.mark.parametrize("year", [None, "", "abc", "99999", "２０２６", "202", "2026.0", "-2026"])
+def test_missing_or_malformed_year_is_400(plans, admin_client_ja, year):
+    params = {} if year is None else {"year": year}
+    response = admin_client_ja.get(status_url("ise-2"), params)
+    assert response.status_code == 400
+    assert detail(response) == YEAR_MESSAGE
+
+
+@pytest.mark.parametrize(("year", "label"), [("2030", "令和12年度（2030）"), ("0000", "0年度")])
+def test_year_outside_the_plan_is_400(plans, admin_client_ja, year, label):
+    response = admin_client_ja.get(status_url("ise-2"), {"year": year})
+    assert response.status_code == 400
+    assert detail(response) == (
+        f"{label}は計画期間（令和8年度（2026）〜令和11年度（2029））の外です。"
+    )
+
+
+@pytest.mark.parametrize("code", ["nope", "ISE-2", "<script>"])
+def test_unknown_plan_is_404_json(plans, admin_client_ja, code):
+    response = admin_client_ja.get(status_url(code), {"year": "2026"})
+    assert response.status_code == 404
+    assert detail(response) == f"計画コード「{code}」はありません。"
+
+
+def test_only_get_is_allowed(plans, admin_client_ja):
+    response = admin_client_ja.post(status_url("ise-2") + "?year=2026")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert detail(response) == "GET で取得してください。"
+
+
+def test_responses_are_not_cached(plans, admin_client_ja):
+    response = admin_client_ja.get(status_url("ise-2"), {"year": "2026"})
+    assert "no-store" in response["Cache-Control"]

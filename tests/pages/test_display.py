@@ -1,0 +1,65 @@
+"""Status marks, percentages and formulas in words (no database)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from indicators.achievement import Kind, Status
+from pages.display import ROUNDING_NOTE, StatusMark, formula_lines, percent_label
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "css_class"),
+    [
+        (Status.ACHIEVED, "◎ 達成", "status-achieved"),
+        (Status.NEAR, "○ 未達成（90%以上）", "status-near"),
+        (Status.BELOW, "△ 未達成", "status-below"),
+        (Status.PENDING, "… 未入力", "status-pending"),
+        (Status.NOT_MEASURED, "－ 評価対象外", "status-not-measured"),
+    ],
+)
+def test_status_mark_is_a_symbol_and_a_word(status, text, css_class):
+    mark = StatusMark(status)
+    assert str(mark) == f"{mark.symbol} {mark.label}" == text
+    assert mark.css_class == css_class
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "－"),
+        (Decimal("24.342"), "24.3%"),
+        (Decimal("106.25"), "106.3%"),
+        (Decimal("-12.35"), "-12.4%"),
+        (Decimal(0), "0.0%"),
+    ],
+)
+def test_percent_label_rounds_half_up_to_one_decimal(value, shown):
+    assert percent_label(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("kind", "targets", "expected"),
+    [
+        (Kind.INCREASE, [Decimal(40)], ["増加型：実績が目標以上で達成。達成率＝実績÷目標×100"]),
+        (Kind.DECREASE, [Decimal(0), Decimal(0)], ["ゼロ目標の減少型：実績が0なら達成、達成率なし"]),
+        (Kind.DECREASE, [Decimal(5)], [
+            "減少型：実績が目標以下で達成。達成率＝目標÷実績×100（実績が0のときは達成、達成率なし）",
+        ]),
+        (Kind.DECREASE, [Decimal(5), Decimal(0)], [
+            "減少型：実績が目標以下で達成。達成率＝目標÷実績×100（実績が0のときは達成、達成率なし）",
+            "ゼロ目標の減少型：実績が0なら達成、達成率なし",
+        ]),
+        (Kind.REDUCTION, [Decimal(2)], [
+            "削減率型：削減率＝(現状値−実績)÷現状値×100、達成率＝削減率÷目標削減率×100",
+            "削減率が目標削減率以上で達成。実績が現状値を上回ったときの達成率は0.0%",
+        ]),
+        (Kind.MILESTONE, [None], ["完了型：完了で達成、達成率なし"]),
+    ],
+)
+def test_formula_lines_name_the_rule_used(kind, targets, expected):
+    lines = formula_lines(kind=kind, targets=targets)
+    has_rate = any("達成率＝" in line for line in expected)
+    assert lines == expected + ([ROUNDING_NOTE] if has_rate else [])

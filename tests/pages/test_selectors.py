@@ -1,0 +1,95 @@
+"""Default years, rows for several plans at once, and 進捗率."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from indicators.models import Actual, ActualState, Indicator
+from indicators.selectors import plan_status, plan_year_rows
+from pages import selectors
+from plans.models import Plan
+from plans.selectors import plans_visible_to
+
+pytestmark = pytest.mark.django_db
+
+
+def add_actual(code: str, fiscal_year: int, value: str | None, **fields) -> Actual:
+    return Actual.objects.create(
+        indicator=Indicator.objects.get(code=code), fiscal_year=fiscal_year,
+        value=None if value is None else Decimal(value), **fields,
+    )
+
+
+def test_default_years_ignore_history_and_fall_back_to_the_first_year(plans):
+    years = selectors.plan_default_years(plans=Plan.objects.all())
+    assert {Plan.objects.get(pk=pk).code: year for pk, year in years.items()} == {
+        "ise-1": 2025, "ise-2": 2026, "iga-2": 2026,
+    }
+
+
+def test_a_not_measured_actual_counts_for_the_default_year(plans):
+    add_actual("ISE2-04", 2028, None, state=ActualState.NOT_MEASURED, not_measured_reason="中止")
+    assert selectors.plan_default_year(plan=Plan.objects.get(code="ise-2")) == 2028
+
+
+def test_no_plans_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert selectors.plan_default_years(plans=[]) == {}
+
+
+def test_plan_year_rows_match_plan_status_for_each_plan(plans):
+    add_actual("ISE2-01", 2027, "61.0")
+    years = {Plan.objects.get(code="ise-1").pk: 2025, Plan.objects.get(code="ise-2").pk: 2027}
+    rows = plan_year_rows(
+        indicators=Indicator.objects.order_by("plan", "position"), fiscal_years=years
+    )
+    expected = [
+        *plan_status(plan=Plan.objects.get(code="ise-1"), fiscal_year=2025),
+        *plan_status(plan=Plan.objects.get(code="ise-2"), fiscal_year=2027),
+    ]
+    assert [(row.indicator.code, row.fiscal_year, row.evaluation_label) for row in rows] == [
+        (row.indicator.code, row.fiscal_year, row.evaluation_label) for row in expected
+    ]
+
+
+def test_progress_uses_the_latest_measured_plan_year_up_to_the_year_shown(plans):
+    plan = Plan.objects.get(code="ise-2")
+    add_actual("ISE2-01", 2026, "43.0")
+    add_actual("ISE2-01", 2027, "62.0")
+    add_actual("ISE2-01", 2028, None, state=ActualState.NOT_MEASURED, not_measured_reason="未実施")
+
+    def progress(year: int) -> Decimal | None:
+        return selectors.kgi_rows(plan_status(plan=plan, fiscal_year=year))[0].progress
+
+    # Baseline 24.0, final target 100.0.
+    assert progress(2026) == Decimal(25)
+    assert progress(2027) == Decimal(50)
+    assert progress(2028) == Decimal(50)  # not measured: the 2027 figure stands
+
+
+def test_progress_ignores_history_years(plans):
+    # ISE2-12 has 2022–2025 actuals, but nothing within the plan yet.
+    rows = selectors.kgi_rows(
+        plan_status(plan=Plan.objects.get(code="ise-2"), fiscal_year=2026)
+    )
+    assert {row.indicator.code: row.progress for row in rows}["ISE2-12"] is None
+
+
+def test_dashboard_groups_rows_by_policy_and_measure_in_document_order(plans):
+    dashboard = selectors.plan_dashboard(plan=Plan.objects.get(code="ise-2"), fiscal_year=2026)
+    assert [group.policy.label for group in dashboard.policies] == ["I", "II", "III"]
+    assert [[len(m.rows) for m in group.measures] for group in dashboard.policies] == [
+        [1, 2, 3], [2, 1, 1, 1, 1], [2, 1, 1],
+    ]
+    assert [row.indicator.code for row in dashboard.rows] == [
+        f"ISE2-{n:02d}" for n in range(1, 17)
+    ]
+
+
+def test_every_plan_is_visible_for_now(plans, django_user_model):
+    user = django_user_model.objects.create_user("kacho")
+    assert list(plans_visible_to(user=user).values_list("code", flat=True)) == [
+        "iga-2", "ise-1", "ise-2",
+    ]

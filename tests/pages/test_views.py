@@ -1,0 +1,410 @@
+"""The pages staff read: home, plan dashboard, one KGI, a department."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from indicators.models import Actual, Indicator
+from plans.models import Department, Measure
+from tests.pages.helpers import section, visible_text
+
+pytestmark = pytest.mark.django_db
+
+ISE2_CODES = [f"ISE2-{n:02d}" for n in range(1, 17)]
+PAGES = [
+    ("pages:home", []),
+    ("pages:plan", ["ise-2"]),
+    ("pages:plan", ["iga-2"]),
+    ("pages:plan_print", ["ise-1"]),
+    ("pages:indicator", ["ISE2-01"]),
+    ("pages:department", None),
+]
+
+
+def page_url(name: str, args: list[str] | None) -> str:
+    if args is None:
+        args = [Department.objects.get(name="デジタル政策課").pk]
+    return reverse(name, args=args)
+
+
+def add_actual(code: str, fiscal_year: int, value: str, **fields: str) -> Actual:
+    places = len(value.partition(".")[2])
+    return Actual.objects.create(
+        indicator=Indicator.objects.get(code=code), fiscal_year=fiscal_year,
+        value=Decimal(value), value_places=places, **fields,
+    )
+
+
+def plan_page(client, code: str, **params: str):
+    response = client.get(reverse("pages:plan", args=[code]), params)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.fixture
+def member_client(django_user_model) -> Client:
+    """A logged-in user who is not staff: no admin, no Excel downloads.
+
+    A client of its own, so a test can use it beside admin_client_ja.
+    """
+    client = Client()
+    client.force_login(
+        django_user_model.objects.create_user("kacho", password="pass-for-tests-1")
+    )
+    return client
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES)
+def test_every_page_renders_for_a_logged_in_user(plans, member_client, name, args):
+    response = member_client.get(page_url(name, args))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert '<html lang="ja">' in response.content.decode()
+
+
+@pytest.mark.parametrize(("name", "args"), PAGES)
+def test_every_page_sends_an_anonymous_visitor_to_the_login_page(plans, client, name, args):
+    url = page_url(name, args)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_the_root_url_is_the_home_page_not_the_admin(plans, member_client):
+    response = member_client.get("/")
+    assert response.status_code == 200
+    assert "計画の進捗状況" in visible_text(response)
+
+
+def test_login_page_is_japanese_and_logs_in_to_the_home_page(plans, client, django_user_model):
+    django_user_model.objects.create_user("kacho", password="pass-for-tests-1")
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+    text = visible_text(page)
+    assert "ユーザー名" in text and "パスワード" in text and "ログイン" in text
+    wrong = client.post(reverse("login"), {"username": "kacho", "password": "nope"})
+    assert wrong.status_code == 200
+    assert "正しいユーザー名とパスワードを入力してください" in visible_text(wrong)
+    response = client.post(reverse("login"), {"username": "kacho", "password": "pass-for-tests-1"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("pages:home")
+
+
+def test_logout_is_a_post_form_in_the_header(plans, member_client):
+    home = member_client.get(reverse("pages:home")).content.decode()
+    assert re.search(r'<form method="post" action="/accounts/logout/"', home)
+    assert "kacho さん" in home
+    assert member_client.get(reverse("logout")).status_code == 405
+    response = member_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert member_client.get(reverse("pages:home")).status_code == 302
+
+
+def test_admin_link_is_for_staff_only(plans, member_client, admin_client_ja):
+    admin_url = f'href="{reverse("admin:index")}"'
+    assert admin_url not in member_client.get(reverse("pages:home")).content.decode()
+    assert admin_url in admin_client_ja.get(reverse("pages:home")).content.decode()
+
+
+def test_pages_ship_their_own_css_and_no_external_resources(plans, member_client):
+    body = member_client.get(reverse("pages:plan", args=["ise-2"])).content.decode()
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in body
+    assert '<link rel="stylesheet" href="/static/css/print.css" media="print">' in body
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", body)
+
+
+# --- plan dashboard -------------------------------------------------------
+
+
+def test_ise2_dashboard_lists_the_real_rows_in_document_order(plans, member_client):
+    response = plan_page(member_client, "ise-2")
+    body = response.content.decode()
+    codes = re.findall(r'<a href="/indicators/(ISE2-\d\d)/">', body)
+    assert codes == ISE2_CODES
+    text = visible_text(response)
+    assert "令和8年度（2026）の評価" in text
+    assert "達成 0 未達成 0 未入力 16 評価対象外 0 達成割合 －" in text
+    # Policy I and its first measure, then ISE2-01 with its baseline and target.
+    assert "I デジタルツールを使いこなし、新たな価値を創造できる人材の育成" in text
+    assert "① DX推進に向けた意識改革 ISE2-01" in text
+    row = section(text, "ISE2-08", "ISE2-09")
+    assert "5,639.8時間" in row and "6,300.0時間" in row and "… 未入力" in row
+    assert "R7年度比 ▲2.0%" in section(text, "ISE2-11", "ISE2-12")
+    assert text.count("… 未入力") == 16
+
+
+def test_year_selector_offers_the_plan_years_in_both_calendars(plans, member_client):
+    body = plan_page(member_client, "ise-2", year="2027").content.decode()
+    options = re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', body)
+    assert options == [
+        ("2026", "", "令和8年度（2026）"),
+        ("2027", " selected", "令和9年度（2027）"),
+        ("2028", "", "令和10年度（2028）"),
+        ("2029", "", "令和11年度（2029）"),
+    ]
+    assert '<form method="get" class="year-selector">' in body
+    assert "令和9年度（2027）の評価" in visible_text(plan_page(member_client, "ise-2", year="2027"))
+
+
+def test_an_r8_actual_shows_the_documents_evaluation_everywhere(plans, member_client):
+    add_actual("ISE2-01", 2026, "42.5")
+    text = visible_text(plan_page(member_client, "ise-2"))
+    row = section(text, "ISE2-01", "ISE2-02")
+    assert "42.5% 達成《達成率：106.3%》 ◎ 達成" in row
+    # 進捗率: (42.5 − 24.0) ÷ (100.0 − 24.0) × 100 = 24.34…
+    assert "◎ 達成 24.3%" in row
+    assert "達成 1 未達成 0 未入力 15 評価対象外 0 達成割合 100.0%" in text
+
+    page = visible_text(member_client.get(reverse("pages:indicator", args=["ISE2-01"])))
+    assert "令和8年度（2026） 40.0% 42.5% 達成《達成率：106.3%》 ◎ 達成" in page
+
+    home = visible_text(member_client.get(reverse("pages:home")))
+    card = section(home, "第2期 伊勢市デジタル行政推進ビジョン", "ダッシュボードを開く")
+    assert "達成 1 未達成 0 未入力 15 評価対象外 0" in card
+
+
+def test_ise1_review_flags_the_two_printed_errors_and_counts(plans, member_client):
+    response = plan_page(member_client, "ise-1", year="2025")
+    text = visible_text(response)
+    assert "達成 12 未達成 7 未入力 0 評価対象外 1 達成割合 63.2%" in text
+    assert "⚠ 公表値と計算値が異なる指標：2件" in text
+    assert text.count("⚠ 公表値と相違") == 2
+    row13 = section(text, "ISE1-13", "ISE1-14")
+    assert "未達成《達成率：94.0%》 ⚠ 公表値と相違（公表：達成《達成率：94.0%》）" in row13
+    assert "○ 未達成（90%以上）" in row13
+    row15 = section(text, "ISE1-15", "ISE1-16")
+    assert "達成《達成率：195.0%》 ⚠ 公表値と相違（公表：達成《達成率：270%》）" in row15
+    assert "1,589,989件" in text
+    assert "△ 未達成" in section(text, "ISE1-03", "ISE1-04")
+    assert "－ 評価対象外" in section(text, "ISE1-08", "ISE1-09")
+    assert "○ 未達成（90%以上）" in section(text, "ISE1-09", "ISE1-10")
+    assert "移行完了 移行完了 達成 ◎ 達成" in section(text, "ISE1-14", "ISE1-15")
+
+
+def test_policy_counts_add_up_to_the_plan(plans, member_client):
+    text = visible_text(plan_page(member_client, "ise-1", year="2025"))
+    counts = re.findall(r"達成 (\d+) 未達成 (\d+) 未入力 (\d+) 評価対象外 (\d+)", text)
+    plan, *policies = [tuple(map(int, found)) for found in counts]
+    assert len(policies) == 3
+    assert tuple(map(sum, zip(*policies))) == plan == (12, 7, 0, 1)
+
+
+def test_default_year_is_the_latest_plan_year_with_an_actual(plans, member_client):
+    # ise-1 has R7 results; ise-2's actuals before 2026 are history only.
+    assert "令和7年度（2025）の評価" in visible_text(plan_page(member_client, "ise-1"))
+    assert "令和8年度（2026）の評価" in visible_text(plan_page(member_client, "ise-2"))
+    add_actual("ISE2-04", 2027, "20.0")
+    assert "令和9年度（2027）の評価" in visible_text(plan_page(member_client, "ise-2"))
+
+
+@pytest.mark.parametrize("year", ["abc", "99999", "２０２６", "2030", "1900", "-1", "2026.0"])
+def test_a_bad_year_falls_back_to_the_default_year_with_a_notice(plans, member_client, year):
+    text = visible_text(plan_page(member_client, "ise-2", year=year))
+    assert "令和8年度（2026）の評価" in text
+    assert f"指定された年度「{year}」は表示できないため、令和8年度（2026）を表示しています。" in text
+
+
+def test_an_empty_year_is_the_default_year_without_a_notice(plans, member_client):
+    text = visible_text(plan_page(member_client, "ise-1", year=""))
+    assert "令和7年度（2025）の評価" in text and "指定された年度" not in text
+
+
+def test_a_typed_year_is_escaped_in_the_notice(plans, member_client):
+    body = plan_page(member_client, "ise-2", year="<b>x</b>").content.decode()
+    assert "<b>x</b>" not in body and "&lt;b&gt;x&lt;/b&gt;" in body
+
+
+def test_iga2_without_kgis_shows_its_policies_and_measures(plans, member_client):
+    text = visible_text(plan_page(member_client, "iga-2"))
+    assert "達成 0 未達成 0 未入力 0 評価対象外 0" in text
+    assert text.count("KGIは未登録です。") == 10
+
+
+def test_excel_downloads_are_linked_for_staff_only(plans, member_client, admin_client_ja):
+    entry = reverse("indicators:entry_sheet", args=["ise-1"]) + "?year=2025"
+    status = reverse("indicators:status_table", args=["ise-1", 2025])
+    staff = plan_page(admin_client_ja, "ise-1").content.decode()
+    assert f'href="{entry}"' in staff and f'href="{status}"' in staff
+    member = plan_page(member_client, "ise-1").content.decode()
+    assert entry not in member and status not in member
+    print_url = reverse("pages:plan_print", args=["ise-1"]) + "?year=2025"
+    assert f'href="{print_url}"' in member
+
+
+def test_print_page_has_every_row_for_the_year(plans, member_client):
+    response = member_client.get(reverse("pages:plan_print", args=["ise-1"]), {"year": "2025"})
+    text = visible_text(response)
+    assert "伊勢市デジタル行政推進ビジョン（第1期） 令和7年度（2025）" in text
+    assert len(re.findall(r"ISE1-\d\d", text)) == 20
+
+
+# --- one KGI --------------------------------------------------------------
+
+
+def test_indicator_page_explains_the_kgi(plans, member_client):
+    text = visible_text(member_client.get(reverse("pages:indicator", args=["ISE2-01"])))
+    assert "第2期 伊勢市デジタル行政推進ビジョン" in text
+    assert "基本方針 I デジタルツールを使いこなし" in text
+    assert "施策 ① DX推進に向けた意識改革" in text
+    assert "取組 DXの本質を理解し、現状を見直すための意識付け" in text
+    assert "目的（意図） 「現状維持」から脱却し" in text
+    assert "評価の型 増加型 集計方法 単年度" in text
+    assert "増加型：実績が目標以上で達成。達成率＝実績÷目標×100" in text
+    assert "現状値 24.0%（令和7年度（2025））" in text
+    assert "令和11年度（2029） 100.0% 未入力 未入力 … 未入力" in text
+
+
+@pytest.mark.parametrize(
+    ("code", "formula"),
+    [
+        ("ISE2-11", "削減率型：削減率＝(現状値−実績)÷現状値×100、達成率＝削減率÷目標削減率×100"),
+        ("ISE2-06", "ゼロ目標の減少型：実績が0なら達成、達成率なし"),
+        ("ISE1-14", "完了型：完了で達成、達成率なし"),
+    ],
+)
+def test_indicator_page_states_the_formula_used(plans, member_client, code, formula):
+    text = visible_text(member_client.get(reverse("pages:indicator", args=[code])))
+    assert formula in text
+
+
+def test_indicator_page_lists_history_years_apart(plans, member_client):
+    text = visible_text(member_client.get(reverse("pages:indicator", args=["ISE2-12"])))
+    assert "令和4年度（2022） （計画期間外） － 1件 計画期間外 －" in text
+    assert "令和8年度（2026） 0件 未入力 未入力 … 未入力" in text
+    table = section(text, "年度別の目標・実績・評価")
+    assert table.index("令和4年度（2022）") < table.index("令和11年度（2029）")
+
+
+def test_indicator_page_has_a_chart_slot_and_the_same_numbers_as_a_table(plans, member_client):
+    body = member_client.get(reverse("pages:indicator", args=["ISE2-01"])).content.decode()
+    assert '<div class="chart-slot" data-chart="indicator"></div>' in body
+    assert "<caption>ISE2-01 の年度別の目標・実績・評価</caption>" in body
+
+
+def test_indicator_page_shows_published_values_and_mismatches(plans, member_client):
+    text = visible_text(member_client.get(reverse("pages:indicator", args=["ISE1-15"])))
+    assert "達成《達成率：195.0%》 ◎ 達成 達成《達成率：270%》 ⚠ 公表値と相違" in text
+
+
+def test_indicator_page_shows_notes_and_the_years_commentary(plans, member_client):
+    add_actual(
+        "ISE2-10", 2026, "180", progress="説明会を2回開催", analysis="周知が進んだ",
+        direction="対象部署を広げる", note="<script>alert(1)</script>",
+    )
+    response = member_client.get(reverse("pages:indicator", args=["ISE2-10"]))
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    text = visible_text(response)
+    assert "《参考：R8.4.1時点の対象者数370人》" in text
+    commentary = section(text, "取組状況・要因分析・今後の方向性")
+    assert (
+        "令和8年度（2026） 取組状況 説明会を2回開催 要因分析 周知が進んだ "
+        "今後の方向性 対象部署を広げる 備考 <script>alert(1)</script>"
+    ) in commentary
+
+
+def test_indicator_page_shows_progress_toward_the_final_target(plans, member_client):
+    # ISE2-11: 5,828,872 sheets at R7; 5,595,717 is a 4.0 % reduction; the
+    # R11 target is 8.0 %, so half way.
+    add_actual("ISE2-11", 2026, "5595717")
+    text = visible_text(member_client.get(reverse("pages:indicator", args=["ISE2-11"])))
+    assert "進捗率（令和11年度（2029）の目標に対して） 50.0%" in text
+    assert "5,595,717枚（▲4.0%）" in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/plans/nope/",
+        "/plans/nope/print/",
+        "/indicators/NOPE-01/",
+        "/indicators/ise2-01/",
+        "/departments/999999/",
+        "/departments/99999999999999999999999/",
+    ],
+)
+def test_unknown_codes_are_404(plans, member_client, url):
+    assert member_client.get(url).status_code == 404
+
+
+def test_pages_answer_get_only(plans, member_client):
+    response = member_client.post(reverse("pages:plan", args=["ise-2"]))
+    assert response.status_code == 405
+
+
+# --- departments ------------------------------------------------------------
+
+
+@pytest.fixture
+def digital_policy(plans) -> Department:
+    """デジタル政策課 owning measures in both Ise plans."""
+    department = Department.objects.get(name="デジタル政策課")
+    department.measures.add(
+        *Measure.objects.filter(policy__plan__code="ise-2", policy__number=1),
+        Measure.objects.get(policy__plan__code="ise-1", title="Wi-Fi環境の整備"),
+    )
+    return department
+
+
+def test_department_page_shows_its_measures_across_plans(digital_policy, member_client):
+    response = member_client.get(reverse("pages:department", args=[digital_policy.pk]))
+    text = visible_text(response)
+    assert "情報戦略局 デジタル政策課" in text
+    ise1 = section(text, "伊勢市デジタル行政推進ビジョン（第1期） 令和7年度（2025）",
+                   "第2期 伊勢市デジタル行政推進ビジョン")
+    assert "達成 1 未達成 1 未入力 0 評価対象外 0" in ise1
+    assert "未達成《達成率：94.0%》 ⚠ 公表値と相違" in ise1
+    ise2 = section(text, "第2期 伊勢市デジタル行政推進ビジョン 令和8年度（2026）")
+    assert re.findall(r"ISE2-\d\d", ise2) == [f"ISE2-0{n}" for n in range(1, 7)]
+    assert "達成 0 未達成 0 未入力 6 評価対象外 0" in ise2
+    assert "I ① DX推進に向けた意識改革" in ise2
+
+
+def test_department_page_applies_a_year_where_the_plan_has_it(digital_policy, member_client):
+    add_actual("ISE2-01", 2027, "61.0")
+    url = reverse("pages:department", args=[digital_policy.pk])
+    text = visible_text(member_client.get(url, {"year": "2027"}))
+    assert "第2期 伊勢市デジタル行政推進ビジョン 令和9年度（2027）" in text
+    assert "達成《達成率：101.7%》 ◎ 達成" in text
+    # ise-1 has no 2027: it keeps its default year.
+    assert "伊勢市デジタル行政推進ビジョン（第1期） 令和7年度（2025）" in text
+    assert "指定された年度" not in text
+    text = visible_text(member_client.get(url, {"year": "abc"}))
+    assert "指定された年度「abc」は表示できないため、各計画の既定の年度を表示しています。" in text
+
+
+def test_department_without_measures_says_so(plans, member_client):
+    department = Department.objects.get(name="戸籍住民課")
+    text = visible_text(member_client.get(reverse("pages:department", args=[department.pk])))
+    assert "この所管課が所管する施策はまだ登録されていません。" in text
+
+
+def test_home_lists_plans_and_departments_with_measures(digital_policy, member_client):
+    response = member_client.get(reverse("pages:home"))
+    body = response.content.decode()
+    for code in ("ise-1", "ise-2", "iga-2"):
+        assert f'href="{reverse("pages:plan", args=[code])}"' in body
+    assert f'href="{reverse("pages:department", args=[digital_policy.pk])}"' in body
+    text = visible_text(response)
+    assert "情報戦略局 デジタル政策課 （伊勢市・施策4件・KGI8件）" in text
+    card = section(text, "伊勢市デジタル行政推進ビジョン（第1期）", "ダッシュボードを開く")
+    assert "令和7年度（2025）の評価 達成 12 未達成 7 未入力 0 評価対象外 1" in card
+    assert "達成割合 63.2%" in card and "⚠ 公表値と相違：2件" in card
+
+
+def test_home_without_departments_says_how_to_add_them(plans, member_client):
+    text = visible_text(member_client.get(reverse("pages:home")))
+    assert "施策を所管する課はまだ登録されていません" in text
+
+
+def test_not_found_page_is_japanese(plans, member_client):
+    response = member_client.get("/plans/nope/")
+    assert response.status_code == 404
+    assert "ページが見つかりません" in visible_text(response)
