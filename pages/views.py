@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+
+from indicators import charts
 from django.views.decorators.http import require_safe
 
 from indicators import achievement
@@ -87,12 +89,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard_context(request: HttpRequest, code: str) -> dict[str, object]:
     plan = get_object_or_404(plans_visible_to(user=request.user), code=code)
     fiscal_year, notice = plan_year(request, plan)
+    dashboard = selectors.plan_dashboard(plan=plan, fiscal_year=fiscal_year)
     return {
         "plan": plan,
         "fiscal_year": fiscal_year,
         "year_options": year_options(plan.fiscal_years, fiscal_year),
         "year_notice": notice,
-        "dashboard": selectors.plan_dashboard(plan=plan, fiscal_year=fiscal_year),
+        "dashboard": dashboard,
+        "chart": charts.figure_json(charts.plan_counts_chart(rows_by_policy=[
+            (f"{group.policy.label} {group.policy.title}", group.counts)
+            for group in dashboard.policies
+        ])),
     }
 
 
@@ -113,11 +120,13 @@ def plan_print(request: HttpRequest, code: str) -> HttpResponse:
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
     plans = plans_visible_to(user=request.user)
     found = get_object_or_404(selectors.indicators_for_page(plans=plans), code=code)
+    page = selectors.indicator_page(indicator=found)
     return render(request, "pages/indicator.html", {
         "indicator": found,
-        "page": selectors.indicator_page(indicator=found),
-        # The charts module fills this in; the year table carries the same numbers.
-        "chart": None,
+        "page": page,
+        "chart": charts.figure_json(
+            charts.indicator_chart(rows=[item.row for item in page.years])
+        ),
     })
 
 

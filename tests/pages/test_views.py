@@ -281,9 +281,15 @@ def test_indicator_page_lists_history_years_apart(plans, member_client):
     assert table.index("令和4年度（2022）") < table.index("令和11年度（2029）")
 
 
-def test_indicator_page_has_a_chart_slot_and_the_same_numbers_as_a_table(plans, member_client):
+def test_indicator_page_has_a_chart_and_the_same_numbers_as_a_table(plans, member_client):
     body = member_client.get(reverse("pages:indicator", args=["ISE2-01"])).content.decode()
-    assert '<div class="chart-slot" data-chart="indicator"></div>' in body
+    assert 'data-chart-json="indicator-chart"' in body
+    assert '<script id="indicator-chart" type="application/json">' in body
+    assert 'src="/static/vendor/plotly/plotly.min.js"' in body
+    # Every script is a file of ours: no inline code, no CDN.
+    scripts = re.findall(r"<script([^>]*)>", body)
+    assert all('type="application/json"' in attrs or 'src="/static/' in attrs
+               for attrs in scripts)
     assert "<caption>ISE2-01 の年度別の目標・実績・評価</caption>" in body
 
 

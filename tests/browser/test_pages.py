@@ -1,0 +1,46 @@
+"""Department heads and the office read the dashboards in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from indicators.models import Actual, Indicator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_in(page, live_server, office_login, path: str) -> list[str]:
+    """Open ``path`` through the login page; return the console errors seen."""
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}{path}")
+    page.fill("#id_username", office_login[0])
+    page.fill("#id_password", office_login[1])
+    page.get_by_role("button", name="ログイン").click()
+    return errors
+
+
+def test_dashboard_draws_its_chart_and_switches_year(plans, live_server, page, office_login):
+    Actual.objects.create(indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
+                          value="42.5", value_places=1)
+    errors = log_in(page, live_server, office_login, "/plans/ise-2/")
+    page.wait_for_selector("[data-chart-json='plan-chart'] .main-svg")
+    body = page.inner_text("main")
+    assert "令和8年度（2026）" in body and "達成《達成率：106.3%》" in body
+    page.select_option("#year-select", "2027")
+    page.get_by_role("button", name="表示").click()
+    page.wait_for_url("**/plans/ise-2/?year=2027")
+    assert "令和9年度（2027）" in page.inner_text("main")
+    page.wait_for_selector("[data-chart-json='plan-chart'] .main-svg")
+    assert errors == []
+
+
+def test_indicator_page_draws_history_and_targets(plans, live_server, page, office_login):
+    errors = log_in(page, live_server, office_login, "/indicators/ISE2-06/")
+    page.wait_for_selector("[data-chart-json='indicator-chart'] .main-svg")
+    legend = page.inner_text("[data-chart-json='indicator-chart']")
+    assert "現状値（R7）" in legend
+    table = page.inner_text("table.year-table")
+    assert "19.5%" in table and "令和5年度（2023）" in table
+    assert errors == []
