@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("plans/<slug:code>/", views.plan, name="plan"),
     path("plans/<slug:code>/print/", views.plan_print, name="plan_print"),
+    path("plans/<slug:code>/print/<int:year>/", views.plan_print_year, name="plan_print_year"),
     path("indicators/<str:code>/", views.indicator, name="indicator"),
     path("departments/<int:pk>/", views.department, name="department"),
 ]

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from indicators import charts
-from django.views.decorators.http import require_safe
 
 from indicators import achievement
 from indicators.views import YEAR
@@ -24,6 +25,7 @@ from plans.selectors import departments_of_user, departments_visible_to, plans_v
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import date
 
     from django.http import HttpRequest, HttpResponse
 
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 # Primary keys are 64-bit; a larger id is a 404, not a database overflow.
 MAX_ID = 2**63 - 1
 SHOWN_INPUT = 20
+# 令和 began on 1 May 2019 (平成31年 ends on 30 April).
+REIWA_FIRST_DAY = (2019, 5, 1)
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,49 @@ def plan(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "pages/plan.html", dashboard_context(request, code))
 
 
+def as_of_label(day: date) -> str:
+    """Return 「令和8年11月22日現在」 for 22 November 2026."""
+    if (day.year, day.month, day.day) >= REIWA_FIRST_DAY:
+        era, year = "令和", day.year - 2018
+    else:
+        era, year = "平成", day.year - 1988
+    number = "元" if year == 1 else str(year)
+    return f"{era}{number}年{day.month}月{day.day}日現在"
+
+
+def print_context(*, plan: Plan, fiscal_year: int) -> dict[str, object]:
+    """Return the dashboard's data for paper: no chart, and today's date."""
+    return {
+        "plan": plan,
+        "fiscal_year": fiscal_year,
+        "dashboard": selectors.plan_dashboard(plan=plan, fiscal_year=fiscal_year),
+        "as_of": as_of_label(timezone.localdate()),
+    }
+
+
 @login_required
 @require_safe
 def plan_print(request: HttpRequest, code: str) -> HttpResponse:
-    return render(request, "pages/plan_print.html", dashboard_context(request, code))
+    """Render the print layout for ``?year=`` (the dashboard's link).
+
+    An unusable ``?year=`` falls back to the plan's default year, as on the
+    dashboard, so an old bookmark still prints something.
+    """
+    plan = get_object_or_404(plans_visible_to(user=request.user), code=code)
+    fiscal_year, notice = plan_year(request, plan)
+    context = print_context(plan=plan, fiscal_year=fiscal_year)
+    context["year_notice"] = notice
+    return render(request, "pages/plan_print.html", context)
+
+
+@login_required
+@require_safe
+def plan_print_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Render the print layout for a year in the path; a year outside the plan is a 404."""
+    plan = get_object_or_404(plans_visible_to(user=request.user), code=code)
+    if year not in plan.fiscal_years:
+        raise Http404("この計画にその年度はありません。")
+    return render(request, "pages/plan_print.html", print_context(plan=plan, fiscal_year=year))
 
 
 @login_required

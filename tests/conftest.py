@@ -1,9 +1,36 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SHIPPED = ("ise-1", "ise-2", "iga-2")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Collect the static files once, into a temporary STATIC_ROOT.
+
+    The manifest storage of settings.STORAGES needs collectstatic before
+    any page renders with DEBUG off. Collecting here, rather than falling
+    back to another storage when no manifest exists, makes every test run
+    against the storage production uses, and never against a stale
+    staticfiles/ left by an earlier `make run`. plotly.min.js is copied
+    from the wheel first, as `make test` does, so that a bare pytest works.
+    """
+    root = tmp_path_factory.mktemp("staticfiles")
+    # override_settings sends setting_changed, which drops the storage
+    # Django may already have built for the old STATIC_ROOT.
+    with override_settings(STATIC_ROOT=root):
+        call_command("copy_plotly_js", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield root
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from playwright.sync_api import Browser, Page
+    from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API runs an event loop in the test's thread; Django would
 # otherwise refuse the test's own database calls beside it.
@@ -23,6 +26,29 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest, collected_static: Path) -> Iterator[LiveServer]:
+    """pytest-django's live server, its static files sent by WhiteNoise.
+
+    pytest-django wraps the server in staticfiles' StaticFilesHandler,
+    which looks files up with the finders and so answers 404 for the
+    hashed names of the manifest storage. Without a wrapper, WhiteNoise
+    serves the collected files as in production.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = lambda application: application
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

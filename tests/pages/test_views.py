@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
 
@@ -114,8 +115,8 @@ def test_admin_link_is_for_staff_only(plans, member_client, admin_client_ja):
 
 def test_pages_ship_their_own_css_and_no_external_resources(plans, member_client):
     body = member_client.get(reverse("pages:plan", args=["ise-2"])).content.decode()
-    assert '<link rel="stylesheet" href="/static/css/site.css">' in body
-    assert '<link rel="stylesheet" href="/static/css/print.css" media="print">' in body
+    assert f'<link rel="stylesheet" href="{static("css/site.css")}">' in body
+    assert f'<link rel="stylesheet" href="{static("css/print.css")}" media="print">' in body
     assert not re.search(r"""(src|href)=["'](https?:)?//""", body)
 
 
@@ -285,7 +286,7 @@ def test_indicator_page_has_a_chart_and_the_same_numbers_as_a_table(plans, membe
     body = member_client.get(reverse("pages:indicator", args=["ISE2-01"])).content.decode()
     assert 'data-chart-json="indicator-chart"' in body
     assert '<script id="indicator-chart" type="application/json">' in body
-    assert 'src="/static/vendor/plotly/plotly.min.js"' in body
+    assert f'src="{static("vendor/plotly/plotly.min.js")}"' in body
     # Every script is a file of ours: no inline code, no CDN.
     scripts = re.findall(r"<script([^>]*)>", body)
     assert all('type="application/json"' in attrs or 'src="/static/' in attrs

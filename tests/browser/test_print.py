@@ -1,0 +1,128 @@
+"""The print layout in a real Chromium: PDF pages, page numbers, axe-core."""
+
+from __future__ import annotations
+
+import io
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from indicators.models import Actual, Indicator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ISE1_CODES = [f"ISE1-{n:02d}" for n in range(1, 21)]
+PLAN_NAME = "伊勢市デジタル行政推進ビジョン（第1期）"
+PRINT_PATH = "/plans/ise-1/print/2025/"
+# ise-1's 20 KGIs of 2025 take two A4 landscape sheets: the header, the
+# counts and policies II and III up to ISE1-09 on the first, ISE1-10 to
+# ISE1-20 (policy IV) on the second under the repeated column headings.
+# A third page would mean a row or the header grew taller than planned.
+PAGES = 2
+# A4 landscape in PostScript points (297 mm × 210 mm).
+A4_LANDSCAPE = (841.89, 595.28)
+FOOTER = ('<div style="font-size:8px;width:100%;text-align:center">'
+          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+MARGIN = {"top": "12mm", "right": "12mm", "bottom": "12mm", "left": "12mm"}
+WCAG_A_AA = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def log_in(page, live_server, office_login, path: str) -> None:
+    page.goto(f"{live_server.url}{path}")
+    page.fill("#id_username", office_login[0])
+    page.fill("#id_password", office_login[1])
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(f"**{path}")
+
+
+def pdf_pages(pdf: bytes) -> list[tuple[tuple[float, float], str]]:
+    """Return each page's size in points and its text.
+
+    NFKC folds the Kangxi radicals some CJK fonts map to (「⾏」) back to
+    the ordinary characters (「行」).
+    """
+    from pypdf import PdfReader
+
+    return [
+        (
+            (float(sheet.mediabox.width), float(sheet.mediabox.height)),
+            unicodedata.normalize("NFKC", sheet.extract_text()),
+        )
+        for sheet in PdfReader(io.BytesIO(pdf)).pages
+    ]
+
+
+def assert_a4_landscape_with_every_kgi(pages: list[tuple[tuple[float, float], str]]) -> None:
+    assert len(pages) == PAGES
+    for (width, height), _text in pages:
+        assert abs(width - A4_LANDSCAPE[0]) <= 2
+        assert abs(height - A4_LANDSCAPE[1]) <= 2
+    text = "\n".join(text for _size, text in pages)
+    assert unicodedata.normalize("NFKC", PLAN_NAME) in text.replace("\n", "")
+    for code in ISE1_CODES:
+        assert text.count(code) == 1
+    # The column headings repeat at the top of every page.
+    for _size, page_text in pages:
+        assert "No. 施策名称 数値目標(KGI) 実績 評価《達成率》" in page_text
+
+
+def test_pdf_with_playwright_footer(plans, live_server, page, office_login):
+    log_in(page, live_server, office_login, PRINT_PATH)
+    page.emulate_media(media="print")
+    # Playwright's footer stands in for the CSS margin box here, as the
+    # browser's own "Headers and footers" option would where margin boxes
+    # are unsupported; dropping the margin box keeps one number per page.
+    page.add_style_tag(content="@page { @bottom-center { content: none } }")
+    pages = pdf_pages(page.pdf(
+        format="A4", landscape=True, print_background=True,
+        display_header_footer=True, header_template="<div></div>", footer_template=FOOTER,
+        margin={**MARGIN, "bottom": "14mm"},
+    ))
+    assert_a4_landscape_with_every_kgi(pages)
+    for number, (_size, text) in enumerate(pages, start=1):
+        assert text.count(f"{number} / {PAGES}") == 1
+
+
+def test_pdf_with_css_page_numbers(plans, live_server, page, office_login):
+    """Ctrl+P in Chromium 131+: the @page margin box numbers the pages."""
+    log_in(page, live_server, office_login, PRINT_PATH)
+    page.emulate_media(media="print")
+    pages = pdf_pages(page.pdf(prefer_css_page_size=True, print_background=True))
+    assert_a4_landscape_with_every_kgi(pages)
+    for number, (_size, text) in enumerate(pages, start=1):
+        assert text.count(f"{number} / {PAGES}") == 1
+
+
+def test_print_page_passes_axe_wcag_a_and_aa(plans, live_server, page, office_login):
+    from axe_playwright_python.sync_playwright import Axe
+
+    log_in(page, live_server, office_login, PRINT_PATH)
+    for media in ("screen", "print"):
+        page.emulate_media(media=media)
+        results = Axe().run(page)
+        violations = [
+            (violation["id"], [node["target"] for node in violation["nodes"]])
+            for violation in results.response["violations"]
+            if WCAG_A_AA & set(violation["tags"])
+        ]
+        assert violations == [], media
+
+
+@pytest.mark.skipif(not os.environ.get("SCREENSHOTS"), reason="set SCREENSHOTS=1 to refresh")
+def test_save_screenshots(plans, live_server, page, office_login):
+    """Refresh docs/screenshots/ (run with SCREENSHOTS=1)."""
+    Actual.objects.create(indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
+                          value="42.5", value_places=1)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    log_in(page, live_server, office_login, "/plans/ise-2/")
+    page.wait_for_selector("[data-chart-json='plan-chart'] .main-svg")
+    page.screenshot(path=SCREENSHOTS / "dashboard.png")
+    page.goto(f"{live_server.url}/indicators/ISE2-06/")
+    page.wait_for_selector("[data-chart-json='indicator-chart'] .main-svg")
+    page.screenshot(path=SCREENSHOTS / "indicator.png")
+    page.goto(f"{live_server.url}{PRINT_PATH}")
+    page.emulate_media(media="print")
+    page.screenshot(path=SCREENSHOTS / "print.png", full_page=True)
