@@ -2,40 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
 from indicators.models import Actual, Indicator
 from plans.models import Department, Measure
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
+from tests.browser.helpers import log_in, wcag_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WCAG_TAGS = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
-
-
-def log_in(page: Page, live_server, office_login, path: str) -> None:
-    page.goto(f"{live_server.url}{path}")
-    page.fill("#id_username", office_login[0])
-    page.fill("#id_password", office_login[1])
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state("load")
-
-
-def wcag_violations(page: Page) -> list[str]:
-    """Return one line per WCAG 2.1 A/AA violation axe-core reports."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): "
-        + ", ".join(str(node["target"]) for node in violation["nodes"])
-        for violation in results.response["violations"]
-        if WCAG_TAGS & set(violation["tags"])
-    ]
 
 
 def test_login_page(live_server, page):

@@ -8,20 +8,15 @@ import pytest
 
 from indicators.models import Actual
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, live_server, office_login) -> None:
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", office_login[0])
-    page.fill("#id_password", office_login[1])
-    page.click("input[type=submit]")
 
 
 def test_entering_an_r8_actual_shows_the_evaluation_at_once(
     plans, live_server, page, office_login
 ):
-    log_in(page, live_server, office_login)
+    log_in(page, live_server, office_login, "/admin/")
     page.get_by_role("link", name="指標（KGI）").first.click()
     page.get_by_role("link", name="ISE2-01").click()
     page.click("#actuals-group .add-row a")
@@ -37,7 +32,7 @@ def test_entering_an_r8_actual_shows_the_evaluation_at_once(
 
 
 def test_a_bad_value_is_a_japanese_error_in_the_browser(plans, live_server, page, office_login):
-    log_in(page, live_server, office_login)
+    log_in(page, live_server, office_login, "/admin/")
     page.goto(f"{live_server.url}/admin/indicators/indicator/?q=ISE2-02")
     page.get_by_role("link", name="ISE2-02").click()
     page.click("#actuals-group .add-row a")

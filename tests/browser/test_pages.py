@@ -6,19 +6,9 @@ import pytest
 
 from indicators.models import Actual, Indicator
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, live_server, office_login, path: str) -> list[str]:
-    """Open ``path`` through the login page; return the console errors seen."""
-    errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}{path}")
-    page.fill("#id_username", office_login[0])
-    page.fill("#id_password", office_login[1])
-    page.get_by_role("button", name="ログイン").click()
-    return errors
 
 
 def test_dashboard_draws_its_chart_and_switches_year(plans, live_server, page, office_login):

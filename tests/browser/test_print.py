@@ -11,6 +11,8 @@ import pytest
 
 from indicators.models import Actual, Indicator
 
+from tests.browser.helpers import log_in, wcag_violations
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ISE1_CODES = [f"ISE1-{n:02d}" for n in range(1, 21)]
@@ -26,16 +28,7 @@ A4_LANDSCAPE = (841.89, 595.28)
 FOOTER = ('<div style="font-size:8px;width:100%;text-align:center">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 MARGIN = {"top": "12mm", "right": "12mm", "bottom": "12mm", "left": "12mm"}
-WCAG_A_AA = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def log_in(page, live_server, office_login, path: str) -> None:
-    page.goto(f"{live_server.url}{path}")
-    page.fill("#id_username", office_login[0])
-    page.fill("#id_password", office_login[1])
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(f"**{path}")
 
 
 def pdf_pages(pdf: bytes) -> list[tuple[tuple[float, float], str]]:
@@ -97,18 +90,11 @@ def test_pdf_with_css_page_numbers(plans, live_server, page, office_login):
 
 
 def test_print_page_passes_axe_wcag_a_and_aa(plans, live_server, page, office_login):
-    from axe_playwright_python.sync_playwright import Axe
-
     log_in(page, live_server, office_login, PRINT_PATH)
     for media in ("screen", "print"):
         page.emulate_media(media=media)
-        results = Axe().run(page)
-        violations = [
-            (violation["id"], [node["target"] for node in violation["nodes"]])
-            for violation in results.response["violations"]
-            if WCAG_A_AA & set(violation["tags"])
-        ]
-        assert violations == [], media
+        violations = wcag_violations(page)
+        assert violations == [], f"{media}: " + "\n".join(violations)
 
 
 @pytest.mark.skipif(not os.environ.get("SCREENSHOTS"), reason="set SCREENSHOTS=1 to refresh")
