@@ -60,6 +60,7 @@ from indicators.models import (
     outside_period_message,
     period_label,
 )
+from indicators.selectors import target_text
 from indicators.spreadsheets import (
     Cell,
     CellError,
@@ -284,14 +285,6 @@ def baseline_label(value: Decimal | None, places: int, unit: str) -> str:
     if value is None:
         return NONE_TEXT
     return achievement.format_number(value, unit, places)
-
-
-def target_label(indicator: Indicator, value: Decimal | None, places: int) -> str:
-    return achievement.format_target(
-        kind=achievement.Kind(indicator.kind), value=value, unit=indicator.unit,
-        accumulation=achievement.Accumulation(indicator.accumulation), places=places,
-        baseline_year=indicator.baseline_year, milestone_text=indicator.done_label,
-    )
 
 
 def words_lookup(words: dict[str, tuple[str, ...]], labels: dict[str, str]) -> dict[str, str]:
@@ -753,7 +746,7 @@ class DefinitionReader:
             changes += [
                 f"{target_heading(target.fiscal_year)}："
                 f"{self.old_target_label(existing, target.fiscal_year)} → "
-                f"{target_label(candidate, target.value, target.value_places)}"
+                f"{target_text(candidate, target.value, target.value_places)}"
                 for target in new_targets
             ]
             action = Action.CHANGED if changes else Action.UNCHANGED
@@ -981,7 +974,7 @@ class DefinitionReader:
             try:
                 kept.clean()
             except ValidationError as error:
-                old = target_label(existing, target.value, target.value_places)
+                old = target_text(existing, target.value, target.value_places)
                 for message in error.message_dict.get("value", []):
                     refuse(
                         "kind",
@@ -994,7 +987,7 @@ class DefinitionReader:
         current = self.stored.targets.get((existing.pk, fiscal_year))
         if current is None:
             return "未設定"
-        return target_label(existing, current.value, current.value_places)
+        return target_text(existing, current.value, current.value_places)
 
     def check_positions(
         self, definitions: list[DefinitionRow], cells: dict[int, RowCells]
@@ -1050,7 +1043,7 @@ def new_indicator_lines(indicator: Indicator, targets: list[Target]) -> list[str
         )
     lines += [
         f"{target_heading(target.fiscal_year)}："
-        f"{target_label(indicator, target.value, target.value_places)}"
+        f"{target_text(indicator, target.value, target.value_places)}"
         for target in targets
     ]
     if indicator.notes:

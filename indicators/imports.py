@@ -35,7 +35,7 @@ from indicators.models import (
     Target,
     outside_period_message,
 )
-from indicators.selectors import evaluate_indicator_year
+from indicators.selectors import actual_text, evaluate_indicator_year, target_text
 from indicators.spreadsheets import (
     Cell,
     CellError,
@@ -188,16 +188,6 @@ class ActualImport(SheetImport):
 
     # The preview shows each row's evaluation once imported.
     evaluates = True
-
-
-def actual_text(indicator: Indicator, state: str, value: Decimal | None, places: int) -> str:
-    if state == ActualState.NOT_MEASURED:
-        return achievement.DASH
-    if state == ActualState.DONE:
-        return indicator.done_label or "完了"
-    if state == ActualState.NOT_DONE:
-        return "未完了"
-    return achievement.format_number(value, indicator.unit, places)
 
 
 def max_upload_bytes() -> int:
@@ -527,23 +517,15 @@ class TargetRow:
     def fiscal_year_label(self) -> str:
         return achievement.fiscal_year_label(self.fiscal_year)
 
-    def label(self, value: Decimal | None, places: int) -> str:
-        indicator = self.indicator
-        return achievement.format_target(
-            kind=achievement.Kind(indicator.kind), value=value, unit=indicator.unit,
-            accumulation=achievement.Accumulation(indicator.accumulation), places=places,
-            baseline_year=indicator.baseline_year, milestone_text=indicator.done_label,
-        )
-
     @property
     def old_label(self) -> str:
         if self.existing is None:
             return "未設定"
-        return self.label(self.existing.value, self.existing.value_places)
+        return target_text(self.indicator, self.existing.value, self.existing.value_places)
 
     @property
     def new_label(self) -> str:
-        return self.label(self.value, self.places)
+        return target_text(self.indicator, self.value, self.places)
 
 
 @dataclass

@@ -74,18 +74,13 @@ class IndicatorYear:
 
     @property
     def target_label(self) -> str:
-        indicator = self.indicator
-        if self.target is None and indicator.kind != Kind.MILESTONE:
-            return achievement.DASH
-        return achievement.format_target(
-            kind=achievement.Kind(indicator.kind),
-            value=self.target.value if self.target else None,
-            unit=indicator.unit,
-            accumulation=achievement.Accumulation(indicator.accumulation),
-            places=self.target.value_places if self.target else None,
-            baseline_year=indicator.baseline_year,
-            milestone_text=indicator.done_label,
-        )
+        target = self.target
+        if target is None:
+            # A milestone shows its completion wording even without a target row.
+            if self.indicator.kind != Kind.MILESTONE:
+                return achievement.DASH
+            return target_text(self.indicator, None, None)
+        return target_text(self.indicator, target.value, target.value_places)
 
     @property
     def actual_label(self) -> str:
@@ -136,24 +131,42 @@ def indicator_year(
     )
 
 
+def target_text(indicator: Indicator, value: Decimal | None, places: int | None) -> str:
+    """Return a target of ``indicator`` as printed: "120件《累計》", "R7年度比 ▲2.0%"."""
+    return achievement.format_target(
+        kind=achievement.Kind(indicator.kind),
+        value=value,
+        unit=indicator.unit,
+        accumulation=achievement.Accumulation(indicator.accumulation),
+        places=places,
+        baseline_year=indicator.baseline_year,
+        milestone_text=indicator.done_label,
+    )
+
+
+def actual_text(indicator: Indicator, state: str, value: Decimal | None, places: int) -> str:
+    """Return an actual's value as printed: "1,589,989件", "－", "移行完了"."""
+    if state == ActualState.NOT_MEASURED:
+        return achievement.DASH
+    if state == ActualState.DONE:
+        return indicator.done_label or "完了"
+    if state == ActualState.NOT_DONE:
+        return "未完了"
+    return achievement.format_number(value, indicator.unit, places)
+
+
 def actual_label(
     indicator: Indicator, actual: Actual | None, result: achievement.Result | None = None
 ) -> str:
-    """Return an actual as the document prints it: "1,589,989件", "移行完了"."""
+    """Return an actual as the document prints it, with its remark: "100.2%(※1)"."""
     if actual is None:
         return "未入力"
-    if actual.state == ActualState.NOT_MEASURED:
-        text = achievement.DASH
-    elif actual.state == ActualState.DONE:
-        text = indicator.done_label or "完了"
-    elif actual.state == ActualState.NOT_DONE:
-        text = "未完了"
-    else:
-        text = achievement.format_number(actual.value, indicator.unit, actual.value_places)
-        if result is not None and result.reduction is not None:
-            reduction = achievement.round_half_up(result.reduction)
-            sign = "▲" if reduction >= 0 else "＋"
-            text += f"（{sign}{abs(reduction):f}%）"
+    text = actual_text(indicator, actual.state, actual.value, actual.value_places)
+    if result is not None and result.reduction is not None:
+        # A reduction KGI's actual is in its raw unit (枚); show the change too.
+        reduction = achievement.round_half_up(result.reduction)
+        sign = "▲" if reduction >= 0 else "＋"
+        text += f"（{sign}{abs(reduction):f}%）"
     return f"{text}{actual.remark}"
 
 
