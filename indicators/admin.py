@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin, ImportMixin
 from import_export.forms import ImportForm
+from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
 from indicators import achievement
 from indicators.forms import ActualForm, IndicatorForm, KpiDecimalField, TargetForm
 from indicators.imports import ImportRefused, max_upload_bytes
@@ -35,10 +37,12 @@ from indicators.selectors import (
     evaluate_indicator_year,
     indicator_year,
     indicator_year_rows,
+    indicators_visible_to,
     latest_year_with_actuals,
 )
 from plans.admin import entry_sheet_url, status_table_url
 from plans.models import Initiative, Measure, Plan
+from plans.selectors import plans_managed_by, plans_visible_to
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -69,7 +73,10 @@ def all_plan_years(request: HttpRequest | None = None) -> list[int]:
     if cached is not None:
         return cached
     years: set[int] = set()
-    for start, end in Plan.objects.values_list("start_year", "end_year"):
+    plans = Plan.objects.all()
+    if request is not None:
+        plans = plans.filter(pk__in=indicators_visible_to(user=request.user).values("plan_id"))
+    for start, end in plans.values_list("start_year", "end_year"):
         years.update(range(start, end + 1))
     if request is not None:
         request._kpi_plan_years = sorted(years)
@@ -86,7 +93,7 @@ def selected_year(request: HttpRequest) -> int:
     if value.isdigit() and int(value) in all_plan_years(request):
         return int(value)
     if not hasattr(request, "_kpi_default_year"):
-        latest = latest_year_with_actuals(indicators=Indicator.objects.all())
+        latest = latest_year_with_actuals(indicators=indicators_visible_to(user=request.user))
         request._kpi_default_year = latest or current_fiscal_year()
     return request._kpi_default_year
 
@@ -294,15 +301,19 @@ class SpreadsheetImportMixin:
     import_help = ""
 
     def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {
-            **super().get_import_context_data(**kwargs),
-            "import_help": self.import_help,
-            "template_links": [
+        return {**super().get_import_context_data(**kwargs), "import_help": self.import_help}
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> Any:
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None:
+            # The templates of the plans this user may change, and no others.
+            context["template_links"] = [
                 (f"{plan.name}（{plan.code}）",
                  reverse("indicators:definitions_template", args=[plan.code]))
-                for plan in Plan.objects.all()
-            ],
-        }
+                for plan in plans_managed_by(user=request.user)
+            ]
+        return response
 
     def add_data_read_fail_error_to_form(self, form: Any, error: Exception) -> None:
         if isinstance(error, ImportRefused):
@@ -337,7 +348,9 @@ class SpreadsheetImportMixin:
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SpreadsheetImportMixin, ImportMixin, admin.ModelAdmin):
+class IndicatorAdmin(
+    ScopedAdminMixin, SpreadsheetImportMixin, ImportMixin, SimpleHistoryAdmin
+):
     """KGIs: entry of targets and actuals, and the definitions import.
 
     Only import: the definitions template (with the plan's KGIs filled in)
@@ -358,9 +371,9 @@ class IndicatorAdmin(SpreadsheetImportMixin, ImportMixin, admin.ModelAdmin):
     )
     list_display_links = ("code", "item_summary")
     list_filter = (
-        "plan__municipality",
-        "plan",
-        ("measure__policy", admin.RelatedOnlyFieldListFilter),
+        ("plan__municipality", ScopedRelatedFilter),
+        ("plan", ScopedRelatedFilter),
+        ("measure__policy", ScopedRelatedFilter),
         FiscalYearFilter,
         EvaluationFilter,
         "kind",
@@ -420,7 +433,10 @@ class IndicatorAdmin(SpreadsheetImportMixin, ImportMixin, admin.ModelAdmin):
     def downloads(self, request: HttpRequest, year: int) -> list[tuple[str, str]]:
         """Offer the spreadsheets of the plan and year the list shows."""
         plan_id = request.GET.get("plan__id__exact", "")
-        plan = Plan.objects.filter(pk=plan_id).first() if plan_id.isdigit() else None
+        plan = (
+            plans_visible_to(user=request.user).filter(pk=plan_id).first()
+            if plan_id.isdigit() and len(plan_id) < 19 else None
+        )
         if plan is None or year not in plan.fiscal_years:
             return []
         short = achievement.fiscal_year_short(year)
@@ -507,7 +523,9 @@ class IndicatorAdmin(SpreadsheetImportMixin, ImportMixin, admin.ModelAdmin):
 
 
 @admin.register(Actual)
-class ActualAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
+class ActualAdmin(
+    ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
     """Every indicator-year with an actual, for filtering across plans."""
 
     resource_classes = [ActualResource]
@@ -522,8 +540,8 @@ class ActualAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
     form = ActualForm
     list_display = ("indicator", "fiscal_year_label", "value_label", "evaluation", "updated_at")
     list_filter = (
-        ("indicator__plan__municipality", admin.RelatedOnlyFieldListFilter),
-        ("indicator__plan", admin.RelatedOnlyFieldListFilter),
+        ("indicator__plan__municipality", ScopedRelatedFilter),
+        ("indicator__plan", ScopedRelatedFilter),
         "fiscal_year",
         "state",
         "published_evaluation",
@@ -567,7 +585,9 @@ class ActualAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
+class TargetAdmin(
+    ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
     resource_classes = [TargetResource]
     import_formats = [TargetSpreadsheetFormat]
     export_formats = EXPORT_FORMATS
@@ -578,7 +598,7 @@ class TargetAdmin(SpreadsheetImportMixin, ImportExportModelAdmin):
     )
     form = TargetForm
     list_display = ("indicator", "fiscal_year", "value")
-    list_filter = (("indicator__plan", admin.RelatedOnlyFieldListFilter), "fiscal_year")
+    list_filter = (("indicator__plan", ScopedRelatedFilter), "fiscal_year")
     search_fields = ("indicator__code", "indicator__item")
     list_select_related = ("indicator",)
     autocomplete_fields = ("indicator",)

@@ -70,10 +70,13 @@ from indicators.spreadsheets import (
     parse_text,
 )
 from plans.models import BasicPolicy, Initiative, Measure, Plan
+from plans.selectors import plans_managed_by
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
     from openpyxl.worksheet.worksheet import Worksheet
 
     from indicators.spreadsheets import Sheet, SheetRow
@@ -498,8 +501,10 @@ def stored_definitions(*, plan: Plan, codes: set[str]) -> Stored:
 class DefinitionReader:
     """Check a definitions sheet against the stored plan; write nothing."""
 
-    def __init__(self, *, sheet: Sheet, filename: str) -> None:
+    def __init__(self, *, sheet: Sheet, filename: str, plans: QuerySet[Plan] | None = None) -> None:
         self.sheet = sheet
+        # The plans this import may change (a user's scope); None: every plan.
+        self.plans = Plan.objects.all() if plans is None else plans
         self.columns, self.target_columns = definition_columns(sheet.headers)
         if not sheet.rows:
             raise ImportRefused(
@@ -616,7 +621,7 @@ class DefinitionReader:
     def find_plan(self, cells: list[RowCells]) -> None:
         """Take the plan of the first row that names one; refuse any other."""
         codes = {row.plan_code for row in cells if row.plan_code}
-        plans = {plan.code: plan for plan in Plan.objects.filter(code__in=codes)}
+        plans = {plan.code: plan for plan in self.plans.filter(code__in=codes)}
         first = next((row for row in cells if row.plan_code), None)
         self.plan = plans.get(first.plan_code) if first else None
         self.result.plan = self.plan
@@ -1091,20 +1096,26 @@ def indicator_changes(old: Indicator, new: Indicator, stored: Stored) -> list[st
     return lines
 
 
-def preview_definitions(*, sheet: Sheet, filename: str = "") -> DefinitionImport:
+def preview_definitions(
+    *, sheet: Sheet, filename: str = "", user: AbstractBaseUser | None = None
+) -> DefinitionImport:
     """Check every row of ``sheet`` and say what importing it would do.
 
     Six queries whatever the number of rows: the plan, its policies,
     measures, initiatives and KGIs (with those the file names), and the
     targets of the KGIs named. Raise ImportRefused for a file that is no
-    definitions sheet.
+    definitions sheet. With ``user``, a plan outside the plans they manage
+    is refused as if it did not exist.
     """
-    return DefinitionReader(sheet=sheet, filename=filename).read()
+    plans = None if user is None else plans_managed_by(user=user)
+    return DefinitionReader(sheet=sheet, filename=filename, plans=plans).read()
 
 
-def read_definitions(data: bytes, filename: str) -> DefinitionImport:
+def read_definitions(
+    data: bytes, filename: str, *, user: AbstractBaseUser | None = None
+) -> DefinitionImport:
     """Read an uploaded definitions file within the limits and preview it."""
-    return preview_definitions(sheet=read_upload(data, filename), filename=filename)
+    return preview_definitions(sheet=read_upload(data, filename), filename=filename, user=user)
 
 
 # Apply ------------------------------------------------------------------

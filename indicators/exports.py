@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date
 
+    from django.db.models import QuerySet
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -253,10 +254,15 @@ def write_actual(cell: Cell, row: IndicatorYear) -> None:
 
 
 def entry_rows(
-    *, plan: Plan, years: Iterable[int], department: Department | None
+    *, plan: Plan, years: Iterable[int], department: Department | None,
+    within: QuerySet[Indicator] | None = None,
 ) -> list[IndicatorYear]:
-    """Return the plan's indicator-years in document order, then by year."""
-    indicators = Indicator.objects.filter(plan=plan).order_by("position")
+    """Return the plan's indicator-years in document order, then by year.
+
+    ``within`` limits the rows to the KGIs a user may enter.
+    """
+    source = Indicator.objects.all() if within is None else within
+    indicators = source.filter(plan=plan).order_by("position")
     if department is not None:
         indicators = indicators.filter(measure__departments=department)
     # Three queries a year, whatever the number of indicators.
@@ -352,7 +358,8 @@ def write_guide(sheet: Worksheet, lines: list[tuple[str, str]]) -> None:
 
 
 def entry_sheet(
-    *, plan: Plan, fiscal_year: int | None = None, department: Department | None = None
+    *, plan: Plan, fiscal_year: int | None = None, department: Department | None = None,
+    within: QuerySet[Indicator] | None = None,
 ) -> bytes:
     """Return the .xlsx a department fills in and the DX office imports again.
 
@@ -371,7 +378,7 @@ def entry_sheet(
         check_year(plan, fiscal_year)
         years = [fiscal_year]
         years_label = achievement.fiscal_year_label(fiscal_year)
-    rows = entry_rows(plan=plan, years=years, department=department)
+    rows = entry_rows(plan=plan, years=years, department=department, within=within)
 
     workbook = Workbook()
     workbook.properties.title = f"{plan.name} {ENTRY_SHEET_TITLE}"

@@ -35,7 +35,13 @@ from indicators.models import (
     Target,
     outside_period_message,
 )
-from indicators.selectors import actual_text, evaluate_indicator_year, target_text
+from indicators.selectors import (
+    actual_text,
+    evaluate_indicator_year,
+    indicators_managed_by,
+    indicators_with_entry_by,
+    target_text,
+)
 from indicators.spreadsheets import (
     Cell,
     CellError,
@@ -50,6 +56,9 @@ from indicators.spreadsheets import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
+
     from indicators.spreadsheets import Sheet
 
 # Column key -> accepted header texts (compared after normalise_header).
@@ -258,14 +267,23 @@ def check_row_key(
     seen: dict[tuple[str, int], int],
     number: int,
     refuse: Callable[[str, str, str], None],
+    scoped: bool = False,
 ) -> RowKey:
-    """Check a row's 指標コード and 年度: known, in the plan, not repeated."""
+    """Check a row's 指標コード and 年度: known, in the plan, not repeated.
+
+    In a ``scoped`` import a code outside the user's scope gets the same
+    message as an unknown one, so that another city's codes do not leak.
+    """
     code = normalise_code(cells[columns["code"]])
+    not_found = (
+        f"指標コード「{code}」は、取り込める指標にありません（登録されていないか、担当外の指標です）。"
+        if scoped else f"指標コード「{code}」は登録されていません。"
+    )
     indicator = indicators.get(code)
     if not code:
         refuse("code", "指標コードが空欄です。", "")
     elif indicator is None:
-        refuse("code", f"指標コード「{code}」は登録されていません。", code)
+        refuse("code", not_found, code)
     fiscal_year = None
     try:
         fiscal_year = parse_fiscal_year(cells[columns["fiscal_year"]])
@@ -280,11 +298,15 @@ def check_row_key(
     return RowKey(code, indicator, fiscal_year)
 
 
-def named_indicators(sheet: Sheet, columns: dict[str, int]) -> dict[str, Indicator]:
+def named_indicators(
+    sheet: Sheet, columns: dict[str, int], within: QuerySet[Indicator] | None = None
+) -> dict[str, Indicator]:
+    """Return the KGIs the file names, among ``within`` (None: every KGI)."""
     codes = {normalise_code(row.cells[columns["code"]]) for row in sheet.rows}
+    source = Indicator.objects.all() if within is None else within
     return {
         indicator.code: indicator
-        for indicator in Indicator.objects.filter(code__in=codes).select_related("plan")
+        for indicator in source.filter(code__in=codes).select_related("plan")
     }
 
 
@@ -298,15 +320,20 @@ def plan_ids(indicators: dict[str, Indicator]) -> set[int]:
     return {indicator.plan_id for indicator in indicators.values()}
 
 
-def preview_actuals(*, sheet: Sheet, filename: str = "") -> ActualImport:
+def preview_actuals(
+    *, sheet: Sheet, filename: str = "", user: AbstractBaseUser | None = None
+) -> ActualImport:
     """Check every row of ``sheet`` and say what importing it would do.
 
-    Three queries whatever the number of rows: the indicators named, and
-    their existing actuals and targets.
+    With ``user``, a row of a KGI whose actuals they may not enter is
+    refused by its row. Three queries whatever the number of rows (plus
+    the user's scope): the indicators named, and their existing actuals
+    and targets.
     """
     columns = column_indexes(sheet.headers)
     result = ActualImport(filename=filename)
-    indicators = named_indicators(sheet, columns)
+    within = None if user is None else indicators_with_entry_by(user=user)
+    indicators = named_indicators(sheet, columns, within)
     plans = plan_ids(indicators)
     existing = {
         (actual.indicator_id, actual.fiscal_year): actual
@@ -328,7 +355,7 @@ def preview_actuals(*, sheet: Sheet, filename: str = "") -> ActualImport:
 
         cell = sheet_row.cells.__getitem__
         key = check_row_key(sheet_row.cells, columns, indicators=indicators, seen=seen,
-                            number=sheet_row.number, refuse=refuse)
+                            number=sheet_row.number, refuse=refuse, scoped=user is not None)
         code, indicator, fiscal_year = key.code, key.indicator, key.fiscal_year
         parsed = None
         try:
@@ -551,11 +578,17 @@ def parse_target(cell: Cell, indicator: Indicator) -> tuple[Decimal | None, int]
     return parse_number(cell)
 
 
-def preview_targets(*, sheet: Sheet, filename: str = "") -> TargetImport:
-    """Check every row of a targets file; write nothing (two queries)."""
+def preview_targets(
+    *, sheet: Sheet, filename: str = "", user: AbstractBaseUser | None = None
+) -> TargetImport:
+    """Check every row of a targets file; write nothing (two queries).
+
+    With ``user``, only the KGIs of the plans they manage are accepted.
+    """
     columns = target_column_indexes(sheet.headers)
     result = TargetImport(filename=filename)
-    indicators = named_indicators(sheet, columns)
+    within = None if user is None else indicators_managed_by(user=user)
+    indicators = named_indicators(sheet, columns, within)
     existing = {
         (target.indicator_id, target.fiscal_year): target
         for target in Target.objects.filter(indicator__plan_id__in=plan_ids(indicators))
@@ -568,7 +601,7 @@ def preview_targets(*, sheet: Sheet, filename: str = "") -> TargetImport:
             errors.append(RowError(sheet_row.number, COLUMN_LABELS[key], code, reason))
 
         key = check_row_key(sheet_row.cells, columns, indicators=indicators, seen=seen,
-                            number=sheet_row.number, refuse=refuse)
+                            number=sheet_row.number, refuse=refuse, scoped=user is not None)
         parsed = None
         if key.indicator is not None:
             try:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from indicators import achievement
-from plans.models import Initiative, Measure, Plan
+from plans.models import Initiative, Measure, Plan, audit_trail
 
 MAX_DIGITS = 19
 DECIMAL_PLACES = 4
@@ -123,6 +124,7 @@ class Indicator(models.Model):
     notes = models.TextField("注記（※）", blank=True)
 
     objects = IndicatorManager()
+    history = audit_trail("指標")
 
     class Meta:
         verbose_name = "指標（KGI）"
@@ -244,6 +246,14 @@ class Target(IndicatorYearRow):
     """
 
     value = decimal_field("目標値", null=True, blank=True)
+    # A revision (上方修正 etc.) keeps the plan's first target here; the
+    # value above is the one in force, which evaluation uses.
+    original_value = decimal_field("当初目標値", null=True, blank=True, editable=False)
+    original_value_places = places_field()
+    revision_reason = models.TextField("変更理由", blank=True, editable=False)
+    revised_on = models.DateField("変更の決定日", null=True, blank=True, editable=False)
+
+    history = audit_trail("目標値")
 
     class Meta(IndicatorYearRow.Meta):
         verbose_name = "目標値"
@@ -308,11 +318,24 @@ class Actual(IndicatorYearRow):
     published_rate_places = places_field()
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
+    # 入力中 until the DX office confirms (確定); a confirmed actual is
+    # locked until reopened with a reason (recorded in the history).
+    confirmed = models.BooleanField("確定", default=False, editable=False)
+    confirmed_at = models.DateTimeField("確定日時", null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="確定した人", editable=False,
+    )
+
+    history = audit_trail("実績値")
 
     class Meta(IndicatorYearRow.Meta):
         verbose_name = "実績値"
         verbose_name_plural = "実績値"
-        permissions = [("import_actual", "実績値をファイルから取り込める")]
+        permissions = [
+            ("import_actual", "実績値をファイルから取り込める"),
+            ("confirm_actual", "実績値を確定・確定取消できる"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="actual_unique_year"

@@ -184,8 +184,10 @@ class CheckedRowsResource(resources.ModelResource):
         return super().get_export_queryset(request).select_related("indicator")
 
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
+        # The admin passes the signed-in user: rows outside their scope are refused.
         preview = type(self).preview_function(
-            sheet=dataset.kpi_sheet, filename=kwargs.get("file_name") or ""
+            sheet=dataset.kpi_sheet, filename=kwargs.get("file_name") or "",
+            user=kwargs.get("user"),
         )
         self.preview = preview
         self.rows = {row.row: row for row in preview.rows}

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Max, Prefetch, Q
 
+from accounts.roles import scope_of
 from indicators import achievement
 from indicators.models import Actual, ActualState, Indicator, Kind, Target, as_entered
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import QuerySet
 
     from plans.models import Plan
@@ -168,6 +170,23 @@ def actual_label(
         sign = "▲" if reduction >= 0 else "＋"
         text += f"（{sign}{abs(reduction):f}%）"
     return f"{text}{actual.remark}"
+
+
+def indicators_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Indicator]:
+    """Return the KGIs ``user`` may see: their plans', or their departments' measures'."""
+    return Indicator.objects.filter(scope_of(user).indicator_q())
+
+
+def indicators_with_entry_by(
+    *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Indicator]:
+    """Return the KGIs whose actuals ``user`` may enter (and import)."""
+    return Indicator.objects.filter(scope_of(user).entry_q())
+
+
+def indicators_managed_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Indicator]:
+    """Return the KGIs whose definition and targets ``user`` may change."""
+    return Indicator.objects.filter(scope_of(user).managed_plan_q("plan__"))
 
 
 def indicators_for_rows(queryset: QuerySet[Indicator]) -> QuerySet[Indicator]:

@@ -1,4 +1,8 @@
-"""Downloads of the spreadsheet exports, for DX office staff."""
+"""Downloads of the spreadsheet exports, within the user's scope.
+
+A plan the user may not see at all answers 404; a plan they see but may
+not use this way (閲覧 asking for an entry sheet) answers 403.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,18 @@ import re
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.roles import scope_of
 from indicators import definitions, exports
+from indicators.selectors import indicators_with_entry_by
 from plans.models import Department, Plan
+from plans.selectors import plans_visible_to, plans_with_entry_by
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -39,13 +47,21 @@ def year_param(plan: Plan, value: str | None) -> int | None:
     return plan_year(plan, int(value))
 
 
-def department_param(plan: Plan, value: str | None) -> Department | None:
-    """Return ``?department=`` as a section of the plan's municipality."""
+def department_param(request: HttpRequest, plan: Plan, value: str | None) -> Department | None:
+    """Return ``?department=`` as a section of the plan's municipality the user may use."""
     if not value:
         return None
     if not ID.fullmatch(value):
         raise Http404("所管課が見つかりません。")
-    return get_object_or_404(Department, pk=int(value), municipality_id=plan.municipality_id)
+    departments = Department.objects.filter(municipality_id=plan.municipality_id)
+    scope = scope_of(request.user)
+    if not scope.manages_plan(plan):
+        departments = departments.filter(pk__in=scope.department_ids)
+    return get_object_or_404(departments, pk=int(value))
+
+
+def readable_plan(request: HttpRequest, code: str) -> Plan:
+    return get_object_or_404(plans_visible_to(user=request.user), code=code)
 
 
 def xlsx_response(data: bytes, filename: str) -> FileResponse:
@@ -54,35 +70,44 @@ def xlsx_response(data: bytes, filename: str) -> FileResponse:
     return FileResponse(BytesIO(data), as_attachment=True, filename=filename, content_type=XLSX)
 
 
-@staff_member_required
+@login_required
 @never_cache
 @require_GET
 def entry_sheet_download(request: HttpRequest, code: str) -> FileResponse:
-    plan = get_object_or_404(Plan, code=code)
+    """The entry sheet: the whole plan for the DX office, a department's own KGIs for it."""
+    plan = plans_with_entry_by(user=request.user).filter(code=code).first()
+    if plan is None:
+        readable_plan(request, code)  # 404 when the plan is out of sight
+        raise PermissionDenied("入力シートは実績を入力する担当者だけが取得できます。")
     fiscal_year = year_param(plan, request.GET.get("year"))
-    department = department_param(plan, request.GET.get("department"))
-    data = exports.entry_sheet(plan=plan, fiscal_year=fiscal_year, department=department)
+    department = department_param(request, plan, request.GET.get("department"))
+    data = exports.entry_sheet(
+        plan=plan, fiscal_year=fiscal_year, department=department,
+        within=indicators_with_entry_by(user=request.user),
+    )
     filename = exports.entry_sheet_filename(
         plan=plan, fiscal_year=fiscal_year, department=department
     )
     return xlsx_response(data, filename)
 
 
-@staff_member_required
+@login_required
 @never_cache
 @require_GET
 def status_table_download(request: HttpRequest, code: str, year: int) -> FileResponse:
-    plan = get_object_or_404(Plan, code=code)
+    plan = readable_plan(request, code)
     fiscal_year = plan_year(plan, year)
     data = exports.status_table(plan=plan, fiscal_year=fiscal_year)
     return xlsx_response(data, exports.status_table_filename(plan=plan, fiscal_year=fiscal_year))
 
 
-@staff_member_required
+@login_required
 @never_cache
 @require_GET
 def definitions_template_download(request: HttpRequest, code: str) -> FileResponse:
-    plan = get_object_or_404(Plan, code=code)
+    plan = readable_plan(request, code)
+    if not scope_of(request.user).manages_plan(plan):
+        raise PermissionDenied("指標定義テンプレートは DX推進担当だけが取得できます。")
     return xlsx_response(
         definitions.definitions_template(plan=plan),
         definitions.definitions_template_filename(plan=plan),

@@ -298,10 +298,10 @@ def plan_summaries(*, plans: QuerySet[Plan]) -> list[PlanSummary]:
     ]
 
 
-def departments_with_measures(*, plans: QuerySet[Plan]) -> QuerySet[Department]:
-    """Return the departments owning measures of ``plans``, with counts."""
+def departments_with_measures(*, departments: QuerySet[Department]) -> QuerySet[Department]:
+    """Return those of ``departments`` that own measures, with counts."""
     return (
-        Department.objects.filter(measures__policy__plan__in=plans)
+        departments.filter(measures__isnull=False)
         .select_related("municipality")
         .annotate(
             measure_count=Count("measures", distinct=True),
@@ -312,15 +312,18 @@ def departments_with_measures(*, plans: QuerySet[Plan]) -> QuerySet[Department]:
 
 
 def department_sections(
-    *, department: Department, plans: QuerySet[Plan], fiscal_year: int | None
+    *, department: Department, fiscal_year: int | None
 ) -> list[DepartmentSection]:
     """Return the measures ``department`` owns, plan by plan.
 
+    Whoever may see the department may see its measures and their KGIs.
     Each plan is shown for ``fiscal_year`` where that year is within its
     period, else for its default year.
     """
     measures = list(
-        Measure.objects.filter(departments=department, policy__plan__in=plans)
+        Measure.objects.filter(
+            departments=department, policy__plan__municipality_id=department.municipality_id
+        )
         .select_related("policy__plan__municipality")
         .order_by("policy__plan__municipality__code", "policy__plan__start_year",
                   "policy__plan__code", "policy__number", "number")
@@ -351,11 +354,9 @@ def department_sections(
     return sections
 
 
-def indicators_for_page(*, plans: QuerySet[Plan]) -> QuerySet[Indicator]:
-    """Return the indicators of ``plans`` with everything the KGI page shows."""
-    return indicators_for_rows(Indicator.objects.filter(plan__in=plans)).prefetch_related(
-        "targets", "actuals"
-    )
+def indicators_for_page(*, indicators: QuerySet[Indicator]) -> QuerySet[Indicator]:
+    """Return ``indicators`` with everything the KGI page shows."""
+    return indicators_for_rows(indicators).prefetch_related("targets", "actuals")
 
 
 def indicator_page(*, indicator: Indicator) -> IndicatorPage:

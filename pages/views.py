@@ -16,9 +16,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from indicators import charts
-
-from indicators import achievement
+from indicators import achievement, charts
+from indicators.selectors import indicators_visible_to
 from indicators.views import YEAR
 from pages import selectors
 from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
@@ -86,7 +85,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/home.html", {
         "summaries": selectors.plan_summaries(plans=plans),
         "my_departments": departments_of_user(user=request.user),
-        "departments": selectors.departments_with_measures(plans=plans),
+        "departments": selectors.departments_with_measures(
+            departments=departments_visible_to(user=request.user)
+        ),
     })
 
 
@@ -161,8 +162,8 @@ def plan_print_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @login_required
 @require_safe
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
-    plans = plans_visible_to(user=request.user)
-    found = get_object_or_404(selectors.indicators_for_page(plans=plans), code=code)
+    visible = indicators_visible_to(user=request.user)
+    found = get_object_or_404(selectors.indicators_for_page(indicators=visible), code=code)
     page = selectors.indicator_page(indicator=found)
     return render(request, "pages/indicator.html", {
         "indicator": found,
@@ -180,9 +181,7 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("所管課が見つかりません。")
     found = get_object_or_404(departments_visible_to(user=request.user), pk=pk)
     year, raw = requested_year(request)
-    sections = selectors.department_sections(
-        department=found, plans=plans_visible_to(user=request.user), fiscal_year=year
-    )
+    sections = selectors.department_sections(department=found, fiscal_year=year)
     years = {fiscal_year for section in sections for fiscal_year in section.plan.fiscal_years}
     if year not in years:
         year = None

@@ -9,7 +9,9 @@ from django.db.models import Max
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
 from indicators import achievement
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
 
@@ -32,15 +34,15 @@ def status_table_url(plan: Plan, year: int) -> str:
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "prefecture")
     search_fields = ("code", "name")
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "division", "municipality", "entry_sheets")
-    list_filter = ("municipality",)
+    list_filter = (("municipality", ScopedRelatedFilter),)
     search_fields = ("name", "division")
     list_select_related = ("municipality",)
 
@@ -63,9 +65,9 @@ class BasicPolicyInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ("code", "name", "municipality", "period", "downloads")
-    list_filter = ("municipality",)
+    list_filter = (("municipality", ScopedRelatedFilter),)
     search_fields = ("code", "name")
     list_select_related = ("municipality",)
     inlines = (BasicPolicyInline,)
@@ -128,9 +130,12 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(BasicPolicy)
-class BasicPolicyAdmin(admin.ModelAdmin):
+class BasicPolicyAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "plan")
-    list_filter = ("plan__municipality", "plan")
+    list_filter = (
+        ("plan__municipality", ScopedRelatedFilter),
+        ("plan", ScopedRelatedFilter),
+    )
     search_fields = ("title",)
     list_select_related = ("plan",)
     inlines = (MeasureInline,)
@@ -143,9 +148,12 @@ class InitiativeInline(admin.StackedInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "policy", "plan")
-    list_filter = ("policy__plan__municipality", "policy__plan")
+    list_filter = (
+        ("policy__plan__municipality", ScopedRelatedFilter),
+        ("policy__plan", ScopedRelatedFilter),
+    )
     search_fields = ("title",)
     list_select_related = ("policy", "policy__plan")
     filter_horizontal = ("departments",)
@@ -167,8 +175,8 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ("title", "measure")
-    list_filter = ("measure__policy__plan",)
+    list_filter = (("measure__policy__plan", ScopedRelatedFilter),)
     search_fields = ("title", "purpose")
     list_select_related = ("measure",)

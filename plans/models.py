@@ -11,6 +11,18 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+def audit_trail(name: str) -> HistoricalRecords:
+    """Record every create, update and delete: who, when, the values, and why.
+
+    The user comes from the request (HistoryRequestMiddleware) or is set by
+    the import that wrote the row; an import's file name is its reason.
+    """
+    return HistoricalRecords(
+        verbose_name=f"{name}の変更履歴", verbose_name_plural=f"{name}の変更履歴"
+    )
 
 
 class MunicipalityManager(models.Manager["Municipality"]):
@@ -55,6 +67,7 @@ class Department(models.Model):
     division = models.CharField("部局", max_length=64, blank=True)
 
     objects = DepartmentManager()
+    history = audit_trail("所管課")
 
     class Meta:
         verbose_name = "所管課"
@@ -104,6 +117,7 @@ class Plan(models.Model):
     period_note = models.TextField("計画期間の注記", blank=True)
 
     objects = PlanManager()
+    history = audit_trail("計画")
 
     class Meta:
         verbose_name = "計画"
@@ -156,6 +170,7 @@ class BasicPolicy(models.Model):
     description = models.TextField("説明", blank=True)
 
     objects = BasicPolicyManager()
+    history = audit_trail("基本方針")
 
     class Meta:
         verbose_name = "基本方針"
@@ -199,6 +214,7 @@ class Measure(models.Model):
     )
 
     objects = MeasureManager()
+    history = audit_trail("施策")
 
     class Meta:
         verbose_name = "施策"
@@ -240,6 +256,7 @@ class Initiative(models.Model):
     purpose = models.TextField("目的（意図）", blank=True)
 
     objects = InitiativeManager()
+    history = audit_trail("取組")
 
     class Meta:
         verbose_name = "取組"

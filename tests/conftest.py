@@ -36,8 +36,11 @@ def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the shipped plans once; every test's transaction rolls back."""
+    from plans.audit import record_initial_history
+
     with django_db_blocker.unblock():
         call_command("loaddata", *SHIPPED, verbosity=0)
+        record_initial_history()
 
 
 @pytest.fixture
@@ -47,10 +50,12 @@ def plans(db) -> None:
     Loaded again only if a test that flushes the database (a transactional
     one) removed them.
     """
+    from plans.audit import record_initial_history
     from plans.models import Plan
 
     if Plan.objects.filter(code__in=SHIPPED).count() != len(SHIPPED):
         call_command("loaddata", *SHIPPED, verbosity=0)
+        record_initial_history()
 
 
 @pytest.fixture

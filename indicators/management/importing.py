@@ -7,11 +7,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.commands import add_user_argument, user_from_option
 from indicators.imports import ImportRefused
 
 
 class SpreadsheetImportCommand(BaseCommand):
-    """Read a file, print every bad row, and write only a clean file."""
+    """Read a file, print every bad row, and write only a clean file.
+
+    With ``--user``, rows outside that user's scope are refused and the
+    changes are recorded as theirs.
+    """
+
+    user: Any = None
 
     def read(self, data: bytes, filename: str) -> Any:
         """Return the file's preview; raise ImportRefused for the whole file."""
@@ -25,8 +32,10 @@ class SpreadsheetImportCommand(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="確認だけ行い、データベースは変更しない"
         )
+        add_user_argument(parser, purpose="取り込みます")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.user = user_from_option(options["user"])
         path = Path(options["path"])
         try:
             data = path.read_bytes()

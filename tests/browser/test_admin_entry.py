@@ -7,7 +7,6 @@ import re
 import pytest
 
 from indicators.models import Actual
-
 from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from indicators.models import Actual, Indicator
-
 from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from indicators.models import Actual, Indicator
-
 from tests.browser.helpers import log_in, wcag_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,14 +11,16 @@ import re
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from accounts.roles import Role
 from indicators.models import Indicator, Target
 from plans.models import Plan
 from tests.formdata import form_data
+from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -96,14 +98,15 @@ def test_a_bad_definitions_file_names_every_row_and_loads_nothing(plans, admin_c
     assert not Indicator.objects.filter(plan__code="iga-2").exists()
 
 
-def test_definitions_import_needs_its_own_permission(plans, client, django_user_model):
-    user = django_user_model.objects.create_user("office2", password="x-pass-12345",
-                                                 is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(
-        codename__in=["view_indicator", "change_indicator", "add_indicator"]))
+def test_definitions_import_needs_its_own_permission(plans, client):
+    user = user_with_role(Role.OFFICE, municipality="iga")
+    office = Group.objects.get(name=Role.OFFICE.value)
+    permission = Permission.objects.get(codename="import_indicator")
+    office.permissions.remove(permission)
     client.force_login(user)
     assert client.get(reverse(IMPORT_URL)).status_code == 403
-    user.user_permissions.add(Permission.objects.get(codename="import_indicator"))
+    office.permissions.add(permission)
+    client.force_login(user_with_role(Role.OFFICE, municipality="iga", username="office2"))
     assert client.get(reverse(IMPORT_URL)).status_code == 200
 
 

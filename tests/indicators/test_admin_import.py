@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.roles import Role
 from indicators.models import Actual
 from tests.formdata import form_data
 from tests.indicators.test_imports import BAD_ROWS, DEPARTMENT_ROWS, xlsx
+from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -99,21 +101,24 @@ def test_an_oversized_upload_is_refused_before_reading(plans, admin_client_ja, s
     assert "ファイルが大きすぎます" in text(response)
 
 
-def staff(django_user_model, *codenames: str):
-    user = django_user_model.objects.create_user("dept", password="x-pass-12345", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+def office_without_import(django_user_model):
+    """A DX office login whose group has lost the import permission."""
+    user = user_with_role(Role.OFFICE, municipality="ise")
+    Group.objects.get(name=Role.OFFICE.value).permissions.remove(
+        Permission.objects.get(codename="import_actual")
+    )
     return user
 
 
 def test_import_needs_its_own_permission_not_mere_view_access(plans, client, django_user_model):
-    client.force_login(staff(django_user_model, "view_actual", "change_actual", "add_actual"))
+    client.force_login(office_without_import(django_user_model))
     assert client.get(reverse(IMPORT_URL)).status_code == 403
     assert upload(client, xlsx(DEPARTMENT_ROWS)).status_code == 403
     assert not Actual.objects.filter(fiscal_year=2026).exists()
 
 
-def test_import_permission_opens_the_import(plans, client, django_user_model):
-    client.force_login(staff(django_user_model, "view_actual", "import_actual"))
+def test_import_permission_opens_the_import(plans, client):
+    client.force_login(user_with_role(Role.OFFICE, municipality="ise"))
     assert client.get(reverse(IMPORT_URL)).status_code == 200
     assert "新規 8件" in text(upload(client, xlsx(DEPARTMENT_ROWS)))
 

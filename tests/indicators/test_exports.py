@@ -429,16 +429,18 @@ def test_a_department_of_another_municipality_is_not_found(plans, admin_client_j
     assert response.status_code == 404
 
 
-def test_anonymous_and_non_staff_users_are_sent_to_the_login_page(
+def test_anonymous_users_are_sent_to_the_login_page_and_others_see_nothing(
     plans, client, django_user_model
 ):
-    login = reverse("admin:login")
+    login = reverse("login")
     for url in (entry_url(), status_url()):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(login)
+    # A login with no role: the plan is out of sight.
     client.force_login(django_user_model.objects.create_user("clerk", "", "pass-for-tests-1"))
-    assert client.get(status_url()).status_code == 302
+    assert client.get(status_url()).status_code == 404
+    assert client.get(entry_url()).status_code == 404
 
 
 def test_downloads_only_answer_get(plans, admin_client_ja):

@@ -10,7 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.roles import Role
 from indicators.models import Actual, Indicator
+from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +66,12 @@ def test_document_carries_the_r8_evaluation(plans, admin_client_ja):
     )
 
 
-def test_any_logged_in_user_may_read_it(plans, client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("kacho"))
+def test_a_viewer_reads_their_city_and_not_the_other(plans, client):
+    client.force_login(user_with_role(Role.VIEWER, municipality="ise"))
     assert client.get(status_url("ise-2"), {"year": "2026"}).status_code == 200
+    response = client.get(status_url("iga-2"), {"year": "2026"})
+    assert response.status_code == 404
+    assert detail(response) == "計画コード「iga-2」はありません。"
 
 
 def test_anonymous_is_401_json_not_a_redirect(plans, client):

@@ -9,8 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.roles import Role
 from pages.views import as_of_label
 from tests.pages.helpers import visible_text
+from tests.roles import client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +21,8 @@ ISE1_CODES = [f"ISE1-{n:02d}" for n in range(1, 21)]
 
 @pytest.fixture
 def member_client(django_user_model) -> Client:
-    """A logged-in user who is not staff."""
-    client = Client()
-    client.force_login(
-        django_user_model.objects.create_user("kacho", password="pass-for-tests-1")
-    )
-    return client
+    """A logged-in system administrator who reads every city's pages."""
+    return client_for(user_with_role(Role.SYSTEM, municipality=None, username="kacho"))
 
 
 def print_url(code: str, year: int) -> str:

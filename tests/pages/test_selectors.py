@@ -6,11 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.roles import Role
 from indicators.models import Actual, ActualState, Indicator
 from indicators.selectors import plan_status, plan_year_rows
 from pages import selectors
 from plans.models import Plan
 from plans.selectors import plans_visible_to
+from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +90,13 @@ def test_dashboard_groups_rows_by_policy_and_measure_in_document_order(plans):
     ]
 
 
-def test_every_plan_is_visible_for_now(plans, django_user_model):
-    user = django_user_model.objects.create_user("kacho")
-    assert list(plans_visible_to(user=user).values_list("code", flat=True)) == [
-        "iga-2", "ise-1", "ise-2",
-    ]
+def test_plans_are_visible_by_role_and_city(plans, django_user_model):
+    def codes(user):
+        return list(plans_visible_to(user=user).values_list("code", flat=True))
+
+    assert codes(user_with_role(Role.SYSTEM, municipality=None)) == ["iga-2", "ise-1", "ise-2"]
+    assert codes(user_with_role(Role.VIEWER, municipality="ise")) == ["ise-1", "ise-2"]
+    assert codes(user_with_role(Role.OFFICE, municipality="iga")) == ["iga-2"]
+    # A department reads its own KGIs, not whole plans; no role, nothing.
+    assert codes(user_with_role(Role.DEPARTMENT, municipality="ise")) == []
+    assert codes(django_user_model.objects.create_user("kacho")) == []

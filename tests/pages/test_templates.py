@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from accounts.roles import Role, Scope
 from indicators.models import Actual, Indicator, Target
 from indicators.selectors import indicator_year, rows_rollup
 from pages.selectors import (
@@ -101,6 +102,8 @@ def test_the_project_has_page_templates():
 def test_template_renders_with_a_dummy_context(name, staff):
     request = RequestFactory().get("/")
     request.user = User(pk=1, username="dummy", is_staff=staff)
+    # The scope a role gives, without a database.
+    request.user._kpi_scope = Scope(role=Role.OFFICE if staff else Role.VIEWER, municipality_id=1)
     html = render_to_string(name, dummy_context(), request=request)
     assert "&lt;項目&gt;" in html or "<項目>" not in html
     if name.startswith(("pages/", "registration/")) or name == "base.html":

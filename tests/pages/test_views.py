@@ -10,9 +10,11 @@ from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
 
+from accounts.roles import Role
 from indicators.models import Actual, Indicator
 from plans.models import Department, Measure
 from tests.pages.helpers import section, visible_text
+from tests.roles import client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -49,15 +51,11 @@ def plan_page(client, code: str, **params: str):
 
 @pytest.fixture
 def member_client(django_user_model) -> Client:
-    """A logged-in user who is not staff: no admin, no Excel downloads.
+    """A logged-in system administrator who reads every city's pages.
 
     A client of its own, so a test can use it beside admin_client_ja.
     """
-    client = Client()
-    client.force_login(
-        django_user_model.objects.create_user("kacho", password="pass-for-tests-1")
-    )
-    return client
+    return client_for(user_with_role(Role.SYSTEM, municipality=None, username="kacho"))
 
 
 @pytest.mark.parametrize(("name", "args"), PAGES)
@@ -107,10 +105,13 @@ def test_logout_is_a_post_form_in_the_header(plans, member_client):
     assert member_client.get(reverse("pages:home")).status_code == 302
 
 
-def test_admin_link_is_for_staff_only(plans, member_client, admin_client_ja):
+def test_admin_link_is_for_roles_that_enter_data(plans, admin_client_ja):
     admin_url = f'href="{reverse("admin:index")}"'
-    assert admin_url not in member_client.get(reverse("pages:home")).content.decode()
+    viewer = client_for(user_with_role(Role.VIEWER, municipality="ise"))
+    assert admin_url not in viewer.get(reverse("pages:home")).content.decode()
     assert admin_url in admin_client_ja.get(reverse("pages:home")).content.decode()
+    department = client_for(user_with_role(Role.DEPARTMENT, municipality="ise"))
+    assert admin_url in department.get(reverse("pages:home")).content.decode()
 
 
 def test_pages_ship_their_own_css_and_no_external_resources(plans, member_client):
@@ -227,15 +228,17 @@ def test_iga2_without_kgis_shows_its_policies_and_measures(plans, member_client)
     assert text.count("KGIは未登録です。") == 10
 
 
-def test_excel_downloads_are_linked_for_staff_only(plans, member_client, admin_client_ja):
+def test_the_entry_sheet_is_linked_for_the_office_only(plans, admin_client_ja):
     entry = reverse("indicators:entry_sheet", args=["ise-1"]) + "?year=2025"
     status = reverse("indicators:status_table", args=["ise-1", 2025])
     staff = plan_page(admin_client_ja, "ise-1").content.decode()
     assert f'href="{entry}"' in staff and f'href="{status}"' in staff
-    member = plan_page(member_client, "ise-1").content.decode()
-    assert entry not in member and status not in member
+    viewer = client_for(user_with_role(Role.VIEWER, municipality="ise"))
+    page = plan_page(viewer, "ise-1").content.decode()
+    assert entry not in page and f'href="{status}"' in page
     print_url = reverse("pages:plan_print", args=["ise-1"]) + "?year=2025"
-    assert f'href="{print_url}"' in member
+    assert f'href="{print_url}"' in page
+    assert 'href="/admin/"' not in page
 
 
 def test_print_page_has_every_row_for_the_year(plans, member_client):

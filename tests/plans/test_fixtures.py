@@ -66,6 +66,8 @@ def test_loading_twice_creates_no_duplicates(plans):
 def test_every_loaded_object_passes_model_validation(plans):
     for app in ("plans", "indicators"):
         for model in apps.get_app_config(app).get_models():
+            if model.__name__.startswith("Historical"):
+                continue  # the audit trail's rows, written by django-simple-history
             for obj in model.objects.all():
                 obj.full_clean()
 

@@ -13,7 +13,9 @@ class Command(SpreadsheetImportCommand):
     )
 
     def read(self, data: bytes, filename: str) -> ActualImport:
-        return preview_actuals(sheet=read_upload(data, filename), filename=filename)
+        return preview_actuals(
+            sheet=read_upload(data, filename), filename=filename, user=self.user
+        )
 
     def apply(self, preview: ActualImport) -> None:
         apply_actuals(preview)

@@ -13,7 +13,7 @@ class Command(SpreadsheetImportCommand):
     )
 
     def read(self, data: bytes, filename: str) -> DefinitionImport:
-        return read_definitions(data, filename)
+        return read_definitions(data, filename, user=self.user)
 
     def apply(self, preview: DefinitionImport) -> None:
         apply_definitions(preview)

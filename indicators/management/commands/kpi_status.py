@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.commands import add_user_argument, user_from_option
 from indicators import achievement
 from indicators.models import Kind
 from indicators.selectors import plan_status, rows_rollup
 from indicators.serializers import status_json
 from plans.models import Plan
+from plans.selectors import plans_visible_to
 
 if TYPE_CHECKING:
     from indicators.selectors import IndicatorYear
@@ -86,12 +88,15 @@ class Command(BaseCommand):
         parser.add_argument("--plan", required=True, help="計画コード（例：ise-2）")
         parser.add_argument("--year", required=True, type=int, help="年度（西暦、例：2026）")
         parser.add_argument("--format", choices=("table", "json"), default="table")
+        add_user_argument(parser, purpose="表示します")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        user = user_from_option(options["user"])
+        plans = Plan.objects.all() if user is None else plans_visible_to(user=user)
         try:
-            plan = Plan.objects.get(code=options["plan"])
+            plan = plans.get(code=options["plan"])
         except Plan.DoesNotExist:
-            codes = "、".join(Plan.objects.values_list("code", flat=True)) or "なし"
+            codes = "、".join(plans.values_list("code", flat=True)) or "なし"
             raise CommandError(
                 f"計画コード「{options['plan']}」はありません（登録済み：{codes}）。"
             ) from None

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from plans.audit import record_initial_history
 from plans.models import Plan
 
 # Fixture name = plan code. Loading only missing plans keeps whatever the
@@ -24,4 +25,5 @@ class Command(BaseCommand):
             self.stdout.write("同梱の計画はすべて登録済みです。")
             return
         call_command("loaddata", *missing, verbosity=0)
+        record_initial_history()
         self.stdout.write(f"計画を読み込みました：{'、'.join(missing)}")

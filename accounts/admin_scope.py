@@ -1,0 +1,94 @@
+"""What every plan-data admin shares: the user's scope, everywhere.
+
+- the list and every object page show only rows within the scope
+  (:func:`accounts.scoping.limit_to_scope`); another city's object answers
+  404, as if it did not exist, not the admin's "perhaps deleted" redirect;
+- change and delete need the model permission *and* the object within the
+  scope for changing (a department user reads a KGI but changes only its
+  actuals);
+- foreign-key and many-to-many choices offer only what the user may use;
+- the history page follows the object's visibility.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
+from django.http import Http404
+
+from accounts.roles import scope_of
+from accounts.scoping import in_scope, limit_to_scope
+
+if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+    from django.http import HttpRequest, HttpResponse
+
+NOT_FOUND = "見つかりません。"
+
+
+class ScopedAdminMixin:
+    # (model label, field name) → filter choices by what the user may *enter*
+    # rather than change: a department adds actuals to KGIs it cannot edit.
+    ENTRY_CHOICES = {("indicators.actual", "indicator")}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return limit_to_scope(super().get_queryset(request), request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return in_scope(obj, request.user, change=True)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return in_scope(obj, request.user, change=True)
+
+    def choices_within_scope(self, db_field: Any, field: Any, request: HttpRequest) -> Any:
+        if field is None or not hasattr(field, "queryset"):
+            return field
+        key = (db_field.model._meta.label_lower, db_field.name)
+        if key in self.ENTRY_CHOICES:
+            scope = scope_of(request.user)
+            field.queryset = field.queryset.filter(scope.entry_q())
+        else:
+            field.queryset = limit_to_scope(field.queryset, request.user, change=True)
+        return field
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return self.choices_within_scope(db_field, field, request)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return self.choices_within_scope(db_field, field, request)
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str):
+        # Out of scope and nonexistent look the same: a 404.
+        raise Http404(NOT_FOUND)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        if self.get_object(request, object_id) is None:
+            raise Http404(NOT_FOUND)
+        return super().history_view(request, object_id, extra_context)
+
+
+
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A related-object filter offering only the objects within the user's scope.
+
+    Unlike RelatedOnlyFieldListFilter it lists every such object, with or
+    without rows, so filtering by a city with no KGIs yet shows none.
+    """
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        queryset = limit_to_scope(field.related_model._default_manager.all(), request.user)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
