@@ -4,19 +4,40 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from accounts.models import Affiliation
+from accounts.roles import Role
 from plans.models import Department
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
+class AffiliationForm(forms.ModelForm):
+    class Meta:
+        model = Affiliation
+        fields = ("municipality", "departments")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        municipality = cleaned.get("municipality")
+        departments = cleaned.get("departments") or []
+        others = [d for d in departments if d.municipality_id != getattr(municipality, "pk", None)]
+        if others:
+            names = "、".join(f"{d.municipality} {d}" for d in others)
+            self.add_error(
+                "departments", f"所属の自治体（{municipality or '未選択'}）以外の課は選べません：{names}"
+            )
+        return cleaned
+
+
 class AffiliationInline(admin.StackedInline):
     model = Affiliation
+    form = AffiliationForm
     can_delete = False
     filter_horizontal = ("departments",)
     verbose_name_plural = "所属（自治体と所管課）"
@@ -48,6 +69,9 @@ class KpiUserAdmin(UserAdmin):
     @admin.display(description="自治体")
     def municipality(self, obj: Any) -> str:
         affiliation = getattr(obj, "affiliation", None)
-        if affiliation is None or affiliation.municipality is None:
-            return "－"
-        return str(affiliation.municipality)
+        if affiliation is not None and affiliation.municipality is not None:
+            return str(affiliation.municipality)
+        if obj.is_superuser or any(g.name == Role.SYSTEM.value for g in obj.groups.all()):
+            return "全自治体"
+        # Any other role without a municipality sees nothing: say so.
+        return "未設定（何も表示されません）"
