@@ -7,8 +7,20 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.formsets import DELETION_FIELD_NAME
 
 from indicators import achievement
+from indicators.services import (
+    LOCKED_MESSAGE,
+    REASON_MAX_LENGTH,
+    revision_errors,
+    revision_history_reason,
+    target_record_revision,
+)
+
+# The form fields a target revision asks for, by key of revision_errors().
+REVISION_FIELDS = {"reason": "change_reason", "decided_on": "decided_on"}
 
 
 class KpiDecimalField(forms.DecimalField):
@@ -25,6 +37,19 @@ class KpiDecimalField(forms.DecimalField):
         if isinstance(value, str):
             value = unicodedata.normalize("NFKC", value).replace(",", "").strip()
         return super().to_python(value)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        """Compare numbers, not texts: the form shows "6,300.0" for 6300.0.
+
+        More decimals typed is a change (45.0 → 45.00 is printed apart).
+        """
+        try:
+            before, after = self.to_python(initial), self.to_python(data)
+        except forms.ValidationError:
+            return True
+        if before is None or after is None:
+            return before is not after
+        return before != after or before.as_tuple().exponent != after.as_tuple().exponent
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         # DecimalField adds step/min/max for <input type=number>; text needs none.
@@ -59,12 +84,120 @@ class ScaledValuesForm(forms.ModelForm):
 
 
 class TargetForm(ScaledValuesForm):
+    """A target; changing a stored one's value is a revision (上方修正 etc.).
+
+    A revision needs a reason and the date it was decided, kept on the
+    target (with the first value as 当初目標値) and in its history. A new
+    target, or one whose value stays, needs neither.
+    """
+
     scaled_fields = {"value": "value_places"}
+
+    change_reason = forms.CharField(
+        label="変更理由（目標値を変えるとき）",
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 18}),
+    )
+    decided_on = forms.DateField(
+        label="決定日（目標値を変えるとき）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The value in force before this form, once saved, replaces it.
+        self.stored_value = self.instance.value if self.instance.pk else None
+        self.stored_places = self.instance.value_places if self.instance.pk else 0
+        self.revision: tuple[str, Any] | None = None
+
+    def revises(self, cleaned: dict[str, Any]) -> bool:
+        """Whether the form changes the value of a stored target."""
+        return (
+            self.instance.pk is not None
+            and "value" in cleaned
+            and cleaned["value"] != self.stored_value
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.revises(cleaned):
+            return cleaned
+        reason = cleaned.get("change_reason") or ""
+        decided_on = cleaned.get("decided_on")
+        errors = revision_errors(reason=reason, decided_on=decided_on)
+        for key, message in errors.items():
+            field = REVISION_FIELDS[key]
+            # A date that could not be read has its own error already.
+            if field not in self.errors:
+                self.add_error(field, message)
+        if not errors:
+            self.revision = (reason, decided_on)
+        return cleaned
+
+    def save(self, commit: bool = True) -> Any:
+        if self.revision is not None:
+            reason, decided_on = self.revision
+            target_record_revision(
+                self.instance, previous_value=self.stored_value,
+                previous_places=self.stored_places, reason=reason, decided_on=decided_on,
+            )
+            # Read by django-simple-history when the target is saved.
+            self.instance._change_reason = revision_history_reason(reason.strip())
+        return super().save(commit)
+
+
+def edited_fields(form: forms.ModelForm) -> list[str]:
+    """Return the fields the user really changed.
+
+    Browsers send a textarea's line breaks as CRLF; a text that differs
+    from the stored one only in those is not a change.
+    """
+    edited = []
+    for name in form.changed_data:
+        if name == DELETION_FIELD_NAME:
+            continue
+        field = form.fields[name]
+        initial = form.get_initial_for_field(field, name)
+        value = form.cleaned_data.get(name)
+        if (
+            isinstance(initial, str) and isinstance(value, str)
+            and initial.replace("\r\n", "\n").strip() == value.replace("\r\n", "\n").strip()
+        ):
+            continue
+        edited.append(name)
+    return edited
 
 
 class ActualForm(ScaledValuesForm):
+    """An actual; a confirmed (確定) one is locked until it is reopened."""
+
     scaled_fields = {"value": "value_places", "published_rate": "published_rate_places"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is not None and self.instance.confirmed and edited_fields(self):
+            raise ValidationError(LOCKED_MESSAGE, code="confirmed")
+        return cleaned
 
 
 class IndicatorForm(ScaledValuesForm):
     scaled_fields = {"baseline": "baseline_places"}
+
+
+class ReopenForm(forms.Form):
+    """The reason for reopening (確定取消) confirmed actuals; required."""
+
+    reason = forms.CharField(
+        label="確定を取り消す理由",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        error_messages={"required": "確定を取り消す理由を入力してください。"},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("確定を取り消す理由を入力してください。")
+        return reason

@@ -1,0 +1,189 @@
+"""Pages mark a revised target (上方修正) and an unconfirmed actual (速報)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.roles import Role
+from indicators import exports
+from indicators.models import Actual, Indicator, Target
+from indicators.services import actuals_confirm, target_record_revision
+from plans.models import Department, Plan
+from tests.pages.helpers import add_synthetic_kgis, section, visible_text
+from tests.roles import client_for, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+REASON = "国の目標引き上げに合わせて上方修正"
+PROVISIONAL = "速報 （未確定の実績値）"
+
+
+@pytest.fixture
+def reader(plans):
+    return client_for(user_with_role(Role.VIEWER, municipality="ise", username="ise-reader"))
+
+
+def revise(code: str, year: int, value: str, *, reason: str = REASON,
+           decided_on: datetime.date = datetime.date(2026, 6, 1)) -> Target:
+    target = Target.objects.get(indicator__code=code, fiscal_year=year)
+    previous, places = target.value, target.value_places
+    target.value = Decimal(value)
+    target.value_places = len(value.partition(".")[2])
+    target_record_revision(target, previous_value=previous, previous_places=places,
+                           reason=reason, decided_on=decided_on)
+    target.save()
+    return target
+
+
+def add_actual(code: str, year: int, value: str) -> Actual:
+    return Actual.objects.create(indicator=Indicator.objects.get(code=code), fiscal_year=year,
+                                 value=Decimal(value), value_places=len(value.partition(".")[2]))
+
+
+def page(client, name: str, *args, **params):
+    response = client.get(reverse(name, args=args), params)
+    assert response.status_code == 200
+    return response
+
+
+# 速報 ---------------------------------------------------------------------------
+
+
+def test_unconfirmed_actuals_are_marked_and_confirmed_ones_are_not(reader):
+    add_actual("ISE2-01", 2026, "42.5")
+    confirmed = add_actual("ISE2-02", 2026, "50")
+    actuals_confirm(actuals=[confirmed], user=None)
+    text = visible_text(page(reader, "pages:plan", "ise-2", year="2026"))
+    assert f"42.5% {PROVISIONAL} 達成《達成率：106.3%》" in section(text, "ISE2-01", "ISE2-02")
+    assert "速報" not in section(text, "ISE2-02", "ISE2-03")
+
+    kgi = visible_text(page(reader, "pages:indicator", "ISE2-01"))
+    assert f"42.5% {PROVISIONAL} 達成《達成率：106.3%》" in kgi
+    assert "DX推進担当が確定する前の実績値です。評価はこの値で計算しています（速報）。" in kgi
+    assert "速報" not in visible_text(page(reader, "pages:indicator", "ISE2-02"))
+
+
+def test_the_documents_confirmed_results_carry_no_mark(reader):
+    assert "速報" not in visible_text(page(reader, "pages:plan", "ise-1", year="2025"))
+    text = visible_text(page(reader, "pages:plan_print_year", "ise-1", 2025))
+    assert "すべて確定済み" in text and "速報" not in text
+
+
+def test_the_print_page_counts_the_unconfirmed_actuals(reader):
+    text = visible_text(page(reader, "pages:plan_print_year", "ise-2", 2026))
+    assert "実績値の入力はまだありません" in text
+    add_actual("ISE2-01", 2026, "42.5")
+    add_actual("ISE2-13", 2026, "175")
+    confirmed = add_actual("ISE2-16", 2026, "53500")
+    actuals_confirm(actuals=[confirmed], user=None)
+    text = visible_text(page(reader, "pages:plan_print_year", "ise-2", 2026))
+    assert "未確定（速報値）の実績：2件（「速報」の印）" in text
+    assert f"42.5% {PROVISIONAL}" in section(text, "ISE2-01", "ISE2-02")
+    assert "速報" not in section(text, "ISE2-16")
+    assert "すべて確定済み" not in text
+
+
+def test_the_department_page_marks_and_counts_its_unconfirmed_actuals(reader):
+    department = Department.objects.get(municipality__code="ise", name="デジタル政策課")
+    department.measures.add(Indicator.objects.get(code="ISE2-01").measure)
+    add_actual("ISE2-01", 2026, "42.5")
+    text = visible_text(page(reader, "pages:department", department.pk, year="2026"))
+    assert f"42.5% {PROVISIONAL}" in text
+    assert "DX推進担当が確定する前の実績値です（1件）" in text
+
+
+# 目標値の変更 -------------------------------------------------------------------
+
+
+def test_a_revised_target_is_marked_on_the_dashboard_and_department_page(reader):
+    revise("ISE2-01", 2026, "42.0")
+    text = visible_text(page(reader, "pages:plan", "ise-2", year="2026"))
+    assert "42.0% 上方修正（当初 40.0%）" in section(text, "ISE2-01", "ISE2-02")
+    department = Department.objects.get(municipality__code="ise", name="デジタル政策課")
+    department.measures.add(Indicator.objects.get(code="ISE2-01").measure)
+    text = visible_text(page(reader, "pages:department", department.pk, year="2026"))
+    assert "42.0% 上方修正（当初 40.0%）" in text
+
+
+def test_the_kgi_page_shows_original_revised_date_and_reason(reader):
+    revise("ISE2-01", 2026, "42.0")
+    revise("ISE2-13", 2027, "190", reason="事業縮小のため", decided_on=datetime.date(2026, 9, 1))
+    text = visible_text(page(reader, "pages:indicator", "ISE2-01"))
+    assert "令和8年度（2026） 当初 40.0% → 42.0% 上方修正（令和8年6月1日決定）" in text
+    changes = section(text, "目標値の変更")
+    assert f"令和8年度（2026） 40.0% 42.0% 上方修正 令和8年6月1日 {REASON}" in changes
+    assert "評価は変更後の目標値（現在の目標値）で行います。" in changes
+    text = visible_text(page(reader, "pages:indicator", "ISE2-13"))
+    assert "令和9年度（2027） 200件 190件 目標値変更 令和8年9月1日 事業縮小のため" in text
+    # Unrevised KGIs have no such section.
+    assert "目標値の変更" not in visible_text(page(reader, "pages:indicator", "ISE2-02"))
+
+
+def test_the_print_page_marks_revisions_with_footnotes(reader):
+    revise("ISE2-13", 2026, "180", reason="国の方針変更")
+    revise("ISE2-01", 2026, "42.0")
+    text = visible_text(page(reader, "pages:plan_print_year", "ise-2", 2026))
+    assert "【上方修正・注1】" in section(text, "ISE2-01", "ISE2-02")
+    assert "【上方修正・注2】" in section(text, "ISE2-13", "ISE2-14")
+    notes = section(text, "目標値の変更（評価は変更後の目標値で行っています）")
+    assert (f"注1 ISE2-01 上方修正：当初 40.0% → 42.0%（令和8年6月1日決定） 理由：{REASON}"
+            in notes)
+    assert "注2 ISE2-13 上方修正：当初 170件 → 180件（令和8年6月1日決定） 理由：国の方針変更" in notes
+    # Another year's page has no revision to note.
+    assert "注1" not in visible_text(page(reader, "pages:plan_print_year", "ise-2", 2027))
+
+
+def test_a_reason_with_markup_is_shown_as_text(reader):
+    revise("ISE2-01", 2026, "42.0", reason="<script>alert(1)</script>")
+    for response in (page(reader, "pages:indicator", "ISE2-01"),
+                     page(reader, "pages:plan_print_year", "ise-2", 2026)):
+        body = response.content.decode()
+        assert "<script>alert(1)" not in body
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_the_status_table_notes_revisions_and_unconfirmed_actuals(plans):
+    revise("ISE2-01", 2026, "42.0")
+    add_actual("ISE2-01", 2026, "42.5")
+    data = exports.status_table(plan=Plan.objects.get(code="ise-2"), fiscal_year=2026)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=3) if row[0].value}
+    assert rows["ISE2-01"][2].value.endswith("：42.0%")
+    assert rows["ISE2-01"][3].value == "42.5%"
+    assert rows["ISE2-01"][5].value == (
+        f"速報（未確定の実績値）／上方修正：当初 40.0%（令和8年6月1日決定。理由：{REASON}）"
+    )
+    assert not rows["ISE2-02"][5].value
+    assert "未確定（速報値）の実績：1件" in [row[0].value for row in sheet.iter_rows()]
+
+
+# Queries --------------------------------------------------------------------------
+
+
+def count_queries(client, url: str) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_marks_add_no_queries_per_row(reader):
+    urls = [reverse("pages:plan", args=["ise-2"]) + "?year=2026",
+            reverse("pages:plan_print_year", args=["ise-2", 2026])]
+    before = [count_queries(reader, url) for url in urls]
+    kgis = add_synthetic_kgis(plan_code="ise-2", count=60)
+    for kgi in kgis[:30]:
+        revise(kgi.code, 2026, "25")
+    actuals_confirm(actuals=list(Actual.objects.filter(indicator__in=kgis[:20])), user=None)
+    after = [count_queries(reader, url) for url in urls]
+    assert after == before
+    text = visible_text(reader.get(urls[1]))
+    assert "注30" in text and "未確定（速報値）の実績：40件" in text
