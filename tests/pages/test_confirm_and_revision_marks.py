@@ -187,3 +187,16 @@ def test_marks_add_no_queries_per_row(reader):
     assert after == before
     text = visible_text(reader.get(urls[1]))
     assert "注30" in text and "未確定（速報値）の実績：40件" in text
+
+
+def test_the_dashboard_says_how_many_actuals_are_unconfirmed(reader):
+    add_actual("ISE2-01", 2026, "42.5")
+    add_actual("ISE2-02", 2026, "60.0")
+    text = visible_text(page(reader, "pages:plan", "ise-2", year="2026"))
+    assert "未確定（速報値）の実績：2件" in text
+    office = user_with_role(Role.OFFICE, municipality="ise", username="ise-office-confirms")
+    actuals_confirm(
+        actuals=Actual.objects.filter(fiscal_year=2026, indicator__plan__code="ise-2"),
+        user=office,
+    )
+    assert "未確定（速報値）" not in visible_text(page(reader, "pages:plan", "ise-2", year="2026"))
