@@ -1,0 +1,149 @@
+"""The admin's history pages: who changed what and when, in Japanese, read only.
+
+django-simple-history ships its history pages in English (it has no
+Japanese catalogue) and lets a POST to a past version's page save it back,
+even with revert disabled. :class:`AuditedAdmin` is its admin with the
+project's own templates, values printed as the pages print them (45.0, not
+45.0000; 「数値」, not "measured"), and no revert: the history is a record,
+and a revert would bypass the confirm step's lock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpResponseNotAllowed
+from django.utils import timezone
+from django.utils.text import capfirst
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
+
+from indicators.models import as_entered
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest, HttpResponse
+    from simple_history.models import HistoricalChanges, ModelDelta
+
+# Bookkeeping that changes with every save, or with another field shown.
+HIDDEN_FIELDS = frozenset({"created_at", "updated_at", "confirmed_at"})
+PLACES_SUFFIX = "_places"
+BLANK = "（空欄）"
+NOT_FOUND = "見つかりません。"
+
+
+def value_text(model: type[Model], record: Any, name: str) -> str:
+    """Return one field of a historical record as a person reads it."""
+    field = model._meta.get_field(name)
+    if field.is_relation:
+        if getattr(record, field.attname) is None:
+            return BLANK
+        try:
+            return str(getattr(record, name))
+        except field.related_model.DoesNotExist:
+            return f"（削除済み：ID {getattr(record, field.attname)}）"
+    value = getattr(record, name)
+    if value is None or value == "":
+        return BLANK
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, Decimal):
+        places = getattr(record, f"{name}{PLACES_SUFFIX}", None)
+        return f"{value if places is None else as_entered(value, places):f}"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%Y年%m月%d日 %H:%M}"
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+class JapaneseDiffDisplay(ObjDiffDisplay):
+    """Shorten long texts around where they differ, saying so in Japanese."""
+
+    def shortened_str(self, prefix: str, num_skipped_chars: int, suffix: str) -> str:
+        return f"{prefix}…（{num_skipped_chars}文字略）…{suffix}"
+
+
+class RecordChanges(HistoricalRecordContextHelper):
+    """The 「変更内容」 column: each changed field, old → new.
+
+    A value's decimals (``*_places``) show with the value, and time stamps
+    that every save moves are left out, so a change reads as the person
+    made it.
+    """
+
+    def get_obj_diff_display(self) -> ObjDiffDisplay:
+        return JapaneseDiffDisplay(max_length=self.max_displayed_delta_change_chars)
+
+    def context_for_delta_changes(self, delta: ModelDelta) -> list[dict[str, Any]]:
+        names: list[str] = []
+        for change in delta.changes:
+            name = change.field.removesuffix(PLACES_SUFFIX)
+            if name not in HIDDEN_FIELDS and name not in names:
+                names.append(name)
+        shorten = self.get_obj_diff_display().common_shorten_repr
+        lines = []
+        for name in names:
+            old, new = shorten(
+                value_text(self.model, delta.old_record, name),
+                value_text(self.model, delta.new_record, name),
+            )
+            label = capfirst(self.model._meta.get_field(name).verbose_name)
+            lines.append({"field": label, "old": old, "new": new})
+        return lines
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """An audited model's admin: history pages in Japanese, no revert, no noise.
+
+    Put it after ScopedAdminMixin, whose querysets decide which histories a
+    user may read.
+    """
+
+    object_history_template = "admin/history/object_history.html"
+    object_history_list_template = "admin/history/object_history_list.html"
+    object_history_form_template = "admin/history/object_history_form.html"
+    history_list_per_page = 50
+
+    def history_view_title(self, request: HttpRequest, obj: Model) -> str:
+        return f"変更履歴：{obj}"
+
+    def history_form_view_title(self, request: HttpRequest, obj: Model) -> str:
+        return f"変更履歴の時点の内容：{obj}"
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: HistoricalChanges
+    ) -> RecordChanges:
+        return RecordChanges(self.model, historical_record)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str,
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        """Show a past version; never save it.
+
+        simple-history saves a POSTed past version even with revert
+        disabled, and looks the version up without the user's scope.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(NOT_FOUND)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        if change and not form.has_changed():
+            # Saving a page where nothing was changed (to save its inline
+            # rows, say) would record a change with no difference.
+            obj.skip_history_when_saving = True
+            try:
+                super().save_model(request, obj, form, change)
+            finally:
+                del obj.skip_history_when_saving
+            return
+        super().save_model(request, obj, form, change)
