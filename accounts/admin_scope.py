@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.roles import scope_of
@@ -31,6 +32,10 @@ class ScopedAdminMixin:
     # (model label, field name) → filter choices by what the user may *enter*
     # rather than change: a department adds actuals to KGIs it cannot edit.
     ENTRY_CHOICES = {("indicators.actual", "indicator")}
+    # Related models offered by what the user may *read*: the DX office files
+    # a plan or a department under its own municipality, which only the
+    # system administrator may change.
+    READ_CHOICES = frozenset({"plans.municipality"})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return limit_to_scope(super().get_queryset(request), request.user)
@@ -54,6 +59,8 @@ class ScopedAdminMixin:
         if key in self.ENTRY_CHOICES:
             scope = scope_of(request.user)
             field.queryset = field.queryset.filter(scope.entry_q())
+        elif field.queryset.model._meta.label_lower in self.READ_CHOICES:
+            field.queryset = limit_to_scope(field.queryset, request.user)
         else:
             field.queryset = limit_to_scope(field.queryset, request.user, change=True)
         return field
@@ -73,6 +80,10 @@ class ScopedAdminMixin:
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict | None = None
     ) -> HttpResponse:
+        # As on the change page, a model the user has no permission for is a
+        # 403 whatever the object; only then does out of scope mean 404.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         if self.get_object(request, object_id) is None:
             raise Http404(NOT_FOUND)
         return super().history_view(request, object_id, extra_context)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import admin
 
+from accounts.forms import RoleAdminAuthenticationForm
 from accounts.roles import scope_of
 
 if TYPE_CHECKING:
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
 
 
 class KpiAdminSite(admin.AdminSite):
+    login_form = RoleAdminAuthenticationForm
+
     def has_permission(self, request: HttpRequest) -> bool:
         """システム管理者, DX推進担当 and 所管課 enter; 閲覧 reads the pages only.
 
