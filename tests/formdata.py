@@ -9,8 +9,9 @@ class _FormParser(HTMLParser):
     def __init__(self, action: str | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self._action = action
-        self.data: dict[str, str] = {}
+        self.data: dict[str, str | list[str]] = {}
         self._select: str | None = None
+        self._multiple = False
         self._select_first: str | None = None
         self._textarea: str | None = None
         self._text: list[str] = []
@@ -38,6 +39,12 @@ class _FormParser(HTMLParser):
         elif tag == "select" and name:
             self._select = name
             self._select_first = None
+            # A multiple select sends every selected option, and nothing
+            # when none is selected; a single one falls back to its first.
+            self._multiple = "multiple" in a
+        elif tag == "option" and self._select and self._multiple:
+            if "selected" in a:
+                self.data.setdefault(self._select, []).append(a.get("value", ""))
         elif tag == "option" and self._select:
             if self._select_first is None:
                 self._select_first = a.get("value", "")
@@ -62,7 +69,7 @@ class _FormParser(HTMLParser):
             self._text.append(data)
 
 
-def form_data(html: str, action: str | None = None) -> dict[str, str]:
+def form_data(html: str, action: str | None = None) -> dict[str, str | list[str]]:
     """Return a form's fields and their current values.
 
     The form is the admin change form, or the one posting to ``action``.
