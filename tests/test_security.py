@@ -249,7 +249,9 @@ def git(*args: str) -> subprocess.CompletedProcess[str]:
 def test_the_local_key_file_is_git_ignored_and_untracked():
     assert git("check-ignore", "-q", ".secret_key").returncode == 0
     assert git("ls-files", "--error-unmatch", ".secret_key").returncode != 0
-    assert git("grep", "-l", "django-insecure-").stdout == ""
+    # A key startproject would have written: the prefix and 20+ key characters.
+    generated_key = r"django-insecure-[^[:space:]\"'`]{20}"
+    assert git("grep", "-l", "-E", "-e", generated_key).stdout == ""
 
 
 # --- Response headers ---------------------------------------------------------
