@@ -7,19 +7,29 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, Prefetch, Value, When
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin, ImportMixin
 from import_export.forms import ImportForm
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
+from accounts.admin_scope import NOT_FOUND, ScopedAdminMixin, ScopedRelatedFilter
+from accounts.roles import scope_of
 from indicators import achievement
-from indicators.forms import ActualForm, IndicatorForm, KpiDecimalField, TargetForm
+from indicators.forms import (
+    ActualForm,
+    IndicatorForm,
+    KpiDecimalField,
+    ReopenForm,
+    TargetForm,
+)
 from indicators.imports import ImportRefused, max_upload_bytes
 from indicators.models import Actual, Indicator, Target
 from indicators.resources import (
@@ -34,13 +44,23 @@ from indicators.resources import (
 from indicators.selectors import (
     IndicatorYear,
     actual_label,
+    date_text,
     evaluate_indicator_year,
     indicator_year,
     indicator_year_rows,
     indicators_visible_to,
     latest_year_with_actuals,
+    revision_label,
+    target_text,
+)
+from indicators.services import (
+    LOCKED_DELETE_MESSAGE,
+    LOCKED_MESSAGE,
+    actuals_confirm,
+    actuals_reopen,
 )
 from plans.admin import entry_sheet_url, status_table_url
+from plans.history_admin import AuditedAdmin
 from plans.models import Initiative, Measure, Plan
 from plans.selectors import plans_managed_by, plans_visible_to
 
@@ -90,7 +110,8 @@ def selected_year(request: HttpRequest) -> int:
     R8 actual shows at once; before any entry, the current fiscal year.
     """
     value = request.GET.get(FiscalYearFilter.parameter_name, "")
-    if value.isdigit() and int(value) in all_plan_years(request):
+    # isdecimal(), not isdigit(): int() refuses superscripts such as "²".
+    if value.isdecimal() and len(value) == 4 and int(value) in all_plan_years(request):
         return int(value)
     if not hasattr(request, "_kpi_default_year"):
         latest = latest_year_with_actuals(indicators=indicators_visible_to(user=request.user))
@@ -198,12 +219,43 @@ class IndicatorRowsFormSet(forms.BaseInlineFormSet):
 class PlanYearsFormSet(IndicatorRowsFormSet):
     """Edit only the plan period; earlier years are history, shown apart."""
 
+    # Foreign keys the rows show (fetched with them, not one query a row).
+    related: tuple[str, ...] = ()
+
     def __init__(self, *args: Any, instance: Indicator | None = None, **kwargs: Any) -> None:
         if instance is not None and instance.pk:
-            kwargs["queryset"] = self.model._default_manager.filter(
+            queryset = self.model._default_manager.filter(
                 fiscal_year__gte=instance.plan.start_year
             )
+            if self.related:
+                queryset = queryset.select_related(*self.related)
+            kwargs["queryset"] = queryset
         super().__init__(*args, instance=instance, **kwargs)
+
+
+class ActualYearsFormSet(PlanYearsFormSet):
+    """The plan years' actuals; a confirmed one cannot be deleted here.
+
+    A change to a confirmed row is refused by its form (ActualForm); a
+    deleted form is not validated, so its lock is checked here.
+    """
+
+    related = ("confirmed_by",)
+
+    def clean(self) -> None:
+        super().clean()
+        locked = [
+            form for form in self.forms
+            if self.can_delete and self._should_delete_form(form)
+            and form.instance.pk is not None and form.instance.confirmed
+        ]
+        for form in locked:
+            form.add_error(None, LOCKED_DELETE_MESSAGE)
+        if locked:
+            years = "、".join(
+                achievement.fiscal_year_label(form.instance.fiscal_year) for form in locked
+            )
+            raise forms.ValidationError(f"{years}の実績値：{LOCKED_DELETE_MESSAGE}")
 
 
 class HistoryFormSet(IndicatorRowsFormSet):
@@ -216,26 +268,58 @@ class HistoryFormSet(IndicatorRowsFormSet):
         super().__init__(*args, instance=instance, **kwargs)
 
 
+def revision_summary(target: Target) -> str:
+    """Return 「当初 200件（令和8年9月1日 上方修正）」, or 「－」 for an unrevised target."""
+    if target.pk is None or target.revised_on is None:
+        return achievement.DASH
+    indicator = target.indicator
+    original = target_text(indicator, target.original_value, target.original_value_places)
+    return (
+        f"当初 {original}（{date_text(target.revised_on)} "
+        f"{revision_label(indicator, target)}）"
+    )
+
+
+def confirmation_label(actual: Actual) -> str:
+    """Return 「確定（令和8年9月1日・office）」 or 「入力中」."""
+    if not actual.confirmed:
+        return "入力中"
+    parts = []
+    if actual.confirmed_at is not None:
+        parts.append(date_text(timezone.localdate(actual.confirmed_at)))
+    user = actual.confirmed_by
+    if user is not None:
+        parts.append(user.get_full_name() or user.get_username())
+    return f"確定（{'・'.join(parts)}）" if parts else "確定"
+
+
 class TargetInline(YearChoiceMixin, admin.TabularInline):
+    """Targets by year; changing a stored value asks for a reason and date."""
+
     model = Target
     form = TargetForm
     formset = PlanYearsFormSet
-    fields = ("fiscal_year", "value")
+    fields = ("fiscal_year", "value", "revision", "change_reason", "decided_on")
+    readonly_fields = ("revision",)
     formfield_overrides = DECIMAL_OVERRIDES
     extra = 0
     verbose_name = "目標値"
-    verbose_name_plural = "目標値（年度ごと）"
+    verbose_name_plural = "目標値（年度ごと。登録済みの目標値を変えるときは変更理由と決定日が必要です）"
+
+    @admin.display(description="当初目標値・変更")
+    def revision(self, obj: Target) -> str:
+        return revision_summary(obj)
 
 
 class ActualInline(YearChoiceMixin, admin.TabularInline):
     model = Actual
     form = ActualForm
-    formset = PlanYearsFormSet
+    formset = ActualYearsFormSet
     fields = (
         "fiscal_year", "state", "value", "remark", "not_measured_reason", "evaluation",
-        "progress", "analysis", "direction",
+        "confirmation", "progress", "analysis", "direction",
     )
-    readonly_fields = ("evaluation",)
+    readonly_fields = ("evaluation", "confirmation")
     formfield_overrides = {
         **DECIMAL_OVERRIDES,
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 16})},
@@ -257,6 +341,18 @@ class ActualInline(YearChoiceMixin, admin.TabularInline):
             indicator=indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj
         )
         return format_html("目標 {}<br>{}", row.target_label, evaluation_html(row))
+
+    @admin.display(description="確定状況")
+    def confirmation(self, obj: Actual) -> str:
+        if obj.pk is None:
+            return ""
+        # The actual's own page confirms or reopens it (for the DX office)
+        # and says why a confirmed one is locked.
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:indicators_actual_change", args=[obj.pk]),
+            confirmation_label(obj),
+        )
 
 
 class HistoryInline(admin.TabularInline):
@@ -293,6 +389,17 @@ class SpreadsheetImportForm(ImportForm):
         return upload
 
 
+UPLOAD_GONE_MESSAGE = (
+    "取り込むファイルが見つかりません（取り込み済みか、確認から時間が経ちすぎました）。"
+    "もう一度アップロードしてください。"
+)
+
+
+def listed_index(value: str, count: int) -> bool:
+    """Whether ``value`` is the index ("0", "1", …) of one of ``count`` choices."""
+    return value.isdecimal() and len(value) < 4 and int(value) < count
+
+
 class SpreadsheetImportMixin:
     """Upload → preview → confirm, all rows or none, messages in Japanese."""
 
@@ -325,6 +432,36 @@ class SpreadsheetImportMixin:
         # At confirmation too, one bad row rolls back every row.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> Any:
+        """Confirm an import, unless its upload is gone: then say to upload again.
+
+        The upload waits in the cache between preview and confirmation; a
+        second click on 確定, or a cleared cache, finds it gone, and the
+        confirm page's hidden fields come back from the browser.
+        django-import-export would answer either with a 500.
+        """
+        if (request.method == "POST" and self.has_import_permission(request)
+                and not self.confirmation_usable(request)):
+            self.message_user(request, UPLOAD_GONE_MESSAGE, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
+            )
+        return super().process_import(request, **kwargs)
+
+    def confirmation_usable(self, request: HttpRequest) -> bool:
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            return True  # django-import-export shows the form's errors
+        data = form.cleaned_data
+        if not (listed_index(data["format"], len(self.get_import_formats()))
+                and listed_index(data.get("resource") or "0",
+                                 len(self.get_import_resource_classes(request)))):
+            return False
+        storage = self.get_tmp_storage_class()(
+            name=data["import_file_name"], read_mode="rb", **self.get_tmp_storage_class_kwargs()
+        )
+        return storage.read() is not None
+
     def process_result(self, result: Any, request: HttpRequest) -> Any:
         if result.has_errors() or result.has_validation_errors():
             # The data changed between preview and confirmation.
@@ -349,7 +486,7 @@ class SpreadsheetImportMixin:
 
 @admin.register(Indicator)
 class IndicatorAdmin(
-    ScopedAdminMixin, SpreadsheetImportMixin, ImportMixin, SimpleHistoryAdmin
+    ScopedAdminMixin, SpreadsheetImportMixin, ImportMixin, AuditedAdmin
 ):
     """KGIs: entry of targets and actuals, and the definitions import.
 
@@ -435,7 +572,7 @@ class IndicatorAdmin(
         plan_id = request.GET.get("plan__id__exact", "")
         plan = (
             plans_visible_to(user=request.user).filter(pk=plan_id).first()
-            if plan_id.isdigit() and len(plan_id) < 19 else None
+            if plan_id.isdecimal() and len(plan_id) < 19 else None
         )
         if plan is None or year not in plan.fiscal_years:
             return []
@@ -522,11 +659,43 @@ class IndicatorAdmin(
             )
 
 
+class ConfirmedFilter(admin.SimpleListFilter):
+    title = "確定状況"
+    parameter_name = "confirmed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "確定"), ("no", "入力中")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(confirmed=self.value() == "yes")
+        return queryset
+
+
+def row_names(actuals: list[Actual], limit: int = 10) -> str:
+    """Return 「ISE2-01 R8、ISE2-02 R8 ほか3件」 for a message."""
+    names = [
+        f"{actual.indicator.code} {achievement.fiscal_year_short(actual.fiscal_year)}"
+        for actual in actuals[:limit]
+    ]
+    more = f" ほか{len(actuals) - limit}件" if len(actuals) > limit else ""
+    return "、".join(names) + more
+
+
 @admin.register(Actual)
 class ActualAdmin(
-    ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+    ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin, AuditedAdmin
 ):
-    """Every indicator-year with an actual, for filtering across plans."""
+    """Every indicator-year with an actual, for filtering across plans.
+
+    The confirm step lives here: the DX office confirms (確定) actuals and
+    reopens them with a reason, from the list's actions or an actual's own
+    page. A confirmed actual is read-only, for everyone, until reopened.
+    """
+
+    change_form_template = "admin/indicators/actual/change_form.html"
+    confirmation_template = "admin/indicators/actual_confirmation.html"
+    actions = ("confirm_selected", "reopen_selected")
 
     resource_classes = [ActualResource]
     import_formats = [ActualSpreadsheetFormat]
@@ -538,30 +707,220 @@ class ActualAdmin(
         "1行でもエラーがあれば何も取り込みません。"
     )
     form = ActualForm
-    list_display = ("indicator", "fiscal_year_label", "value_label", "evaluation", "updated_at")
+    list_display = (
+        "indicator", "fiscal_year_label", "value_label", "evaluation", "confirmation",
+        "updated_at",
+    )
     list_filter = (
         ("indicator__plan__municipality", ScopedRelatedFilter),
         ("indicator__plan", ScopedRelatedFilter),
         "fiscal_year",
+        ConfirmedFilter,
         "state",
         "published_evaluation",
     )
     search_fields = ("indicator__code", "indicator__item")
-    list_select_related = ("indicator", "indicator__plan")
+    list_select_related = ("indicator", "indicator__plan", "confirmed_by")
     autocomplete_fields = ("indicator",)
     formfield_overrides = DECIMAL_OVERRIDES
+    readonly_fields = ("confirmation",)
     fieldsets = (
         (None, {"fields": ("indicator", "fiscal_year", "state", "value", "remark",
                            "not_measured_reason")}),
         ("取組の評価", {"fields": ("progress", "analysis", "direction")}),
         ("文書で公表された評価", {"fields": ("published_evaluation", "published_rate")}),
         ("備考", {"fields": ("note",)}),
+        ("確定", {"fields": ("confirmation",)}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Actual]:
         return super().get_queryset(request).prefetch_related(
             Prefetch("indicator__targets", to_attr="all_targets")
         )
+
+    # A confirmed actual is locked for everyone until it is reopened: its
+    # page is read-only and a POST to it is refused (403).
+
+    def has_change_permission(self, request: HttpRequest, obj: Actual | None = None) -> bool:
+        if obj is not None and obj.confirmed:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Actual | None = None) -> bool:
+        if obj is not None and obj.confirmed:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        """Confirming and reopening: the DX office and the system (所管課 never)."""
+        return (
+            request.user.has_perm("indicators.confirm_actual")
+            and scope_of(request.user).manages_plans
+        )
+
+    def may_confirm(self, request: HttpRequest, actual: Actual) -> bool:
+        """Whether the user may confirm or reopen ``actual``: their plan's only."""
+        return self.has_confirm_permission(request) and scope_of(request.user).manages_plan(
+            actual.indicator.plan
+        )
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+        change: bool = False, form_url: str = "", obj: Actual | None = None,
+    ) -> Any:
+        context["kpi_locked_message"] = LOCKED_MESSAGE if obj is not None and obj.confirmed else ""
+        context["kpi_confirmation_link"] = None
+        if obj is not None and obj.pk is not None and self.may_confirm(request, obj):
+            name, label = ("reopen", "確定を取り消す") if obj.confirmed else (
+                "confirm", "この実績値を確定する"
+            )
+            context["kpi_confirmation_link"] = (
+                reverse(f"admin:indicators_actual_{name}", args=[obj.pk]), label
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/confirm/", wrap(self.confirm_view),
+                 name="indicators_actual_confirm"),
+            path("<path:object_id>/reopen/", wrap(self.reopen_view),
+                 name="indicators_actual_reopen"),
+            *super().get_urls(),
+        ]
+
+    # Confirming and reopening ------------------------------------------------
+
+    def managed_rows(
+        self, request: HttpRequest, queryset: QuerySet[Actual]
+    ) -> tuple[list[Actual], list[Actual]]:
+        """Split the selected rows into those of plans the user manages, and the rest."""
+        rows = list(
+            queryset.select_related("indicator__plan", "confirmed_by").prefetch_related(None)
+        )
+        scope = scope_of(request.user)
+        managed = [actual for actual in rows if scope.manages_plan(actual.indicator.plan)]
+        outside = [actual for actual in rows if not scope.manages_plan(actual.indicator.plan)]
+        return managed, outside
+
+    def report(
+        self, request: HttpRequest, *, done: str, changed: list[Actual],
+        unchanged: list[Actual], unchanged_why: str, outside: list[Actual],
+    ) -> None:
+        if changed:
+            self.message_user(
+                request, f"{len(changed)}件の実績値を{done}：{row_names(changed)}",
+                messages.SUCCESS,
+            )
+        if unchanged:
+            self.message_user(
+                request, f"{unchanged_why}{len(unchanged)}件はそのままです：{row_names(unchanged)}",
+                messages.INFO,
+            )
+        if outside:
+            self.message_user(
+                request,
+                f"担当外の計画の実績値{len(outside)}件は変更しませんでした：{row_names(outside)}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="選択した実績値を確定する", permissions=("confirm",))
+    def confirm_selected(self, request: HttpRequest, queryset: QuerySet[Actual]) -> None:
+        if not self.has_confirm_permission(request):
+            raise PermissionDenied
+        managed, outside = self.managed_rows(request, queryset)
+        outcome = actuals_confirm(actuals=managed, user=request.user)
+        self.report(
+            request, done="確定しました", changed=outcome.changed, unchanged=outcome.unchanged,
+            unchanged_why="確定済みの", outside=outside,
+        )
+
+    @admin.action(description="確定を取り消す（理由が必要）", permissions=("confirm",))
+    def reopen_selected(self, request: HttpRequest, queryset: QuerySet[Actual]) -> Any:
+        if not self.has_confirm_permission(request):
+            raise PermissionDenied
+        managed, outside = self.managed_rows(request, queryset)
+        form = ReopenForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            outcome = actuals_reopen(
+                actuals=managed, user=request.user, reason=form.cleaned_data["reason"]
+            )
+            self.report(
+                request, done="入力中に戻しました（確定取消）", changed=outcome.changed,
+                unchanged=outcome.unchanged, unchanged_why="確定されていない", outside=outside,
+            )
+            return None
+        return self.render_confirmation(
+            request, mode="reopen", actuals=managed, outside=outside, form=form,
+            action="reopen_selected",
+        )
+
+    def confirmable(self, request: HttpRequest, object_id: str) -> Actual:
+        """Return the actual of the URL; 403 without the right, 404 outside the scope.
+
+        The right comes first, as for a model permission: a department is
+        refused whatever the actual, and learns nothing about it.
+        """
+        if not self.has_confirm_permission(request):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(NOT_FOUND)
+        if not self.may_confirm(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def confirm_view(self, request: HttpRequest, object_id: str) -> Any:
+        obj = self.confirmable(request, object_id)
+        if request.method == "POST":
+            outcome = actuals_confirm(actuals=[obj], user=request.user)
+            self.report(
+                request, done="確定しました", changed=outcome.changed,
+                unchanged=outcome.unchanged, unchanged_why="確定済みの", outside=[],
+            )
+            return HttpResponseRedirect(reverse("admin:indicators_actual_change", args=[obj.pk]))
+        return self.render_confirmation(request, mode="confirm", actuals=[obj])
+
+    def reopen_view(self, request: HttpRequest, object_id: str) -> Any:
+        obj = self.confirmable(request, object_id)
+        form = ReopenForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            outcome = actuals_reopen(
+                actuals=[obj], user=request.user, reason=form.cleaned_data["reason"]
+            )
+            self.report(
+                request, done="入力中に戻しました（確定取消）", changed=outcome.changed,
+                unchanged=outcome.unchanged, unchanged_why="確定されていない", outside=[],
+            )
+            return HttpResponseRedirect(reverse("admin:indicators_actual_change", args=[obj.pk]))
+        return self.render_confirmation(request, mode="reopen", actuals=[obj], form=form)
+
+    def render_confirmation(
+        self, request: HttpRequest, *, mode: str, actuals: list[Actual],
+        outside: list[Actual] | None = None, form: ReopenForm | None = None, action: str = "",
+    ) -> TemplateResponse:
+        """The page between choosing and doing: the rows, and the reason to reopen."""
+        title = "実績値の確定" if mode == "confirm" else "実績値の確定取消"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "mode": mode,
+            "rows": [
+                (actual, actual_label(actual.indicator, actual), confirmation_label(actual))
+                for actual in actuals
+            ],
+            "outside": row_names(outside) if outside else "",
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse("admin:indicators_actual_changelist"),
+        }
+        return TemplateResponse(request, self.confirmation_template, context)
+
+    @admin.display(description="確定状況", ordering="confirmed")
+    def confirmation(self, obj: Actual) -> str:
+        return confirmation_label(obj) if obj.pk else "入力中（保存後に DX推進担当が確定します）"
 
     @admin.display(description="年度", ordering="fiscal_year")
     def fiscal_year_label(self, obj: Actual) -> str:
@@ -586,7 +945,7 @@ class ActualAdmin(
 
 @admin.register(Target)
 class TargetAdmin(
-    ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+    ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin, AuditedAdmin
 ):
     resource_classes = [TargetResource]
     import_formats = [TargetSpreadsheetFormat]
@@ -594,12 +953,26 @@ class TargetAdmin(
     import_help = (
         "1行目を見出しとし、指標コード・年度・目標値の列を読み取ります。"
         "削減率型は「2.0」「▲2.0%」「R7年度比 ▲2.0%」のいずれでも、完了型は「完了」と書きます。"
+        "登録済みの目標値を変える行には「変更理由」「決定日」（例：2026/9/1、令和8年9月1日）の列も必要です。"
         "空欄の行は変更しません。1行でもエラーがあれば何も取り込みません。"
     )
     form = TargetForm
-    list_display = ("indicator", "fiscal_year", "value")
+    list_display = ("indicator", "fiscal_year", "value", "revision")
     list_filter = (("indicator__plan", ScopedRelatedFilter), "fiscal_year")
     search_fields = ("indicator__code", "indicator__item")
     list_select_related = ("indicator",)
     autocomplete_fields = ("indicator",)
     formfield_overrides = DECIMAL_OVERRIDES
+    fields = (
+        "indicator", "fiscal_year", "value", "revision", "last_reason", "change_reason",
+        "decided_on",
+    )
+    readonly_fields = ("revision", "last_reason")
+
+    @admin.display(description="当初目標値・変更")
+    def revision(self, obj: Target) -> str:
+        return revision_summary(obj)
+
+    @admin.display(description="前回の変更理由")
+    def last_reason(self, obj: Target) -> str:
+        return obj.revision_reason or achievement.DASH

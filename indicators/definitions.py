@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators import achievement
+from indicators.audit import history_record_import, import_reason
 from indicators.exports import (
     BORDER,
     HEADER_FONT,
@@ -74,9 +75,10 @@ from plans.selectors import plans_managed_by
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from datetime import datetime
 
     from django.contrib.auth.models import AbstractBaseUser
-    from django.db.models import QuerySet
+    from django.db.models import Model, QuerySet
     from openpyxl.worksheet.worksheet import Worksheet
 
     from indicators.spreadsheets import Sheet, SheetRow
@@ -124,6 +126,11 @@ ACCUMULATION_CHOICES = tuple(words[0] for words in ACCUMULATION_WORDS.values())
 # Brackets the documents print around 《累計》 and 【累計】.
 WORD_BRACKETS = "《》【】「」"
 MILESTONE_TARGET = "完了"
+# Changing a stored target is a revision, with a reason and a decision date.
+REVISION_HINT = (
+    "目標値の変更には変更理由と決定日が必要です。目標値の取り込み（列「変更理由」「決定日」）"
+    "か、管理画面の指標の画面で変更してください"
+)
 
 # Model field -> column, for messages of clean_fields() and clean().
 FIELD_COLUMNS = {
@@ -948,6 +955,15 @@ class DefinitionReader:
             current = self.stored.targets.get((existing.pk, year)) if existing else None
             if current is not None and current.value == value:
                 continue
+            if current is not None:
+                # A revision needs its reason and decision date, which this
+                # file has no place for: the targets import and the admin ask.
+                old = target_text(existing, current.value, current.value_places)
+                refuse(column.header, with_text(
+                    f"登録済みの目標値（{old}）はこのファイルでは変更できません。{REVISION_HINT}",
+                    parse_text(cell),
+                ))
+                continue
             target = Target(
                 pk=current.pk if current else None,
                 indicator=candidate, fiscal_year=year, value=value, value_places=places,
@@ -985,7 +1001,8 @@ class DefinitionReader:
                         "kind",
                         f"評価の型を{kind_label(candidate.kind)}にすると、登録済みの"
                         f"{target_heading(year)}（{old}）と合いません：{message}"
-                        "その年度の目標値も入力し直してください（完了型は「完了」）。",
+                        "評価の型と目標値は管理画面の指標の画面で一緒に変更してください"
+                        "（目標値の変更には変更理由と決定日が必要です）。",
                     )
 
     def old_target_label(self, existing: Indicator, fiscal_year: int) -> str:
@@ -1121,12 +1138,15 @@ def read_definitions(
 # Apply ------------------------------------------------------------------
 
 
-def apply_definitions(preview: DefinitionImport) -> dict[Action, int]:
+def apply_definitions(
+    preview: DefinitionImport, *, user: AbstractBaseUser | None = None
+) -> dict[Action, int]:
     """Write the measures, initiatives, KGIs and targets of a clean preview.
 
     The file is checked again inside the transaction; if the data changed
     since the preview (or a rule now refuses a row), nothing is written and
-    ImportRefused says so.
+    ImportRefused says so. Every row written gets a history row, recorded
+    as ``user``'s with 「ファイル取込：<file name>」 as the reason.
     """
     if not preview.ok or preview.plan is None or preview.sheet is None:
         raise ImportRefused(REFUSED)
@@ -1143,7 +1163,7 @@ def apply_definitions(preview: DefinitionImport) -> dict[Action, int]:
                     "確認の後でデータが変更されたため、取り込みませんでした。"
                     "もう一度ファイルを確認してください。"
                 )
-            write_definitions(fresh)
+            write_definitions(fresh, user=user)
     except IntegrityError as error:
         raise ImportRefused(
             f"取り込み中にデータが変更されたため、取り込みませんでした（{error}）。"
@@ -1152,8 +1172,8 @@ def apply_definitions(preview: DefinitionImport) -> dict[Action, int]:
     return fresh.counts
 
 
-def write_definitions(preview: DefinitionImport) -> None:
-    """Write a checked preview; the caller holds the transaction."""
+def write_definitions(preview: DefinitionImport, *, user: AbstractBaseUser | None = None) -> None:
+    """Write a checked preview and its history; the caller holds the transaction."""
     writes = preview.writes
     Measure.objects.bulk_update(writes.renamed_measures, ["title"])
     # bulk_create() sets primary keys, so the initiatives, KGIs and targets
@@ -1181,10 +1201,54 @@ def write_definitions(preview: DefinitionImport) -> None:
         [row.indicator for row in preview.rows if row.action == Action.NEW]
     )
     targets = [target for row in preview.rows for target in row.targets]
-    Target.objects.bulk_create([target for target in targets if target.pk is None])
-    Target.objects.bulk_update(
-        [target for target in targets if target.pk is not None], ["value", "value_places"]
+    new_targets = [target for target in targets if target.pk is None]
+    changed_targets = [target for target in targets if target.pk is not None]
+    Target.objects.bulk_create(new_targets)
+    Target.objects.bulk_update(changed_targets, ["value", "value_places"])
+
+    reason = import_reason(preview.filename)
+    when = timezone.now()
+    for model, created, updated in (
+        (Measure, writes.new_measures, writes.renamed_measures),
+        (Initiative, writes.new_initiatives, writes.changed_initiatives),
+        (Indicator, [row.indicator for row in preview.rows if row.action == Action.NEW],
+         [row.indicator for row in changed if indicator_changed(row)]),
+        (Target, new_targets, changed_targets),
+    ):
+        record_written(model, created=created, updated=updated, user=user, reason=reason,
+                       when=when)
+
+
+def indicator_changed(row: DefinitionRow) -> bool:
+    """Whether a changed row changes the KGI itself, not only its targets."""
+    return any(
+        getattr(row.indicator, field.attname) != getattr(row.existing, field.attname)
+        for field in (Indicator._meta.get_field(name) for name in INDICATOR_FIELDS)
     )
+
+
+def record_written(
+    model: type[Model],
+    *,
+    created: list[Model],
+    updated: list[Model],
+    user: AbstractBaseUser | None,
+    reason: str,
+    when: datetime,
+) -> None:
+    """Record rows just written, as stored: one query per model, then the history.
+
+    The bulk updates sent only the changed columns of partial objects; the
+    history must hold whole rows, so they are read back.
+    """
+    if not created and not updated:
+        return
+    stored = model.objects.in_bulk([obj.pk for obj in (*created, *updated)])
+    for objs, update in ((created, False), (updated, True)):
+        history_record_import(
+            [stored[obj.pk] for obj in objs], model=model, user=user, reason=reason,
+            update=update, when=when,
+        )
 
 
 # Template ---------------------------------------------------------------
@@ -1222,6 +1286,8 @@ COLUMN_GUIDE = (
      "{baseline_year}になります。"),
     ("目標値（年度ごと）", "任意", "年度ごとの目標値を数値で入力します。入力した小数の桁数で表示します"
      "（「30.0」と入力すれば 30.0）。空欄の年度は今の目標値のまま変わりません。"
+     "登録済みの目標値はこのファイルでは変えられません（変更理由と決定日を付けて、"
+     "目標値の取り込みか管理画面で変更します）。"
      "削減率型は削減率を「2.0」「▲2.0%」「R7年度比 ▲2.0%」のどれかで入力します。"
      "完了型は数値を入れず、完了予定の年度に「完了」と入力します。"),
     ("注記", "任意", "※で始まる注記など。"),

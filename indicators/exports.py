@@ -433,6 +433,25 @@ def write_full_width(sheet: Worksheet, row: int, text: str, **style: object) -> 
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(STATUS_HEADERS))
 
 
+def status_remark(row: IndicatorYear) -> str:
+    """Return the 備考 of a review-table row: mismatch, 速報, target revision.
+
+    The marks go here rather than into 実績 or 数値目標(KGI), which keep
+    the document's wording.
+    """
+    remarks = []
+    if row.mismatch:
+        remarks.append(f"公表値と相違（文書：{row.published_label}）")
+    if row.provisional:
+        remarks.append("速報（未確定の実績値）")
+    if row.target_revised:
+        remarks.append(
+            f"{row.revision_label}：当初 {row.original_target_label}（{row.revised_on_label}決定。"
+            f"理由：{row.revision_reason}）"
+        )
+    return "／".join(remarks)
+
+
 def status_table(*, plan: Plan, fiscal_year: int) -> bytes:
     """Return the document's review table (評価表) for one fiscal year.
 
@@ -468,7 +487,7 @@ def status_table(*, plan: Plan, fiscal_year: int) -> bytes:
             kgi_text(row),
             row.actual_label,
             row.evaluation_label,
-            f"公表値と相違（文書：{row.published_label}）" if row.mismatch else "",
+            status_remark(row),
         ]
         for column, text in enumerate(texts, start=1):
             cell = sheet.cell(number, column)
@@ -483,7 +502,11 @@ def status_table(*, plan: Plan, fiscal_year: int) -> bytes:
     write_full_width(sheet, number, summary_text(rows), font=HEADER_FONT)
     mismatches = sum(row.mismatch for row in rows)
     if mismatches:
-        write_full_width(sheet, number + 1, f"公表値と計算値が異なる指標：{mismatches}件")
+        number += 1
+        write_full_width(sheet, number, f"公表値と計算値が異なる指標：{mismatches}件")
+    provisional = sum(row.provisional for row in rows)
+    if provisional:
+        write_full_width(sheet, number + 1, f"未確定（速報値）の実績：{provisional}件")
 
     set_widths(sheet, STATUS_WIDTHS)
     sheet.freeze_panes = "A3"

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from indicators import achievement
+from indicators.audit import history_record_import, import_reason
 from indicators.models import (
     Actual,
     ActualState,
@@ -37,11 +38,13 @@ from indicators.models import (
 )
 from indicators.selectors import (
     actual_text,
+    date_text,
     evaluate_indicator_year,
     indicators_managed_by,
     indicators_with_entry_by,
     target_text,
 )
+from indicators.services import revision_errors, target_record_revision
 from indicators.spreadsheets import (
     Cell,
     CellError,
@@ -73,12 +76,16 @@ TARGET_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("指標コード", "code"),
     "fiscal_year": ("年度", "fiscal_year"),
     "target": ("目標値", "target"),
+    # Needed only by rows that change a stored target (a revision).
+    "revision_reason": ("変更理由", "revision_reason"),
+    "revised_on": ("決定日", "revised_on"),
 }
 REQUIRED_TARGET_COLUMNS = ("code", "fiscal_year", "target")
 COLUMN_LABELS = {
     key: names[0] for columns in (ACTUAL_COLUMNS, TARGET_COLUMNS) for key, names in columns.items()
 }
 REFUSED = "エラーのある行があるため、取り込みませんでした。"
+CONFIRMED_HINT = "変更するには DX推進担当が確定を取り消してください（値が同じ行はそのまま取り込めます）。"
 # A dash in the file says "not measured"; the model wants a reason.
 DEFAULT_NOT_MEASURED_REASON = "取込ファイルで「－」（評価対象外）と入力されました。"
 
@@ -371,15 +378,25 @@ def preview_actuals(
             result.errors.extend(errors)
             continue
         current = existing.get((indicator.pk, fiscal_year))
+        action = row_action(parsed, note, current)
+        if action == Action.CHANGED and current.confirmed:
+            refuse("actual", confirmed_message(indicator, current), code)
+            result.errors.extend(errors)
+            continue
         result.rows.append(
             ActualRow(
                 row=sheet_row.number, code=code, fiscal_year=fiscal_year, indicator=indicator,
-                parsed=parsed, note=note, existing=current,
-                action=row_action(parsed, note, current),
+                parsed=parsed, note=note, existing=current, action=action,
                 target_value=targets.get((indicator.pk, fiscal_year)),
             )
         )
     return result
+
+
+def confirmed_message(indicator: Indicator, actual: Actual) -> str:
+    """Say why a row may not change a confirmed actual, quoting the stored one."""
+    stored = actual_text(indicator, actual.state, actual.value, actual.value_places)
+    return f"確定済みの実績値（{stored}）は変更できません。{CONFIRMED_HINT}"
 
 
 def kind_mismatch(indicator: Indicator, parsed: ParsedActual) -> str:
@@ -430,7 +447,9 @@ def insert_actuals(actuals: list[Actual], *, now: datetime) -> None:
     every row through its model field. These rows were checked already, so
     their values go to the driver as they are: PostgreSQL takes them by
     COPY, SQLite by executemany() of one prepared INSERT (measured in
-    docs/performance.md; both drivers adapt Decimal).
+    docs/performance.md; both drivers adapt Decimal). Every row gets
+    ``now`` as its time stamps, by which :func:`record_actual_history`
+    finds them again (neither way returns their ids).
     """
     fields = [f for f in Actual._meta.concrete_fields if not f.primary_key]
     stamp = now if connection.vendor == "postgresql" else (
@@ -454,10 +473,75 @@ def insert_actuals(actuals: list[Actual], *, now: datetime) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
 
+def record_actual_history(
+    *,
+    new: list[Actual],
+    changed: list[Actual],
+    user: AbstractBaseUser | None,
+    reason: str,
+    when: datetime,
+    batch_size: int = 1000,
+) -> None:
+    """Record the actuals an import wrote, one statement per batch of rows.
+
+    New rows are found again by their (indicator, fiscal year) and the
+    import's time stamp ``when``; changed ones by their ids.
+    """
+    for start in range(0, len(new), batch_size):
+        batch = new[start:start + batch_size]
+        copy_to_history(
+            Actual.objects.filter(
+                created_at=when,
+                indicator_id__in={actual.indicator_id for actual in batch},
+                fiscal_year__in={actual.fiscal_year for actual in batch},
+            ),
+            history_type="+", user=user, reason=reason, when=when,
+        )
+    for start in range(0, len(changed), batch_size):
+        batch = changed[start:start + batch_size]
+        copy_to_history(
+            Actual.objects.filter(pk__in=[actual.pk for actual in batch]),
+            history_type="~", user=user, reason=reason, when=when,
+        )
+
+
+def copy_to_history(
+    rows: QuerySet[Any],
+    *,
+    history_type: str,
+    user: AbstractBaseUser | None,
+    reason: str,
+    when: datetime,
+) -> None:
+    """Write the history rows of ``rows`` in the database: INSERT … SELECT.
+
+    The rows simple-history's bulk_history_create() would write (the
+    values, "+" or "~", who, when, why), copied from the stored rows
+    without bringing them into Python: for 10,000 actuals the bulk helper
+    took longer than the rest of the import (docs/performance.md).
+    ``rows`` may filter only on the table's own columns.
+    """
+    model = rows.model
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+    where, params = rows.query.get_compiler(connection=connection).compile(rows.query.where)
+    recorded = ", ".join(
+        quote(name) for name in
+        ("history_date", "history_change_reason", "history_type", "history_user_id")
+    )
+    sql = (
+        f"INSERT INTO {quote(model.history.model._meta.db_table)} ({columns}, {recorded}) "
+        f"SELECT {columns}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} WHERE {where}"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(when)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [stamp, reason, history_type, getattr(user, "pk", None), *params])
+
+
 def prepare_writes(
     preview: SheetImport,
     *,
-    model: type[Actual] | type[Target],
+    model: type[Actual | Target],
     assign: Callable[[Any, Any], None],
     column: str,
 ) -> tuple[list[Any], list[Any]]:
@@ -504,8 +588,14 @@ def writing() -> Iterator[None]:
         ) from None
 
 
-def apply_actuals(preview: ActualImport) -> dict[Action, int]:
-    """Write every new and changed row in one transaction, or nothing."""
+def apply_actuals(
+    preview: ActualImport, *, user: AbstractBaseUser | None = None
+) -> dict[Action, int]:
+    """Write every new and changed row in one transaction, or nothing.
+
+    Each row written gets a history row in the same transaction, recorded
+    as ``user``'s, with 「ファイル取込：<file name>」 as the reason.
+    """
     new, changed = prepare_writes(preview, model=Actual, assign=assign_actual, column="actual")
     now = timezone.now()
     for actual in changed:
@@ -518,7 +608,37 @@ def apply_actuals(preview: ActualImport) -> dict[Action, int]:
             ["state", "value", "value_places", "note", "not_measured_reason", "updated_at"],
             batch_size=1000,
         )
+        record_history(preview, model=Actual, new=new, changed=changed, user=user, when=now)
     return preview.counts
+
+
+def record_history(
+    preview: SheetImport,
+    *,
+    model: type[Actual | Target],
+    new: list[Any],
+    changed: list[Any],
+    user: AbstractBaseUser | None,
+    when: datetime,
+) -> None:
+    """Record the rows an import wrote in the audit trail, as saves would.
+
+    Actuals, which come by the ten thousand, are copied in the database;
+    targets go through simple-history's own bulk helper. A row that carries
+    its own reason (a target revision's) keeps it after the file's name.
+    """
+    reason = import_reason(preview.filename)
+    if model is Actual:
+        record_actual_history(new=new, changed=changed, user=user, reason=reason, when=when)
+        return
+    for rows, update in ((new, False), (changed, True)):
+        for row in rows:
+            detail = getattr(row, "_change_reason", "")
+            if detail:
+                row._change_reason = import_reason(preview.filename, detail=detail)
+        history_record_import(
+            rows, model=model, user=user, reason=reason, update=update, when=when
+        )
 
 
 # Targets (目標値): 指標コード, 年度, 目標値 ---------------------------------------
@@ -529,7 +649,11 @@ REDUCTION_WORDS = re.compile(r"^(?:R\d+年度比|現状値比)?\s*[▲△]?\s*")
 
 @dataclass
 class TargetRow:
-    """One row of a targets file, checked, with what importing it would do."""
+    """One row of a targets file, checked, with what importing it would do.
+
+    A row changing a stored target is a revision: it carries the reason
+    and the decision date (columns 変更理由 and 決定日).
+    """
 
     row: int
     code: str
@@ -539,10 +663,16 @@ class TargetRow:
     places: int
     existing: Target | None
     action: Action
+    revision_reason: str = ""
+    revised_on: date | None = None
 
     @property
     def fiscal_year_label(self) -> str:
         return achievement.fiscal_year_label(self.fiscal_year)
+
+    @property
+    def revises(self) -> bool:
+        return self.action == Action.CHANGED and self.existing is not None
 
     @property
     def old_label(self) -> str:
@@ -552,7 +682,10 @@ class TargetRow:
 
     @property
     def new_label(self) -> str:
-        return target_text(self.indicator, self.value, self.places)
+        text = target_text(self.indicator, self.value, self.places)
+        if self.revises and self.revised_on is not None:
+            text += f"（{date_text(self.revised_on)}決定。理由：{self.revision_reason}）"
+        return text
 
 
 @dataclass
@@ -578,12 +711,79 @@ def parse_target(cell: Cell, indicator: Indicator) -> tuple[Decimal | None, int]
     return parse_number(cell)
 
 
+# 2026-09-01, 2026/9/1, 2026年9月1日, 令和8年9月1日, R8.9.1 (after NFKC).
+DATE_WESTERN = re.compile(r"(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?")
+DATE_ERA = re.compile(
+    r"(?P<era>令和|平成|r|h)(?P<number>\d{1,2}|元)[-/.年](?P<month>\d{1,2})[-/.月]"
+    r"(?P<day>\d{1,2})日?"
+)
+ERA_OFFSETS = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988}
+DATE_EXAMPLES = "（例：2026/9/1、令和8年9月1日、R8.9.1）"
+
+
+def parse_decision_date(cell: Cell) -> date | None:
+    """Return the date in a 決定日 cell; None when blank.
+
+    Excel gives a date cell as a datetime; typed text may be western or
+    令和/平成 (R8.9.1).
+    """
+    if cell.blank:
+        return None
+    value = cell.value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = "".join(unicodedata.normalize("NFKC", parse_text(cell)).split()).casefold()
+    parts = None
+    if match := DATE_WESTERN.fullmatch(text):
+        parts = (int(match["year"]), int(match["month"]), int(match["day"]))
+    elif match := DATE_ERA.fullmatch(text):
+        number = 1 if match["number"] == "元" else int(match["number"])
+        year = ERA_OFFSETS[match["era"]] + number
+        parts = (year, int(match["month"]), int(match["day"]))
+    if parts is not None:
+        try:
+            return date(*parts)
+        except ValueError:
+            pass
+    raise CellError(f"日付として読めません：「{parse_text(cell)[:40]}」{DATE_EXAMPLES}")
+
+
+def check_revision(
+    row: TargetRow, cells: tuple[Cell, ...], columns: dict[str, int],
+    refuse: Callable[[str, str, str], None],
+) -> None:
+    """Read a revising row's 変更理由 and 決定日; refuse it without both."""
+    missing = [COLUMN_LABELS[key] for key in ("revision_reason", "revised_on")
+               if key not in columns]
+    if missing:
+        refuse(
+            "target",
+            f"登録済みの目標値（{row.old_label}）を変更するには、列「{'」「'.join(missing)}」"
+            "に変更理由と決定日を書いてください。",
+            row.code,
+        )
+        return
+    try:
+        row.revised_on = parse_decision_date(cells[columns["revised_on"]])
+    except CellError as error:
+        refuse("revised_on", str(error), row.code)
+        return
+    row.revision_reason = parse_text(cells[columns["revision_reason"]])
+    for key, message in revision_errors(
+        reason=row.revision_reason, decided_on=row.revised_on
+    ).items():
+        refuse("revision_reason" if key == "reason" else "revised_on", message, row.code)
+
+
 def preview_targets(
     *, sheet: Sheet, filename: str = "", user: AbstractBaseUser | None = None
 ) -> TargetImport:
     """Check every row of a targets file; write nothing (two queries).
 
-    With ``user``, only the KGIs of the plans they manage are accepted.
+    With ``user``, only the KGIs of the plans they manage are accepted. A
+    row changing a stored target needs 変更理由 and 決定日.
     """
     columns = target_column_indexes(sheet.headers)
     result = TargetImport(filename=filename)
@@ -619,25 +819,58 @@ def preview_targets(
             action = Action.NEW
         else:
             action = Action.UNCHANGED if current.value == value else Action.CHANGED
-        result.rows.append(
-            TargetRow(row=sheet_row.number, code=key.code, fiscal_year=key.fiscal_year,
-                      indicator=key.indicator, value=value, places=places, existing=current,
-                      action=action)
+        target_row = TargetRow(
+            row=sheet_row.number, code=key.code, fiscal_year=key.fiscal_year,
+            indicator=key.indicator, value=value, places=places, existing=current,
+            action=action,
         )
+        if target_row.revises:
+            check_revision(target_row, sheet_row.cells, columns, refuse)
+        if errors:
+            result.errors.extend(errors)
+            continue
+        result.rows.append(target_row)
     return result
 
 
 def assign_target(target: Target, row: TargetRow) -> None:
-    """Set ``target`` from an imported row (the one place this happens)."""
+    """Set ``target`` from an imported row (the one place this happens).
+
+    A changed stored target becomes a revision: the first value is kept as
+    当初目標値, with the row's reason and decision date.
+    """
+    previous, previous_places = target.value, target.value_places
     if row.value is None or row.value != target.value:
         target.value_places = row.places
     target.value = row.value
+    if target.pk is not None and row.value != previous and row.revised_on is not None:
+        target_record_revision(
+            target, previous_value=previous, previous_places=previous_places,
+            reason=row.revision_reason, decided_on=row.revised_on,
+        )
 
 
-def apply_targets(preview: TargetImport) -> dict[Action, int]:
-    """Write every new and changed target in one transaction, or nothing."""
+# What assign_target() may set on a stored target: a revision keeps the
+# first value, the reason and the decision date.
+TARGET_WRITTEN_FIELDS = (
+    "value", "value_places", "original_value", "original_value_places",
+    "revision_reason", "revised_on",
+)
+
+
+def apply_targets(
+    preview: TargetImport, *, user: AbstractBaseUser | None = None
+) -> dict[Action, int]:
+    """Write every new and changed target in one transaction, or nothing.
+
+    Each target written gets a history row, as in :func:`apply_actuals`.
+    """
     new, changed = prepare_writes(preview, model=Target, assign=assign_target, column="target")
     with writing():
+        # bulk_create() sets the primary keys the history rows need.
         Target.objects.bulk_create(new, batch_size=1000)
-        Target.objects.bulk_update(changed, ["value", "value_places"], batch_size=1000)
+        Target.objects.bulk_update(changed, TARGET_WRITTEN_FIELDS, batch_size=1000)
+        record_history(
+            preview, model=Target, new=new, changed=changed, user=user, when=timezone.now()
+        )
     return preview.counts

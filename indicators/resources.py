@@ -17,6 +17,7 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
 from indicators import achievement
+from indicators.audit import import_reason
 from indicators.definitions import apply_definitions, definition_columns, preview_definitions
 from indicators.exports import looks_like_formula
 from indicators.imports import (
@@ -216,6 +217,17 @@ class CheckedRowsResource(resources.ModelResource):
         if checked.action in (Action.NEW, Action.CHANGED):
             type(self).assign_function(instance, checked)
 
+    def before_save_instance(self, instance: Any, row: dict[str, Any], **kwargs: Any) -> None:
+        # The row is saved through the ORM, so django-simple-history records
+        # it; these say who imported it and from which file (a target
+        # revision keeps its own reason after the file's name).
+        user = kwargs.get("user")
+        if user is not None:
+            instance._history_user = user
+        instance._change_reason = import_reason(
+            self.preview.filename, detail=getattr(instance, "_change_reason", "")
+        )
+
     def skip_row(self, instance: Any, original: Any, row: dict[str, Any],
                  import_validation_errors: Any = None) -> bool:
         checked = self.rows.get(row[ROW_COLUMN])
@@ -324,7 +336,7 @@ class DefinitionResource(CheckedRowsResource):
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         super().before_import(dataset, **kwargs)
         if not self.dry_run and self.preview.ok:
-            apply_definitions(self.preview)
+            apply_definitions(self.preview, user=kwargs.get("user"))
 
     def import_instance(self, instance: Indicator, row: dict[str, Any], **kwargs: Any) -> None:
         """Leave the row alone: apply_definitions() writes the file."""

@@ -21,11 +21,16 @@ from indicators.models import Actual, ActualState, Indicator, Kind, Target, as_e
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from datetime import date
 
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import QuerySet
 
     from plans.models import Plan
+
+
+# 令和 began on 1 May 2019 (平成31年 ends on 30 April).
+REIWA_FIRST_DAY = (2019, 5, 1)
 
 
 def near_threshold() -> Decimal:
@@ -119,6 +124,40 @@ class IndicatorYear:
             published_rate=actual.published_rate,
         )
 
+    @property
+    def provisional(self) -> bool:
+        """Whether the actual is still 入力中: shown as 速報, yet evaluated."""
+        return self.actual is not None and not self.actual.confirmed
+
+    @property
+    def target_revised(self) -> bool:
+        """Whether the target in force replaced the plan's first one."""
+        return self.target is not None and self.target.revised_on is not None
+
+    @property
+    def revision_label(self) -> str:
+        """Return 「上方修正」 for a more ambitious target, else 「目標値変更」."""
+        if not self.target_revised:
+            return ""
+        return revision_label(self.indicator, self.target)
+
+    @property
+    def original_target_label(self) -> str:
+        """Return the plan's first target (当初目標値) as printed."""
+        target = self.target
+        if not self.target_revised:
+            return ""
+        return target_text(self.indicator, target.original_value, target.original_value_places)
+
+    @property
+    def revised_on_label(self) -> str:
+        """Return the date the revision was decided: 「令和8年9月1日」."""
+        return date_text(self.target.revised_on) if self.target_revised else ""
+
+    @property
+    def revision_reason(self) -> str:
+        return self.target.revision_reason if self.target_revised else ""
+
 
 def indicator_year(
     *, indicator: Indicator, fiscal_year: int, target: Target | None, actual: Actual | None
@@ -144,6 +183,32 @@ def target_text(indicator: Indicator, value: Decimal | None, places: int | None)
         baseline_year=indicator.baseline_year,
         milestone_text=indicator.done_label,
     )
+
+
+def revision_label(indicator: Indicator, target: Target) -> str:
+    """Return 「上方修正」 or 「目標値変更」 for a revised target.
+
+    上方修正, as the plans call it, is a more ambitious target: higher for
+    an increase or reduction KGI, lower for a decrease one. A target made
+    easier, or a milestone's, is just 「目標値変更」.
+    """
+    new, old = target.value, target.original_value
+    if new is not None and old is not None:
+        kind = indicator.kind
+        raised = new > old if kind in (Kind.INCREASE, Kind.REDUCTION) else new < old
+        if kind != Kind.MILESTONE and raised:
+            return "上方修正"
+    return "目標値変更"
+
+
+def date_text(day: date) -> str:
+    """Return a date as the documents write it: 「令和8年9月1日」."""
+    if (day.year, day.month, day.day) >= REIWA_FIRST_DAY:
+        era, year = "令和", day.year - 2018
+    else:
+        era, year = "平成", day.year - 1988
+    number = "元" if year == 1 else str(year)
+    return f"{era}{number}年{day.month}月{day.day}日"
 
 
 def actual_text(indicator: Indicator, state: str, value: Decimal | None, places: int) -> str:

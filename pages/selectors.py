@@ -8,7 +8,7 @@ and 進捗率 from two more (the actuals and the final-year targets).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,8 @@ class KgiRow:
 
     row: IndicatorYear
     progress: Decimal | None = None
+    # The footnote number of a revised target on the print page (注1, 注2 …).
+    note: int | None = None
 
     @property
     def indicator(self) -> Indicator:
@@ -101,6 +103,21 @@ class PlanDashboard:
         """Return every KGI row in document order."""
         return [row for policy in self.policies for group in policy.measures for row in group.rows]
 
+    @property
+    def provisional(self) -> int:
+        """Return how many of the year's actuals are still 速報 (not confirmed)."""
+        return sum(row.row.provisional for row in self.rows)
+
+    @property
+    def entered(self) -> int:
+        """Return how many of the year's KGIs have an actual, confirmed or not."""
+        return sum(row.row.actual is not None for row in self.rows)
+
+    @property
+    def revisions(self) -> list[KgiRow]:
+        """Return the rows with a revised target, in the order of their notes."""
+        return sorted((row for row in self.rows if row.note), key=lambda row: row.note)
+
 
 @dataclass(frozen=True)
 class DepartmentSection:
@@ -110,6 +127,11 @@ class DepartmentSection:
     fiscal_year: int
     counts: achievement.Counts
     measures: list[MeasureGroup]
+
+    @property
+    def provisional(self) -> int:
+        """Return how many of the section's actuals are still 速報."""
+        return sum(row.row.provisional for group in self.measures for row in group.rows)
 
 
 @dataclass(frozen=True)
@@ -139,6 +161,16 @@ class IndicatorPage:
         return achievement.ACCUMULATION_LABELS[
             achievement.Accumulation(self.indicator.accumulation)
         ]
+
+    @property
+    def revisions(self) -> list[IndicatorYear]:
+        """Return the years whose target was revised, oldest first."""
+        return [item.row for item in self.years if item.row.target_revised]
+
+    @property
+    def provisional(self) -> bool:
+        """Whether any year's actual is still 速報 (not confirmed)."""
+        return any(item.row.provisional for item in self.years)
 
     @property
     def commentary(self) -> list[IndicatorYear]:
@@ -247,13 +279,28 @@ def group_by_measure(
     return [MeasureGroup(measure=measure, rows=by_measure[measure.pk]) for measure in measures]
 
 
+def numbered_revisions(rows: Sequence[KgiRow]) -> list[KgiRow]:
+    """Return ``rows`` with a note number on each revised target.
+
+    Numbered in the order the tables list them (policy, measure, position),
+    so 注1 comes first on paper.
+    """
+    revised = sorted(
+        (row for row in rows if row.row.target_revised),
+        key=lambda row: (row.indicator.measure.policy.number, row.indicator.measure.number,
+                         row.indicator.position),
+    )
+    numbers = {row.indicator.pk: number for number, row in enumerate(revised, start=1)}
+    return [replace(row, note=numbers.get(row.indicator.pk)) for row in rows]
+
+
 def plan_dashboard(*, plan: Plan, fiscal_year: int) -> PlanDashboard:
     """Return the plan's KGIs for one year, grouped by policy and measure.
 
     Every measure is listed, with or without KGIs, so a plan whose KGIs
     are still to be added (iga-2) shows its structure.
     """
-    rows = kgi_rows(plan_status(plan=plan, fiscal_year=fiscal_year))
+    rows = numbered_revisions(kgi_rows(plan_status(plan=plan, fiscal_year=fiscal_year)))
     measures = list(
         Measure.objects.filter(policy__plan=plan)
         .select_related("policy")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from indicators import achievement, charts
+from indicators.audit import indicator_change_history
 from indicators.selectors import indicators_visible_to
 from indicators.views import YEAR
 from pages import selectors
@@ -171,6 +172,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         "chart": charts.figure_json(
             charts.indicator_chart(rows=[item.row for item in page.years])
         ),
+        "changes": indicator_change_history(indicator=found),
     })
 
 

@@ -9,10 +9,10 @@ from django.db.models import Max
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
 from indicators import achievement
+from plans.history_admin import AuditedAdmin
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class MunicipalityAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class DepartmentAdmin(ScopedAdminMixin, AuditedAdmin):
     list_display = ("name", "division", "municipality", "entry_sheets")
     list_filter = (("municipality", ScopedRelatedFilter),)
     search_fields = ("name", "division")
@@ -65,7 +65,7 @@ class BasicPolicyInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class PlanAdmin(ScopedAdminMixin, AuditedAdmin):
     list_display = ("code", "name", "municipality", "period", "downloads")
     list_filter = (("municipality", ScopedRelatedFilter),)
     search_fields = ("code", "name")
@@ -130,7 +130,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(BasicPolicy)
-class BasicPolicyAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class BasicPolicyAdmin(ScopedAdminMixin, AuditedAdmin):
     list_display = ("__str__", "plan")
     list_filter = (
         ("plan__municipality", ScopedRelatedFilter),
@@ -148,7 +148,7 @@ class InitiativeInline(admin.StackedInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class MeasureAdmin(ScopedAdminMixin, AuditedAdmin):
     list_display = ("__str__", "policy", "plan")
     list_filter = (
         ("policy__plan__municipality", ScopedRelatedFilter),
@@ -175,7 +175,7 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class InitiativeAdmin(ScopedAdminMixin, AuditedAdmin):
     list_display = ("title", "measure")
     list_filter = (("measure__policy__plan", ScopedRelatedFilter),)
     search_fields = ("title", "purpose")

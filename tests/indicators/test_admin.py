@@ -143,6 +143,9 @@ def test_target_revision_keeps_the_decimals_typed(plans, admin_client_ja):
     data = form_data(admin_client_ja.get(change_url("ISE2-09")).content.decode())
     year_field = next(k for k, v in data.items() if k.startswith("targets-") and v == "2026")
     data[year_field.replace("fiscal_year", "value")] = "46.50"
+    # 45.0 → 46.50 is a revision: it needs its reason and decision date.
+    data[year_field.replace("fiscal_year", "change_reason")] = "テスト用の変更理由"
+    data[year_field.replace("fiscal_year", "decided_on")] = "2026-06-01"
     response = admin_client_ja.post(change_url("ISE2-09"), data)
     assert response.status_code == 302
     target = Target.objects.get(indicator__code="ISE2-09", fiscal_year=2026)
@@ -288,6 +291,8 @@ def test_revising_a_target_re_evaluates_that_years_actual(plans, admin_client_ja
     data = form_data(admin_client_ja.get(change_url("ISE2-01")).content.decode())
     year_field = next(k for k, v in data.items() if k.startswith("targets-") and v == "2026")
     data[year_field.replace("fiscal_year", "value")] = "42.0"
+    data[year_field.replace("fiscal_year", "change_reason")] = "テスト用の変更理由"
+    data[year_field.replace("fiscal_year", "decided_on")] = "2026-06-01"
     response = admin_client_ja.post(change_url("ISE2-01"), data, follow=True)
     # 41 ÷ 42.0 = 97.619…
     assert "ISE2-01 令和8年度（2026）の評価：未達成《達成率：97.6%》" in text(response)

@@ -131,7 +131,8 @@ def test_the_upload_between_preview_and_confirm_is_kept_in_the_shared_cache(sett
 def test_targets_import_in_the_admin(plans, admin_client_ja):
     from indicators.models import Target
 
-    data = xlsx([["ISE2-13", "R9", "210"]], header=["指標コード", "年度", "目標値"])
+    data = xlsx([["ISE2-13", "R9", "210", "上方修正の決定", "2026/6/1"]],
+                header=["指標コード", "年度", "目標値", "変更理由", "決定日"])
     response = admin_client_ja.post(
         reverse("admin:indicators_target_import"),
         {"import_file": SimpleUploadedFile("targets.xlsx", data), "format": "0", "resource": "0"},

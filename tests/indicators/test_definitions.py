@@ -267,38 +267,48 @@ def test_the_same_file_twice_is_all_unchanged(plans):
     assert snapshot() == before
 
 
-def test_a_changed_unit_and_target_show_old_and_new(plans):
+def test_a_changed_unit_shows_old_and_new(plans):
     load(iga_rows())
     rows = iga_rows()
-    rows[0].update({"unit": "回", 2026: 15})
+    rows[0].update({"unit": "回"})
     result = preview(rows)
     assert result.counts[Action.CHANGED] == 1 and result.counts[Action.UNCHANGED] == 9
-    assert result.rows[0].changes == [
-        "単位：件 → 回",
-        "目標値 令和8年度（2026）：12件 → 15回",
-    ]
+    assert result.rows[0].changes == ["単位：件 → 回"]
     apply_definitions(result)
     first = Indicator.objects.get(code="IGA2-01")
     assert first.unit == "回"
-    assert first.targets.get(fiscal_year=2026).value == 15
-    assert first.targets.get(fiscal_year=2027).value == 14
+    assert first.targets.get(fiscal_year=2026).value == 12
 
 
-def test_a_one_row_file_updates_an_ise_kgi(plans):
+def test_a_changed_stored_target_is_refused_and_points_to_the_targets_import(plans):
+    """A revision needs a reason and a decision date, which this file cannot hold."""
+    load(iga_rows())
+    rows = iga_rows()
+    rows[0].update({2026: 15})
+    rows[8].update({2027: 2})  # a year IGA2-09 has no target for: added as before
+    result = preview(rows)
+    assert [str(error) for error in result.errors] == [
+        "2行目 目標値 R8（IGA2-01）：登録済みの目標値（12件）はこのファイルでは変更できません。"
+        "目標値の変更には変更理由と決定日が必要です。目標値の取り込み（列「変更理由」「決定日」）"
+        "か、管理画面の指標の画面で変更してください：「15」"
+    ]
+    rows[0].update({2026: 12})
+    result = preview(rows)
+    assert result.ok and result.rows[8].changes == ["目標値 令和9年度（2027）：未設定 → 2件"]
+
+
+def test_a_one_row_file_cannot_revise_an_ise_target(plans):
     indicator = Indicator.objects.get(code="ISE2-13")
-    before = (indicator.item, indicator.unit, indicator.baseline, indicator.position)
     columns = [("計画コード", "plan"), ("基本方針番号", "policy"), ("施策番号", "measure"),
                ("指標コード", "code"), ("項目", "item"), ("目標値 R9", 2027)]
     result = preview([{"plan": "ise-2", "policy": 3, "measure": 1, "code": "ISE2-13",
                        2027: 210}], columns)
-    assert result.ok, [str(error) for error in result.errors]
-    assert result.summary() == "指標 新規 0件 / 変更 1件 / 変更なし 0件"
-    assert result.rows[0].changes == ["目標値 令和9年度（2027）：200件 → 210件"]
-    apply_definitions(result)
-    indicator.refresh_from_db()
-    assert (indicator.item, indicator.unit, indicator.baseline, indicator.position) == before
+    assert [error.column for error in result.errors] == ["目標値 R9"]
+    assert "登録済みの目標値（200件）はこのファイルでは変更できません" in str(result.errors[0])
+    with pytest.raises(ImportRefused):
+        apply_definitions(result)
     targets = dict(indicator.targets.values_list("fiscal_year", "value"))
-    assert targets == {2026: 170, 2027: 210, 2028: 230, 2029: 260}
+    assert targets == {2026: 170, 2027: 200, 2028: 230, 2029: 260}
 
 
 def test_blank_numbers_keep_an_existing_kgi_in_its_measure(plans):
@@ -498,7 +508,7 @@ def test_a_bad_last_row_leaves_the_database_unchanged(plans):
     before = snapshot()
     columns = [("計画コード", "plan"), ("基本方針番号", "policy"), ("施策番号", "measure"),
                ("指標コード", "code"), ("項目", "item"), ("単位", "unit"), ("目標値 R8", 2026)]
-    rows = [{"plan": "ise-2", "code": f"ISE2-{n:02d}", "unit": "テスト", 2026: 1}
+    rows = [{"plan": "ise-2", "code": f"ISE2-{n:02d}", "unit": "テスト"}
             for n in range(1, 16)]
     rows.append({"plan": "ise-2", "code": "ISE2-16", 2026: "x"})
     result = preview(rows, columns)
@@ -521,13 +531,15 @@ def test_data_changed_after_the_preview_is_refused_whole(plans):
 
 
 def test_a_target_changed_after_the_preview_is_refused(plans):
-    columns = [("計画コード", "plan"), ("基本方針番号", "policy"), ("施策番号", "measure"),
-               ("指標コード", "code"), ("項目", "item"), ("目標値 R9", 2027)]
-    result = preview([{"plan": "ise-2", "code": "ISE2-13", 2027: 210}], columns)
-    Target.objects.filter(indicator__code="ISE2-13", fiscal_year=2027).update(value=205)
+    load(iga_rows())
+    # IGA2-09 has no R9 target: the file adds one, someone else adds it first.
+    result = preview([kgi("IGA2-09", 3, 5, "テスト指標9", targets={2027: 2})])
+    assert result.ok and result.rows[0].changes == ["目標値 令和9年度（2027）：未設定 → 2件"]
+    Target.objects.create(indicator=Indicator.objects.get(code="IGA2-09"), fiscal_year=2027,
+                          value=2)
     with pytest.raises(ImportRefused, match="確認の後でデータが変更された"):
         apply_definitions(result)
-    assert Target.objects.get(indicator__code="ISE2-13", fiscal_year=2027).value == 205
+    assert Target.objects.filter(indicator__code="IGA2-09", fiscal_year=2027).count() == 1
 
 
 def test_preview_queries_do_not_grow_with_rows(plans):

@@ -226,16 +226,19 @@ def test_targets_file_revises_targets_in_one_go(plans, tmp_path):
     from indicators.imports import apply_targets, preview_targets, read_upload
     from indicators.models import Target
 
+    # A changed target is a revision: 変更理由 and 決定日 travel with it.
     data = xlsx(
-        [["ISE2-13", "R9", "210", None], ["ISE2-11", "R8", "R7年度比 ▲2.5%", None],
-         ["ISE2-01", "R8", "", None], ["ISE2-02", "R8", "20", None]],
-        header=["指標コード", "年度", "目標値", "備考"],
+        [["ISE2-13", "R9", "210", None, "上方修正の決定", "2026/6/1"],
+         ["ISE2-11", "R8", "R7年度比 ▲2.5%", None, "削減目標の見直し", "R8.6.1"],
+         ["ISE2-01", "R8", "", None, None, None], ["ISE2-02", "R8", "20", None, None, None]],
+        header=["指標コード", "年度", "目標値", "備考", "変更理由", "決定日"],
     )
     preview = preview_targets(sheet=read_upload(data, "targets.xlsx"))
     assert preview.ok, preview.errors
     assert preview.summary() == "新規 0件 / 変更 2件 / 変更なし 1件 / 空欄 1件"
     assert [(r.old_label, r.new_label) for r in preview.rows[:2]] == [
-        ("200件", "210件"), ("R7年度比 ▲2.0%", "R7年度比 ▲2.5%")
+        ("200件", "210件（令和8年6月1日決定。理由：上方修正の決定）"),
+        ("R7年度比 ▲2.0%", "R7年度比 ▲2.5%（令和8年6月1日決定。理由：削減目標の見直し）"),
     ]
     apply_targets(preview)
     assert Target.objects.get(indicator__code="ISE2-13", fiscal_year=2027).value == 210
@@ -247,8 +250,9 @@ def test_targets_file_refuses_bad_rows_whole(plans, tmp_path):
     from indicators.imports import preview_targets, read_upload
 
     data = xlsx(
-        [["ISE2-13", "R9", "210"], ["ISE2-13", "R13", "1"], ["ISE1-14", "R7", "3"]],
-        header=["指標コード", "年度", "目標値"],
+        [["ISE2-13", "R9", "210", "上方修正の決定", "2026/6/1"], ["ISE2-13", "R13", "1"],
+         ["ISE1-14", "R7", "3"]],
+        header=["指標コード", "年度", "目標値", "変更理由", "決定日"],
     )
     preview = preview_targets(sheet=read_upload(data, "targets.xlsx"))
     assert [str(error) for error in preview.errors] == [

@@ -18,4 +18,4 @@ class Command(SpreadsheetImportCommand):
         )
 
     def apply(self, preview: ActualImport) -> None:
-        apply_actuals(preview)
+        apply_actuals(preview, user=self.user)

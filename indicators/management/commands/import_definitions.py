@@ -16,4 +16,4 @@ class Command(SpreadsheetImportCommand):
         return read_definitions(data, filename, user=self.user)
 
     def apply(self, preview: DefinitionImport) -> None:
-        apply_definitions(preview)
+        apply_definitions(preview, user=self.user)
