@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Max
 from django.http import HttpResponseRedirect
@@ -147,8 +148,34 @@ class InitiativeInline(admin.StackedInline):
     extra = 0
 
 
+class MeasureForm(forms.ModelForm):
+    """A measure is owned only by departments of its own plan's city.
+
+    The change page offers only those; this also holds on the add page,
+    where the city is known only once the policy is chosen.
+    """
+
+    class Meta:
+        model = Measure
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        policy = cleaned.get("policy")
+        departments = cleaned.get("departments") or []
+        if policy is None:
+            return cleaned
+        city = policy.plan.municipality
+        others = [d for d in departments if d.municipality_id != city.pk]
+        if others:
+            names = "、".join(f"{d.municipality} {d}" for d in others)
+            self.add_error("departments", f"{city}の計画の施策に、他の自治体の課は選べません：{names}")
+        return cleaned
+
+
 @admin.register(Measure)
 class MeasureAdmin(ScopedAdminMixin, AuditedAdmin):
+    form = MeasureForm
     list_display = ("__str__", "policy", "plan")
     list_filter = (
         ("policy__plan__municipality", ScopedRelatedFilter),
