@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from indicators import achievement, charts
 from indicators.audit import indicator_change_history
-from indicators.selectors import indicators_visible_to
+from indicators.selectors import date_text, indicators_visible_to
 from indicators.views import YEAR
 from pages import selectors
 from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 # Primary keys are 64-bit; a larger id is a 404, not a database overflow.
 MAX_ID = 2**63 - 1
 SHOWN_INPUT = 20
-# 令和 began on 1 May 2019 (平成31年 ends on 30 April).
-REIWA_FIRST_DAY = (2019, 5, 1)
 
 
 @dataclass(frozen=True)
@@ -117,12 +115,7 @@ def plan(request: HttpRequest, code: str) -> HttpResponse:
 
 def as_of_label(day: date) -> str:
     """Return 「令和8年11月22日現在」 for 22 November 2026."""
-    if (day.year, day.month, day.day) >= REIWA_FIRST_DAY:
-        era, year = "令和", day.year - 2018
-    else:
-        era, year = "平成", day.year - 1988
-    number = "元" if year == 1 else str(year)
-    return f"{era}{number}年{day.month}月{day.day}日現在"
+    return f"{date_text(day)}現在"
 
 
 def print_context(*, plan: Plan, fiscal_year: int) -> dict[str, object]:
