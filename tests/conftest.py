@@ -33,6 +33,16 @@ def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         yield root
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash test passwords cheaply: the tests create hundreds of logins.
+
+    Production keeps Django's PBKDF2; what a test checks about passwords
+    (validators, throttling) does not depend on the hasher.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the shipped plans once; every test's transaction rolls back."""
