@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
+from plans.models import Department, Measure
 from tests.pages.helpers import visible_text
 from tests.roles import client_for, user_with_role
 
@@ -37,3 +38,22 @@ def test_a_login_without_role_is_told_whom_to_ask(plans, django_user_model):
     text = home_text(django_user_model.objects.create_user("new-staff"))
     assert "DX推進本部事務局に、役割と所属（自治体・所管課）の設定を依頼してください。" in text
     assert "伊勢" not in text and "伊賀" not in text
+
+
+def test_the_department_page_links_its_entry_sheet_for_those_who_enter(plans):
+    department = Department.objects.get(municipality__code="ise", name="デジタル政策課")
+    Measure.objects.get(policy__plan__code="ise-2", indicators__code="ISE2-01").departments.add(
+        department
+    )
+    page = reverse("pages:department", args=[department.pk])
+    sheet = (
+        reverse("indicators:entry_sheet", args=["ise-2"])
+        + f"?year=2026&amp;department={department.pk}"
+    )
+    own = user_with_role(Role.DEPARTMENT, municipality="ise", departments=("デジタル政策課",))
+    html = client_for(own).get(page).content.decode()
+    assert sheet in html
+    response = client_for(own).get(sheet.replace("&amp;", "&"))
+    assert response.status_code == 200
+    viewer_html = client_for(user_with_role(Role.VIEWER, municipality="ise")).get(page)
+    assert sheet not in viewer_html.content.decode()
