@@ -12,6 +12,7 @@ from indicators.selectors import plan_status, plan_year_rows
 from pages import selectors
 from plans.models import Plan
 from plans.selectors import plans_visible_to
+from plans.synthetic import synthetic_generate
 from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,12 @@ def test_plans_are_visible_by_role_and_city(plans, django_user_model):
     # A department reads its own KGIs, not whole plans; no role, nothing.
     assert codes(user_with_role(Role.DEPARTMENT, municipality="ise")) == []
     assert codes(django_user_model.objects.create_user("kacho")) == []
+
+
+def test_a_home_page_over_more_than_a_thousand_plans_is_one_query_per_year(plans):
+    """Each plan's year used to be its own SQL condition: past ~1,000 plans,
+    SQLite refused the expression ("Expression tree is too large")."""
+    synthetic_generate(municipalities=1100, indicators=1, years=2)
+    all_plans = Plan.objects.order_by("code")
+    summaries = selectors.plan_summaries(plans=all_plans)
+    assert len(summaries) == all_plans.count() == 1103
