@@ -32,7 +32,6 @@ from django.db.models import Q
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from indicators.models import Indicator
     from plans.models import Plan
 
 
@@ -143,27 +142,11 @@ class Scope:
             return Q(**{f"{path}pk__in": self.department_ids}) & self.municipality_q(path)
         return NOTHING
 
-    # Checks on one object already fetched (no query beyond what it holds).
-
-    def reads_plan(self, plan: Plan) -> bool:
-        return self.reads_plans and (
-            self.everywhere or plan.municipality_id == self.municipality_id
-        )
+    # A check on a plan already fetched (no query).
 
     def manages_plan(self, plan: Plan) -> bool:
         return self.manages_plans and (
             self.everywhere or plan.municipality_id == self.municipality_id
-        )
-
-    def enters_for(self, indicator: Indicator) -> bool:
-        """Whether the user may enter ``indicator``'s actuals (one query for a department)."""
-        if self.manages_plan(indicator.plan):
-            return True
-        if self.role is not Role.DEPARTMENT or self.municipality_id is None:
-            return False
-        return indicator.plan.municipality_id == self.municipality_id and any(
-            pk in self.department_ids
-            for pk in indicator.measure.departments.values_list("pk", flat=True)
         )
 
 
