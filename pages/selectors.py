@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Q
 
 from indicators import achievement
 from indicators.models import Actual, ActualState, Indicator, Target
@@ -326,13 +326,28 @@ def plan_dashboard(*, plan: Plan, fiscal_year: int) -> PlanDashboard:
     )
 
 
-def plan_summaries(*, plans: QuerySet[Plan]) -> list[PlanSummary]:
-    """Return each plan's counts for its default year. Five queries in all."""
+def search_plans(*, plans: QuerySet[Plan], query: str) -> QuerySet[Plan]:
+    """Return those of ``plans`` whose name, code, municipality or prefecture contains ``query``."""
+    if not query:
+        return plans
+    return plans.filter(
+        Q(name__icontains=query) | Q(code__icontains=query)
+        | Q(municipality__name__icontains=query) | Q(municipality__prefecture__icontains=query)
+    )
+
+
+def plan_summaries(*, plans: Iterable[Plan]) -> list[PlanSummary]:
+    """Return each plan's counts for its default year. Five queries in all.
+
+    Every plan's KGIs are evaluated by the engine, so callers pass a page
+    of plans (the home page shows 20), not a whole national instance.
+    """
     plan_list = list(plans)
     years = plan_default_years(plans=plan_list)
     rows_by_plan: dict[int, list[IndicatorYear]] = defaultdict(list)
     indicators = Indicator.objects.filter(plan__in=plan_list).order_by("plan", "position")
-    for row in plan_year_rows(indicators=indicators, fiscal_years=years):
+    plans_by_id = {plan.pk: plan for plan in plan_list}
+    for row in plan_year_rows(indicators=indicators, fiscal_years=years, plans=plans_by_id):
         rows_by_plan[row.indicator.plan_id].append(row)
     return [
         PlanSummary(

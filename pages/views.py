@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 # Primary keys are 64-bit; a larger id is a 404, not a database overflow.
 MAX_ID = 2**63 - 1
 SHOWN_INPUT = 20
+# The home page shows plans a page at a time: a national instance holds
+# 1,741 municipalities' plans, and evaluating them all took 11 s.
+PLANS_PER_PAGE = 20
+MAX_SEARCH = 100
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,25 @@ def plan_year(request: HttpRequest, plan: Plan) -> tuple[int, str]:
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    plans = plans_visible_to(user=request.user)
+    """List the plans the user may see, a page at a time, with their counts.
+
+    ``?q=`` narrows them by plan, municipality or prefecture name; the
+    department list shows the departments of the municipalities on the page.
+    """
+    query = request.GET.get("q", "").strip()[:MAX_SEARCH]
+    plans = selectors.search_plans(plans=plans_visible_to(user=request.user), query=query)
+    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
     return render(request, "pages/home.html", {
-        "summaries": selectors.plan_summaries(plans=plans),
+        "page": page,
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "query": query,
+        "summaries": selectors.plan_summaries(plans=shown),
         "my_departments": departments_of_user(user=request.user),
         "departments": selectors.departments_with_measures(
-            departments=departments_visible_to(user=request.user)
+            departments=departments_visible_to(user=request.user).filter(
+                municipality__in={plan.municipality_id for plan in shown}
+            )
         ),
     })
 
