@@ -3,6 +3,7 @@ entered together, each year's evaluation shown beside them."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -161,6 +162,37 @@ class FiscalYearFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         # The year selects which target and actual are shown, not which rows.
+        return queryset
+
+
+YEAR = re.compile(r"[0-9]{4}")
+
+
+class RowYearFilter(admin.SimpleListFilter):
+    """年度 of the actual and target lists, without reading every row for it.
+
+    Django's filter for a plain field runs SELECT DISTINCT over the whole
+    table: 76 ms over the 557,000 actuals of a national instance, on every
+    page of the list. The choices here are the years from the earliest to
+    the latest row in the user's scope: two look-ups on the year index.
+    The parameter keeps Django's name, so bookmarked lists still filter.
+    """
+
+    title = "年度"
+    parameter_name = "fiscal_year__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
+        years = model_admin.get_queryset(request).values_list("fiscal_year", flat=True)
+        first = years.order_by("fiscal_year").first()
+        if first is None:
+            return []
+        last = years.order_by("-fiscal_year").first()
+        return year_choices(range(first, last + 1))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value and YEAR.fullmatch(value):
+            return queryset.filter(fiscal_year=int(value))
         return queryset
 
 
@@ -515,10 +547,11 @@ class IndicatorAdmin(
         EvaluationFilter,
         "kind",
     )
-    search_fields = ("code", "item")
+    search_fields = ("code", "item", "plan__municipality__name")
     ordering = ("plan__municipality__code", "plan__code", "position")
     list_select_related = ("plan", "plan__municipality", "measure", "measure__policy")
     list_per_page = 50
+    show_full_result_count = False
     formfield_overrides = DECIMAL_OVERRIDES
     fieldsets = (
         (None, {"fields": ("plan", "measure", "initiative", "code", "position", "item")}),
@@ -714,13 +747,16 @@ class ActualAdmin(
     list_filter = (
         ("indicator__plan__municipality", ScopedRelatedFilter),
         ("indicator__plan", ScopedRelatedFilter),
-        "fiscal_year",
+        RowYearFilter,
         ConfirmedFilter,
         "state",
         "published_evaluation",
     )
-    search_fields = ("indicator__code", "indicator__item")
+    search_fields = ("indicator__code", "indicator__item", "indicator__plan__municipality__name")
     list_select_related = ("indicator", "indicator__plan", "confirmed_by")
+    # 「N件（全件M件）」 counts the table twice; a national instance has
+    # 557,000 rows.
+    show_full_result_count = False
     autocomplete_fields = ("indicator",)
     formfield_overrides = DECIMAL_OVERRIDES
     readonly_fields = ("confirmation",)
@@ -958,9 +994,12 @@ class TargetAdmin(
     )
     form = TargetForm
     list_display = ("indicator", "fiscal_year", "value", "revision")
-    list_filter = (("indicator__plan", ScopedRelatedFilter), "fiscal_year")
-    search_fields = ("indicator__code", "indicator__item")
+    list_filter = (("indicator__plan", ScopedRelatedFilter), RowYearFilter)
+    search_fields = ("indicator__code", "indicator__item", "indicator__plan__municipality__name")
     list_select_related = ("indicator",)
+    # 「N件（全件M件）」 counts the table twice; a national instance has
+    # 557,000 rows.
+    show_full_result_count = False
     autocomplete_fields = ("indicator",)
     formfield_overrides = DECIMAL_OVERRIDES
     fields = (

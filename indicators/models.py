@@ -259,6 +259,8 @@ class Target(IndicatorYearRow):
         verbose_name = "目標値"
         verbose_name_plural = "目標値"
         permissions = [("import_target", "目標値をファイルから取り込める")]
+        # The admin's 年度 filter reads the earliest and latest year.
+        indexes = [models.Index(fields=["fiscal_year"], name="target_year_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="target_unique_year"
@@ -336,6 +338,8 @@ class Actual(IndicatorYearRow):
             ("import_actual", "実績値をファイルから取り込める"),
             ("confirm_actual", "実績値を確定・確定取消できる"),
         ]
+        # The admin's 年度 filter reads the earliest and latest year.
+        indexes = [models.Index(fields=["fiscal_year"], name="actual_year_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=("indicator", "fiscal_year"), name="actual_unique_year"
