@@ -43,10 +43,19 @@ test-sqlite: $(STAMP) $(BROWSER_STAMP) static-vendor
 test-postgres: $(STAMP) $(BROWSER_STAMP) static-vendor
 	scripts/with_postgres.sh $(BIN)/python -m pytest
 
-# Benchmarks (not timed tests): figures go to docs/performance.md.
-bench: $(STAMP)
+# Benchmarks (not timed tests): every figure goes to benchmarks/results/, then
+# benchmarks/report.py writes docs/performance.md. PostgreSQL runs twice: an
+# empty cluster for the import benchmark, and one that gets the national data
+# set (benchmarks.pages generates it) for the pages, engine, load and transfer.
+BENCH_PG := $(BIN)/python -m benchmarks.pages && $(BIN)/python -m benchmarks.engine \
+	&& $(BIN)/python -m benchmarks.load && $(BIN)/python -m benchmarks.transfer
+bench: $(STAMP) $(BROWSER_STAMP) static-vendor
+	rm -rf benchmarks/results
 	$(BIN)/python -m benchmarks.import_actuals
 	scripts/with_postgres.sh $(BIN)/python -m benchmarks.import_actuals
+	$(BIN)/python -m benchmarks.pages
+	scripts/with_postgres.sh sh -c '$(BENCH_PG)'
+	$(BIN)/python -m benchmarks.report
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.test.sqlite3 staticfiles static/vendor

@@ -1,6 +1,6 @@
 """Benchmark: importing 10,000 actual rows against openpyxl reading the file.
 
-Run with ``make bench-import`` (or ``python -m benchmarks.import_actuals``).
+Run by ``make bench`` (or ``python -m benchmarks.import_actuals``).
 It builds a throw-away database (SQLite by default, the one DATABASE_URL
 names otherwise) holding a clearly synthetic plan of 2,500 KGIs, writes an
 .xlsx of 10,000 actuals (2,500 KGIs × 4 years) the way a department fills
@@ -13,7 +13,8 @@ the entry sheet, and times, best of several runs:
 The goal is at most 3× the openpyxl time. Each import run is timed right
 after an openpyxl run and the ratio is taken per pair: this machine's
 speed drifts by half from minute to minute, and a pair sees the same
-drift. Prints one JSON line with the median ratio and the fastest times.
+drift. Prints one JSON line with the median ratio and the fastest times,
+and writes it to ``benchmarks/results/import-<database>.json``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 ROWS = 10_000
 YEARS = (2026, 2027, 2028, 2029)
 RUNS = 7
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def setup_django(database_dir: Path) -> None:
@@ -140,7 +142,7 @@ def main() -> None:
         assert counts[Action.NEW] == ROWS, counts
         _, unchanged, ratio_unchanged = paired(openpyxl_alone, whole_import)
         assert counts[Action.UNCHANGED] == ROWS, counts
-        print(json.dumps({
+        result = {
             "benchmark": "import_actuals",
             "rows": ROWS,
             "database": connection.vendor,
@@ -152,7 +154,11 @@ def main() -> None:
             "ratio_unchanged_median": round(ratio_unchanged, 2),
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        }, ensure_ascii=False))
+        }
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"import-{connection.vendor}.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

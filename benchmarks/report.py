@@ -1,0 +1,344 @@
+"""Write docs/performance.md from the figures in benchmarks/results/.
+
+Run last by ``make bench`` (or ``python -m benchmarks.report``). Every
+figure in the generated part comes from the JSON files the benchmarks
+wrote in this run; the budgets of issue 6 are checked against them and
+marked met or missed. The hand-written analysis (what was profiled, what
+was changed, what remains) is kept in ``benchmarks/notes.md`` and copied
+in after the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+NOTES = ROOT / "benchmarks" / "notes.md"
+OUTPUT = ROOT / "docs" / "performance.md"
+DATABASES = (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))
+
+# Issue 6's budgets, at national size on PostgreSQL.
+MAX_QUERIES = 15
+DASHBOARD_P95_MS = 150
+PRINT_P95_MS = 300
+REPEAT_LOAD_BYTES = 150_000
+
+
+def load(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def number(value: float, places: int = 0) -> str:
+    return f"{value:,.{places}f}"
+
+
+def kib(size: int) -> str:
+    return f"{size / 1000:,.1f} kB"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def machine() -> list[str]:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total = int(meminfo.read_text().split()[1])
+        memory = f"{total / 1024 / 1024:.0f} GiB"
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+            text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "?"
+    versions = ", ".join(
+        f"{package} {metadata.version(package)}"
+        for package in ("Django", "psycopg", "gunicorn", "openpyxl", "plotly")
+    )
+    servers = sorted({
+        result["server"] for vendor, _ in DATABASES
+        if (result := load(f"pages-{vendor}")) and "server" in result
+    })
+    return [
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores"
+        + (f" ({model})" if model else "") + (f", {memory}" if memory else "")
+        + f", {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}; {versions}; " + ", ".join(servers),
+        f"- Commit {commit}; generated "
+        + datetime.now(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M JST"),
+    ]
+
+
+def pages_section() -> tuple[list[str], dict]:
+    lines = [
+        "## Pages: server time and SQL queries",
+        "",
+        "`python -m benchmarks.pages`: each page as the system administrator (the login that",
+        "sees every plan), through Django's test client in process (every middleware, the view,",
+        "the template; no network). p50/p95 over the measured requests after 3 warm-up",
+        "requests; queries counted on one more request. **Ratio** is the page's p50 over the p50",
+        "of the admin change list a user would otherwise open for the same data, measured",
+        "alternately with the page in the same run: the plan's actuals for the dashboard, print",
+        "page and API; the KGI's actuals for the KGI page; the plan list for the home page.",
+        "",
+    ]
+    national: dict = {}
+    for vendor, label in DATABASES:
+        result = load(f"pages-{vendor}")
+        if not result:
+            lines += [f"*{label}: not measured in this run.*", ""]
+            continue
+        for size, title in (("small", "1 plan × 16 KGIs (伊勢市 第2期, real data)"),
+                            ("national", "national size")):
+            data = result.get(size)
+            if not data:
+                continue
+            if size == "national":
+                national[vendor] = data
+                generated = result["generated"]
+                title = (f"national size: {number(data['plans'])} plans, "
+                         f"{number(generated['指標'])} KGIs, "
+                         f"{number(generated['実績値'])} actuals; a plan of "
+                         f"{data['indicators']} KGIs")
+            lines += [f"### {label}, {title}", ""]
+            lines += table(
+                ["page", "p50", "p95", "queries", "HTML", "admin list p50", "ratio"],
+                [[f"{page['name']} `{page['url']}`", f"{page['p50_ms']} ms",
+                  f"{page['p95_ms']} ms", str(page["queries"]), kib(page["bytes"]),
+                  f"{page['reference_p50_ms']} ms", f"{page['ratio']}×"]
+                 for page in data["pages"]],
+            )
+            lines += ["", f"{result['runs']} measured requests per page.", ""]
+    return lines, national
+
+
+def generate_section() -> list[str]:
+    rows = []
+    for vendor, label in DATABASES:
+        result = load(f"pages-{vendor}")
+        if result and "generate_s" in result:
+            generated = result["generated"]
+            rows.append([label, f"{result['generate_s']} s",
+                         number(generated["指標"]), number(generated["目標値"]),
+                         number(generated["実績値"])])
+    if not rows:
+        return []
+    return [
+        "## Generating and loading the national data set", "",
+        "`generate_synthetic --municipalities 1741 --indicators 40 --years 8` (the same",
+        "function, timed inside `benchmarks.pages`): build the rows, write them in one",
+        "transaction, and on PostgreSQL refresh the planner's statistics (ANALYZE).", "",
+        *table(["database", "time", "KGIs", "targets", "actuals"], rows), "",
+    ]
+
+
+def engine_section() -> list[str]:
+    result = load("engine")
+    if not result:
+        return []
+    counts = result["evaluations"]
+    return [
+        "## The engine alone", "",
+        "`python -m benchmarks.engine`: every indicator-year of the national data set that has",
+        "a target, read into memory first; then only `indicators.achievement` runs (evaluate,",
+        f"status mark, rollup). Fastest of {result['runs']} passes.", "",
+        *table(["indicator-years", "time", "per second", "達成", "未達成", "未入力",
+                "評価対象外"],
+               [[number(result["indicator_years"]), f"{result['seconds']} s",
+                 f"**{number(result['per_second'])}**", number(counts["achieved"]),
+                 number(counts["not_achieved"]), number(counts["pending"]),
+                 number(counts["not_measured"])]]), "",
+    ]
+
+
+def import_section() -> list[str]:
+    rows = []
+    for vendor, label in DATABASES:
+        result = load(f"import-{vendor}")
+        if result:
+            rows.append([label, f"{result['openpyxl_read_only_s']} s",
+                         f"{result['import_new_rows_s']} s",
+                         f"{result['import_unchanged_rows_s']} s",
+                         f"**{result['ratio_new_median']}×**",
+                         f"{result['ratio_unchanged_median']}×"])
+    if not rows:
+        return []
+    return [
+        "## Importing actuals (spreadsheet issue)", "",
+        "`python -m benchmarks.import_actuals`: an .xlsx of 10,000 actual rows (2,500 synthetic",
+        "KGIs × R8–R11, typed the way departments type) imported whole (read, check every row,",
+        "write every row and its history row in one transaction), each run paired with openpyxl",
+        "alone reading the same file; median ratio of 7 pairs, fastest times. Goal of the",
+        "spreadsheet issue: at most 3×. Each database has its own throw-away database.", "",
+        *table(["database", "openpyxl alone", "import, 10,000 new rows",
+                "import, 10,000 unchanged rows", "ratio new", "ratio unchanged"], rows), "",
+    ]
+
+
+def load_section() -> list[str]:
+    result = load("load-postgresql")
+    if not result:
+        return ["## Load run", "", "*Not measured in this run.*", ""]
+    errors = result["errors"]
+    error_text = ", ".join(
+        f"{kind} {count}" for kind, count in errors.items()
+        if kind not in ("total", "not_200_by_status") and count
+    ) or "none"
+    cpu = result.get("cpu", {})
+    lines = [
+        "## Load run: gunicorn and PostgreSQL under 50 concurrent users", "",
+        f"`python -m benchmarks.load`: the app under gunicorn {result['gunicorn_version']}",
+        f"({result['workers']} sync workers, DEBUG off) on PostgreSQL with the national data set;",
+        f"wrk {result['wrk_version']} on loopback with {result['connections']} connections, each",
+        "a user sending its next request as soon as the last is answered (no think time), for",
+        f"{result['seconds']} s after a warm-up. Requests are drawn over {result['plans_requested']:,}",
+        "random plans; 80% as the system administrator, 20% as a city's DX office on its own",
+        "plan. An error is any answer but 200, or a socket error or time-out.", "",
+        *table(["requests", "requests/s", "p50", "p95", "p99", "errors", "server errors"],
+               [[number(result["requests"]), f"**{number(result['rps'], 1)}**",
+                 f"{result['p50_ms']:,} ms", f"**{result['p95_ms']:,} ms**",
+                 f"{result['p99_ms']:,} ms", f"**{errors['total']}** ({error_text})",
+                 str(result["server_errors"]["total"])]]), "",
+        "Latency is wrk's, at the client: with 50 users and no think time it is mostly the",
+        "wait for one of the 4 workers (about 50 ÷ requests per second). The server time of",
+        "each kind of request, from gunicorn's access log, excludes that wait:", "",
+        *table(["request", "share", "served", "server p50", "server p95"],
+               [[f"{kind['kind']} `{kind['url']}`", f"{kind['share']:.0%}",
+                 number(kind["served"]), f"{kind['server_p50_ms']} ms",
+                 f"{kind['server_p95_ms']} ms"] for kind in result["mix"]]), "",
+    ]
+    if cpu:
+        lines += [
+            f"CPU seconds during the run: gunicorn {cpu['gunicorn']}, PostgreSQL "
+            f"{cpu['postgresql']}, wrk {cpu['wrk']}, anything else {cpu['other']} (machine busy "
+            f"{cpu['machine_busy_share']:.0%} of the time).", "",
+        ]
+    return lines
+
+
+def transfer_section() -> tuple[list[str], dict | None]:
+    result = None
+    for vendor, _ in reversed(DATABASES):
+        result = result or load(f"transfer-{vendor}")
+    if not result:
+        return ["## Dashboard transfer size", "", "*Not measured in this run.*", ""], None
+    lines = [
+        "## Dashboard transfer size", "",
+        "`python -m benchmarks.transfer`: headless Chromium "
+        f"({result.get('chromium', '')}) logs in through the login form of the app under",
+        "gunicorn (DEBUG off, static files from WhiteNoise) and opens a dashboard. Bytes on the",
+        "wire (compressed, headers included) as Chromium's network events report them; a",
+        "response from the browser's cache counts 0. First load: empty cache. Repeat load:",
+        "another page, then the dashboard again. Reload: the browser's reload.", "",
+    ]
+    rows = []
+    for dashboard in result["dashboards"]:
+        for name, label in (("first", "first load"), ("repeat", "repeat load"),
+                            ("reload", "reload")):
+            figures = dashboard["loads"].get(name)
+            if figures:
+                rows.append([f"`{dashboard['url']}` ({dashboard['indicators']} KGIs)", label,
+                             f"**{kib(figures['bytes'])}**", kib(figures["body_bytes"]),
+                             str(figures["requests"]), str(figures["from_cache"])])
+    lines += table(["dashboard", "load", "transferred", "decoded", "requests", "from cache"],
+                   rows)
+    first = result["dashboards"][0]["loads"]["first"]["resources"]
+    lines += ["", "First load of the first dashboard, by resource:", "",
+              *table(["resource", "transferred", "decoded", "encoding", "Cache-Control"],
+                     [[f"`{item['path']}`", kib(item["bytes"]), kib(item["body_bytes"]),
+                       item.get("content_encoding") or "none",
+                       item.get("cache_control") or "none"] for item in first])]
+    return [*lines, ""], result
+
+
+def budgets_section(national: dict, transfer: dict | None) -> list[str]:
+    rows = []
+    data = national.get("postgresql")
+    if data:
+        pages = {page["name"]: page for page in data["pages"]}
+        most = max(page["queries"] for page in data["pages"])
+        small = load("pages-postgresql")["small"]["pages"]
+        constant = all(
+            page["queries"] == other["queries"] for page, other in zip(data["pages"], small)
+        )
+        rows.append([f"queries per page constant and ≤ {MAX_QUERIES}",
+                     f"at most {most}; "
+                     + ("same at 16 KGIs and national size" if constant
+                        else "**differs between small and national size**"),
+                     verdict(most <= MAX_QUERIES and constant)])
+        dashboard = pages["ダッシュボード"]["p95_ms"]
+        rows.append([f"dashboard p95 ≤ {DASHBOARD_P95_MS} ms", f"{dashboard} ms",
+                     verdict(dashboard <= DASHBOARD_P95_MS)])
+        printed = pages["印刷用ページ"]["p95_ms"]
+        rows.append([f"print page p95 ≤ {PRINT_P95_MS} ms", f"{printed} ms",
+                     verdict(printed <= PRINT_P95_MS)])
+    else:
+        rows.append(["pages at national size on PostgreSQL", "not measured", "—"])
+    result = load("load-postgresql")
+    if result:
+        rows.append(["zero errors under the load run", str(result["errors"]["total"]),
+                     verdict(result["errors"]["total"] == 0)])
+    else:
+        rows.append(["zero errors under the load run", "not measured", "—"])
+    if transfer:
+        repeat = max(
+            dashboard["loads"][name]["bytes"] for dashboard in transfer["dashboards"]
+            for name in ("repeat", "reload")
+        )
+        rows.append(["dashboard repeat load < 150 kB", f"{kib(repeat)} (largest repeat or reload)",
+                     verdict(repeat < REPEAT_LOAD_BYTES)])
+    else:
+        rows.append(["dashboard repeat load < 150 kB", "not measured", "—"])
+    return ["## Budgets (issue 6: national size, PostgreSQL, this machine)", "",
+            *table(["budget", "measured", ""], rows), ""]
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def main() -> None:
+    pages, national = pages_section()
+    transfer, transfer_result = transfer_section()
+    lines = [
+        "# Performance", "",
+        "<!-- Generated by `make bench` (benchmarks/report.py); edit benchmarks/notes.md",
+        "     for the analysis below the figures, not this file. -->", "",
+        "Speed targets are measured by the benchmarks under `benchmarks/`, never by timed",
+        "tests. `make bench` runs them on SQLite and on a throw-away PostgreSQL cluster (the",
+        "one `make test` starts, with fsync off: figures for reads and for the CPU side of",
+        "writes, not for disk durability), then writes this file. The figures below are from",
+        "one run:", "",
+        *machine(), "",
+        *budgets_section(national, transfer_result),
+        *pages, *generate_section(), *engine_section(), *load_section(), *transfer,
+        *import_section(),
+    ]
+    if NOTES.exists():
+        lines += [NOTES.read_text().rstrip(), ""]
+    OUTPUT.write_text("\n".join(lines).rstrip() + "\n")
+    print(f"wrote {OUTPUT.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
