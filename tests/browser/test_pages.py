@@ -33,3 +33,26 @@ def test_indicator_page_draws_history_and_targets(plans, live_server, page, offi
     table = page.inner_text("table.year-table")
     assert "19.5%" in table and "令和5年度（2023）" in table
     assert errors == []
+
+
+def test_a_national_home_page_pages_and_searches(plans, live_server, page, office_login):
+    from plans.synthetic import synthetic_generate
+
+    from tests.browser.helpers import wcag_violations
+
+    synthetic_generate(municipalities=30, indicators=2, years=4)
+    errors = log_in(page, live_server, office_login, "/")
+    assert "全33件のうち 1〜20件目" in page.inner_text("main")
+    assert page.locator("article.card").count() == 20
+    page.get_by_role("link", name="次へ").click()
+    page.wait_for_url("**/?page=2")
+    assert page.locator("article.card").count() == 13
+    assert page.locator("[aria-current='page']").inner_text() == "2"
+    page.get_by_label("計画・自治体・都道府県名で絞り込み").fill("伊勢")
+    page.get_by_role("button", name="検索").click()
+    page.wait_for_url("**/?q=*")
+    titles = page.locator("article.card h3").all_inner_texts()
+    assert len(titles) == 2 and all("伊勢市" in title for title in titles)
+    violations = wcag_violations(page)
+    assert violations == [], "\n".join(violations)
+    assert errors == []
