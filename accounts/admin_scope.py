@@ -16,6 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.db.models import Count, Window
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -117,13 +118,15 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
             queryset = queryset.filter(municipality_id=municipality)
         if ordering:
             queryset = queryset.order_by(*ordering)
-        # Two queries whether the list is short or long: the count, then
-        # the objects, or only the chosen ones.
-        total = queryset.count()
+        # One query whatever the number of objects: the first
+        # CHOICES_SHOWN + 1 with the total beside each (a window count).
+        # Only a list too long to show reads its chosen objects apart.
+        objects = list(queryset.annotate(choice_total=Window(Count("pk")))[
+            :self.CHOICES_SHOWN + 1])
+        total = objects[0].choice_total if objects else 0
         if total > self.CHOICES_SHOWN:
             chosen = [value for value in self.lookup_val or () if ID.fullmatch(value)]
-            queryset = queryset.filter(pk__in=chosen)
-        objects = list(queryset)
+            objects = list(queryset.filter(pk__in=chosen)) if chosen else []
         self.omitted = total - len(objects)
         return [(obj.pk, str(obj)) for obj in objects]
 
