@@ -27,16 +27,14 @@ national data, the synthetic plan in the middle, 40 KGIs):
 - ``reload``: the same context reloads the dashboard (``page.reload``,
   Chromium's normal reload: it revalidates the page itself only).
 
-TRANSFER_GZIP_HTML=1 measures a what-if instead: the same server with
-Django's GZipMiddleware added (right after WhiteNoise) by a settings
-module written to a temporary directory; nothing in the repository
-changes. Its results go to ``transfer-<database>-gzip_html.json``.
+Pages are gzip-compressed by Django's GZipMiddleware and static files
+are sent as Brotli or gzip (settings); the what-if this benchmark once
+measured (GZipMiddleware added) is now the configuration.
 
 Writes ``benchmarks/results/transfer-<database>.json``::
 
     {
       "database": "postgresql",
-      "variant": null,              # or "gzip_html"
       "budget_repeat_bytes": 150000,
       "chromium": "156.0.8078.79",
       "server": "gunicorn 23.0.0, 2 workers, DEBUG=0",
@@ -107,20 +105,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]
-GZIP_SETTINGS = '''\
-"""What-if settings for benchmarks.transfer: GZipMiddleware for pages."""
-
-from ise_iga_dx.settings import *  # noqa: F403
-
-# After WhiteNoise, so that static files (precompressed) never pass it.
-MIDDLEWARE = list(MIDDLEWARE)  # noqa: F405
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
-    "django.middleware.gzip.GZipMiddleware",
-)
-'''
-
-
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -185,17 +169,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(
-    *, port: int, settings_dir: Path | None, log_path: Path
-) -> subprocess.Popen[bytes]:
+def start_server(*, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """Start gunicorn as production runs it and wait until it answers."""
     env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1",
-           "PYTHONPATH": str(ROOT)}
-    if settings_dir is not None:
-        env["PYTHONPATH"] = f"{settings_dir}{os.pathsep}{ROOT}"
-        env["DJANGO_SETTINGS_MODULE"] = "transfer_gzip_settings"
-    else:
-        env["DJANGO_SETTINGS_MODULE"] = "ise_iga_dx.settings"
+           "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "ise_iga_dx.settings"}
     with log_path.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "ise_iga_dx.wsgi:application",
@@ -384,7 +361,6 @@ def kb(value: int) -> str:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    gzip_html = os.environ.get("TRANSFER_GZIP_HTML", "0") == "1"
     if not shutil.which(CHROMIUM):
         raise SystemExit(f"{CHROMIUM} is missing (scripts/apt_install.sh chromium fonts-noto-cjk).")
     with tempfile.TemporaryDirectory() as directory:
@@ -396,21 +372,14 @@ def main() -> None:
         password = secrets.token_urlsafe(16)
         log(f"transfer, {vendor}: migrate, collectstatic, login {USERNAME}")
         dashboards = prepare(password)
-        settings_dir = None
-        if gzip_html:
-            settings_dir = scratch / "settings"
-            settings_dir.mkdir()
-            (settings_dir / "transfer_gzip_settings.py").write_text(GZIP_SETTINGS)
         port = free_port()
-        server = start_server(port=port, settings_dir=settings_dir,
-                              log_path=scratch / "gunicorn.log")
+        server = start_server(port=port, log_path=scratch / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         try:
             import gunicorn
 
             result: dict[str, Any] = {
                 "database": vendor,
-                "variant": "gzip_html" if gzip_html else None,
                 "budget_repeat_bytes": BUDGET_REPEAT_BYTES,
                 "server": f"gunicorn {gunicorn.__version__}, {WORKERS} workers, DEBUG=0",
                 "dashboards": [],
@@ -430,11 +399,10 @@ def main() -> None:
             stop_server(server)
 
     RESULTS.mkdir(exist_ok=True)
-    suffix = "-gzip_html" if gzip_html else ""
-    path = RESULTS / f"transfer-{vendor}{suffix}.json"
+    path = RESULTS / f"transfer-{vendor}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     log(f"wrote {path}")
-    print(f"transfer {vendor}{suffix}: " + "; ".join(
+    print(f"transfer {vendor}: " + "; ".join(
         f"{d['plan']} first {kb(d['loads']['first']['bytes'])}"
         f" (of {kb(d['loads']['first']['body_bytes'])}),"
         f" repeat {kb(d['loads']['repeat']['bytes'])}, reload {kb(d['loads']['reload']['bytes'])}"
