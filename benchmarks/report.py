@@ -299,6 +299,13 @@ def budgets_section(national: dict, transfer: dict | None) -> list[str]:
         printed = pages["印刷用ページ"]["p95_ms"]
         rows.append([f"print page p95 ≤ {PRINT_P95_MS} ms", f"{printed} ms",
                      verdict(printed <= PRINT_P95_MS)])
+        # "Pages that list many plans ... stay within the same budgets":
+        # held to the dashboard's.
+        for name in ("ホーム", "管理画面 実績値一覧"):
+            p95 = pages[name]["p95_ms"]
+            rows.append([f"{name} (lists many plans) p95 ≤ {DASHBOARD_P95_MS} ms",
+                         f"{p95} ms (p50 {pages[name]['p50_ms']} ms)",
+                         verdict(p95 <= DASHBOARD_P95_MS)])
     else:
         rows.append(["pages at national size on PostgreSQL", "not measured", "—"])
     result = load("load-postgresql")
