@@ -516,9 +516,23 @@ class SpreadsheetImportMixin:
             super().add_success_message(result, request)
 
 
+class LongListMixin:
+    """The list settings of the tables that grow with every municipality.
+
+    A national instance holds 69,640 KGIs and 557,000 targets and as many
+    actuals. 「N件（全件M件）」 would count the table twice on every page;
+    and Django's admin takes about 1 ms to render a row (its action
+    checkbox is a form widget): 100 rows kept the actual list over the
+    pages' 150 ms budget, 50 keep it under (docs/performance.md).
+    """
+
+    list_per_page = 50
+    show_full_result_count = False
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(
-    ScopedAdminMixin, SpreadsheetImportMixin, ImportMixin, AuditedAdmin
+    LongListMixin, ScopedAdminMixin, SpreadsheetImportMixin, ImportMixin, AuditedAdmin
 ):
     """KGIs: entry of targets and actuals, and the definitions import.
 
@@ -550,8 +564,6 @@ class IndicatorAdmin(
     search_fields = ("code", "item", "plan__municipality__name")
     ordering = ("plan__municipality__code", "plan__code", "position")
     list_select_related = ("plan", "plan__municipality", "measure", "measure__policy")
-    list_per_page = 50
-    show_full_result_count = False
     formfield_overrides = DECIMAL_OVERRIDES
     fieldsets = (
         (None, {"fields": ("plan", "measure", "initiative", "code", "position", "item")}),
@@ -717,7 +729,8 @@ def row_names(actuals: list[Actual], limit: int = 10) -> str:
 
 @admin.register(Actual)
 class ActualAdmin(
-    ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin, AuditedAdmin
+    LongListMixin, ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin,
+    AuditedAdmin,
 ):
     """Every indicator-year with an actual, for filtering across plans.
 
@@ -754,12 +767,6 @@ class ActualAdmin(
     )
     search_fields = ("indicator__code", "indicator__item", "indicator__plan__municipality__name")
     list_select_related = ("indicator", "indicator__plan", "confirmed_by")
-    # 「N件（全件M件）」 counts the table twice; a national instance has
-    # 557,000 rows. 50 rows a page, as the KGI list: Django's admin takes
-    # about 1 ms to render a row (its action checkbox is a form widget),
-    # and 100 rows kept the list over the pages' 150 ms budget.
-    list_per_page = 50
-    show_full_result_count = False
     autocomplete_fields = ("indicator",)
     formfield_overrides = DECIMAL_OVERRIDES
     readonly_fields = ("confirmation",)
@@ -984,7 +991,8 @@ class ActualAdmin(
 
 @admin.register(Target)
 class TargetAdmin(
-    ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin, AuditedAdmin
+    LongListMixin, ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin,
+    AuditedAdmin,
 ):
     resource_classes = [TargetResource]
     import_formats = [TargetSpreadsheetFormat]
@@ -1000,12 +1008,6 @@ class TargetAdmin(
     list_filter = (("indicator__plan", ScopedRelatedFilter), RowYearFilter)
     search_fields = ("indicator__code", "indicator__item", "indicator__plan__municipality__name")
     list_select_related = ("indicator",)
-    # 「N件（全件M件）」 counts the table twice; a national instance has
-    # 557,000 rows. 50 rows a page, as the KGI list: Django's admin takes
-    # about 1 ms to render a row (its action checkbox is a form widget),
-    # and 100 rows kept the list over the pages' 150 ms budget.
-    list_per_page = 50
-    show_full_result_count = False
     autocomplete_fields = ("indicator",)
     formfield_overrides = DECIMAL_OVERRIDES
     fields = (
