@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Case, IntegerField, Max, Q, Value, When
 
 from accounts.roles import scope_of
 from indicators import achievement
@@ -339,15 +339,19 @@ def plan_year_rows(
     """
     if not fiscal_years:
         return []
-    # One condition per year, not per plan: with a condition per plan, a
-    # system administrator's home page over 1,741 plans built an SQL
-    # expression deeper than SQLite allows (a 500).
+    # The year as one CASE over the plans, grouped by year: a condition per
+    # plan built an SQL expression deeper than SQLite allows (a 500 over
+    # 1,741 plans), and an OR of one condition per year led SQLite to read
+    # every row of those years through the year index (290 ms for the
+    # home page at national size, against 55 ms this way).
     plans_by_year: dict[int, list[int]] = {}
     for plan_id, year in fiscal_years.items():
         plans_by_year.setdefault(year, []).append(plan_id)
-    which = Q()
-    for year, plan_ids in sorted(plans_by_year.items()):
-        which |= Q(indicator__plan_id__in=plan_ids, fiscal_year=year)
+    which = Q(fiscal_year=Case(
+        *(When(indicator__plan_id__in=plan_ids, then=Value(year))
+          for year, plan_ids in sorted(plans_by_year.items())),
+        output_field=IntegerField(),
+    ))
     return evaluated_rows(
         indicators.filter(plan_id__in=fiscal_years),
         which=which,
