@@ -260,49 +260,25 @@ def indicators_for_rows(queryset: QuerySet[Indicator]) -> QuerySet[Indicator]:
     )
 
 
-# What a summary (counts and mismatches, no row shown) reads of each row:
-# the evaluation's inputs and the published evaluation. Any other field a
-# summary touched would cost a query per row (the home page's query-count
-# tests would fail).
-SUMMARY_FIELDS = {
-    "indicator": ("id", "plan_id", "position", "kind", "baseline"),
-    "target": ("id", "indicator_id", "fiscal_year", "value"),
-    "actual": ("id", "indicator_id", "fiscal_year", "state", "value", "confirmed",
-               "published_evaluation", "published_rate"),
-}
-
-
 def evaluated_rows(
-    indicators: QuerySet[Indicator], *, which: Q, year_of: Callable[[Indicator], int],
-    plans: Mapping[int, Plan] | None = None,
+    indicators: QuerySet[Indicator], *, which: Q, year_of: Callable[[Indicator], int]
 ) -> list[IndicatorYear]:
     """Return ``indicators`` evaluated with the target and actual ``which`` selects.
 
     ``which`` filters targets and actuals down to at most one year per
-    indicator, the year ``year_of`` gives. Three queries. Given ``plans``
-    (the indicators' plans by id, already fetched), the indicators are
-    read without their plan, measure and policy, and every row with only
-    the SUMMARY_FIELDS: a page of summaries needs only the counts, and
-    building whole objects for 800 KGIs was most of the home page's time.
+    indicator, the year ``year_of`` gives. Three queries.
     """
-    if plans is None:
-        indicator_list = list(indicators_for_rows(indicators))
-    else:
-        indicator_list = list(indicators.select_related(None).only(*SUMMARY_FIELDS["indicator"]))
-        for indicator in indicator_list:
-            indicator.plan = plans[indicator.plan_id]
+    indicator_list = list(indicators_for_rows(indicators))
+    if not indicator_list:
+        return []
     # Two plain queries joined here rather than prefetch_related(): no
     # prefetch cache on every indicator, and the indicators as a subquery,
-    # not a list of 800 ids for the driver to send and the server to parse.
+    # not a list of ids for the driver to send and the server to parse.
     chosen = indicators.order_by().values("pk")
-    targets, actuals = Target.objects.filter(which), Actual.objects.filter(which)
-    if plans is not None:
-        targets = targets.only(*SUMMARY_FIELDS["target"])
-        actuals = actuals.only(*SUMMARY_FIELDS["actual"])
-    targets = {target.indicator_id: target for target in targets.filter(
-        indicator__in=chosen)} if indicator_list else {}
-    actuals = {actual.indicator_id: actual for actual in actuals.filter(
-        indicator__in=chosen)} if indicator_list else {}
+    targets = {target.indicator_id: target
+               for target in Target.objects.filter(which, indicator__in=chosen)}
+    actuals = {actual.indicator_id: actual
+               for actual in Actual.objects.filter(which, indicator__in=chosen)}
     return [
         indicator_year(
             indicator=indicator,
@@ -327,9 +303,29 @@ def indicator_year_rows(
     )
 
 
+def plans_year_condition(fiscal_years: Mapping[int, int]) -> Q:
+    """Return the condition selecting each plan's target or actual of its own year.
+
+    The year is one CASE over the plans, grouped by year: a condition per
+    plan built an SQL expression deeper than SQLite allows (a 500 over
+    1,741 plans), and an OR of one condition per year led SQLite to read
+    every row of those years through the year index (290 ms for the home
+    page at national size, against 50 ms this way).
+    """
+    plans_by_year: dict[int, list[int]] = {}
+    for plan_id, year in fiscal_years.items():
+        plans_by_year.setdefault(year, []).append(plan_id)
+    # The plans again as a plain condition, so that PostgreSQL reaches the
+    # KGIs by their plan index rather than reading them all for the CASE.
+    return Q(indicator__plan_id__in=list(fiscal_years), fiscal_year=Case(
+        *(When(indicator__plan_id__in=plan_ids, then=Value(year))
+          for year, plan_ids in sorted(plans_by_year.items())),
+        output_field=IntegerField(),
+    ))
+
+
 def plan_year_rows(
-    *, indicators: QuerySet[Indicator], fiscal_years: Mapping[int, int],
-    plans: Mapping[int, Plan] | None = None,
+    *, indicators: QuerySet[Indicator], fiscal_years: Mapping[int, int]
 ) -> list[IndicatorYear]:
     """Return ``indicators`` each evaluated for its own plan's year.
 
@@ -339,25 +335,63 @@ def plan_year_rows(
     """
     if not fiscal_years:
         return []
-    # The year as one CASE over the plans, grouped by year: a condition per
-    # plan built an SQL expression deeper than SQLite allows (a 500 over
-    # 1,741 plans), and an OR of one condition per year led SQLite to read
-    # every row of those years through the year index (290 ms for the
-    # home page at national size, against 55 ms this way).
-    plans_by_year: dict[int, list[int]] = {}
-    for plan_id, year in fiscal_years.items():
-        plans_by_year.setdefault(year, []).append(plan_id)
-    which = Q(fiscal_year=Case(
-        *(When(indicator__plan_id__in=plan_ids, then=Value(year))
-          for year, plan_ids in sorted(plans_by_year.items())),
-        output_field=IntegerField(),
-    ))
     return evaluated_rows(
         indicators.filter(plan_id__in=fiscal_years),
-        which=which,
+        which=plans_year_condition(fiscal_years),
         year_of=lambda indicator: fiscal_years[indicator.plan_id],
-        plans=plans,
     )
+
+
+@dataclass(frozen=True)
+class PlanYearCounts:
+    """A plan's results for one year, as a summary shows them."""
+
+    counts: achievement.Counts
+    mismatches: int
+
+
+def plan_year_counts(
+    *, plans: Iterable[Plan], fiscal_years: Mapping[int, int]
+) -> dict[int, PlanYearCounts]:
+    """Return each plan's counts and published mismatches for its own year, by plan id.
+
+    What ``rows_rollup()`` of ``plan_year_rows()`` gives, for pages that
+    show only the counts (the home page: 20 plans, 800 KGIs): the same
+    engine calls on plain values, without building a model object per
+    indicator, target and actual, which was most of that page's time.
+    Three queries.
+    """
+    periods = {plan.pk: plan.fiscal_years for plan in plans}
+    evaluations: dict[int, list[achievement.Evaluation]] = {plan_id: [] for plan_id in periods}
+    mismatches = dict.fromkeys(periods, 0)
+    if not periods:
+        return {}
+    which = plans_year_condition(fiscal_years)
+    targets = dict(Target.objects.filter(which).values_list("indicator_id", "value"))
+    actuals = {row[0]: row[1:] for row in Actual.objects.filter(which).values_list(
+        "indicator_id", "state", "value", "published_evaluation", "published_rate")}
+    for pk, plan_id, kind, baseline in Indicator.objects.filter(
+        plan_id__in=periods
+    ).order_by().values_list("pk", "plan_id", "kind", "baseline"):
+        if fiscal_years[plan_id] not in periods[plan_id]:
+            continue
+        state, value, published, published_rate = actuals.get(pk, (None, None, "", None))
+        result = achievement.evaluate(
+            kind=achievement.Kind(kind), target=targets.get(pk),
+            state=achievement.ActualState(state) if state else None, actual=value,
+            baseline=baseline,
+        )
+        evaluations[plan_id].append(result.evaluation)
+        if published and achievement.published_mismatch(
+            result, published_evaluation=achievement.Evaluation(published),
+            published_rate=published_rate,
+        ):
+            mismatches[plan_id] += 1
+    return {
+        plan_id: PlanYearCounts(counts=achievement.rollup(evaluations[plan_id]),
+                                mismatches=mismatches[plan_id])
+        for plan_id in periods
+    }
 
 
 def plan_status(*, plan: Plan, fiscal_year: int) -> list[IndicatorYear]:

@@ -21,6 +21,7 @@ from indicators.selectors import (
     indicator_years,
     indicators_for_rows,
     plan_status,
+    plan_year_counts,
     plan_year_rows,
     rows_rollup,
 )
@@ -337,24 +338,20 @@ def search_plans(*, plans: QuerySet[Plan], query: str) -> QuerySet[Plan]:
 
 
 def plan_summaries(*, plans: Iterable[Plan]) -> list[PlanSummary]:
-    """Return each plan's counts for its default year. Five queries in all.
+    """Return each plan's counts for its default year. Four queries in all.
 
     Every plan's KGIs are evaluated by the engine, so callers pass a page
     of plans (the home page shows 20), not a whole national instance.
     """
     plan_list = list(plans)
     years = plan_default_years(plans=plan_list)
-    rows_by_plan: dict[int, list[IndicatorYear]] = defaultdict(list)
-    indicators = Indicator.objects.filter(plan__in=plan_list).order_by("plan", "position")
-    plans_by_id = {plan.pk: plan for plan in plan_list}
-    for row in plan_year_rows(indicators=indicators, fiscal_years=years, plans=plans_by_id):
-        rows_by_plan[row.indicator.plan_id].append(row)
+    counts = plan_year_counts(plans=plan_list, fiscal_years=years)
     return [
         PlanSummary(
             plan=plan,
             fiscal_year=years[plan.pk],
-            counts=rows_rollup(rows_by_plan[plan.pk]),
-            mismatches=sum(row.mismatch for row in rows_by_plan[plan.pk]),
+            counts=counts[plan.pk].counts,
+            mismatches=counts[plan.pk].mismatches,
         )
         for plan in plan_list
     ]

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.roles import Role
 from indicators.models import Actual, ActualState, Indicator
-from indicators.selectors import plan_status, plan_year_rows
+from indicators.selectors import plan_status, plan_year_counts, plan_year_rows, rows_rollup
 from pages import selectors
 from plans.models import Plan
 from plans.selectors import plans_visible_to
@@ -55,6 +55,41 @@ def test_plan_year_rows_match_plan_status_for_each_plan(plans):
     assert [(row.indicator.code, row.fiscal_year, row.evaluation_label) for row in rows] == [
         (row.indicator.code, row.fiscal_year, row.evaluation_label) for row in expected
     ]
+
+
+def rolled_up(plan: Plan, year: int) -> tuple:
+    rows = plan_status(plan=plan, fiscal_year=year)
+    return rows_rollup(rows), sum(row.mismatch for row in rows if row.in_period)
+
+
+def test_plan_year_counts_equal_the_rows_rolled_up_for_every_plan_and_year(plans):
+    """The home page's counts from values agree with the dashboards' rows."""
+    add_actual("ISE2-01", 2027, "61.0")
+    add_actual("ISE2-04", 2027, None, state=ActualState.NOT_MEASURED, not_measured_reason="中止")
+    # Every kind and accumulation, measured, pending and not measured.
+    synthetic_generate(municipalities=3, indicators=12, years=8)
+    checked = 0
+    for plan in Plan.objects.all():
+        for year in (plan.start_year - 1, *plan.fiscal_years):
+            counts = plan_year_counts(plans=[plan], fiscal_years={plan.pk: year})[plan.pk]
+            assert (counts.counts, counts.mismatches) == rolled_up(plan, year), (plan.code, year)
+            checked += 1
+    assert checked == 3 * 9 + 6 + 5 + 5
+    # ise-1's final year is the document's review table: 2 printed mismatches.
+    ise1 = Plan.objects.get(code="ise-1")
+    assert plan_year_counts(plans=[ise1], fiscal_years={ise1.pk: 2025})[ise1.pk].mismatches == 2
+
+
+def test_plan_year_counts_of_several_plans_in_three_queries(plans, django_assert_num_queries):
+    synthetic_generate(municipalities=20, indicators=5, years=4)
+    all_plans = list(Plan.objects.all())
+    years = selectors.plan_default_years(plans=all_plans)
+    with django_assert_num_queries(3):
+        counts = plan_year_counts(plans=all_plans, fiscal_years=years)
+    assert {plan.pk: (c.counts, c.mismatches) for plan, c in
+            ((plan, counts[plan.pk]) for plan in all_plans)} == {
+        plan.pk: rolled_up(plan, years[plan.pk]) for plan in all_plans
+    }
 
 
 def test_progress_uses_the_latest_measured_plan_year_up_to_the_year_shown(plans):
