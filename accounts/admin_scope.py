@@ -16,8 +16,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.db.models import Count, Window
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Window
 from django.http import Http404
 
 from accounts.roles import scope_of

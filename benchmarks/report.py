@@ -235,9 +235,9 @@ def load_section() -> list[str]:
     ]
     if cpu:
         lines += [
-            f"CPU seconds during the run: gunicorn {cpu['gunicorn']}, PostgreSQL "
-            f"{cpu['postgresql']}, wrk {cpu['wrk']}, anything else {cpu['other']} (machine busy "
-            f"{cpu['machine_busy_share']:.0%} of the time).", "",
+            (f"CPU seconds during the run: gunicorn {cpu['gunicorn']}, PostgreSQL "
+             f"{cpu['postgresql']}, wrk {cpu['wrk']}, anything else {cpu['other']} (machine "
+             f"busy {cpu['machine_busy_share']:.0%} of the time)."), "",
         ]
     return lines
 
@@ -250,8 +250,8 @@ def transfer_section() -> tuple[list[str], dict | None]:
         return ["## Dashboard transfer size", "", "*Not measured in this run.*", ""], None
     lines = [
         "## Dashboard transfer size", "",
-        "`python -m benchmarks.transfer`: headless Chromium "
-        f"({result.get('chromium', '')}) logs in through the login form of the app under",
+        ("`python -m benchmarks.transfer`: headless Chromium "
+         f"({result.get('chromium', '')}) logs in through the login form of the app under"),
         "gunicorn (DEBUG off, static files from WhiteNoise) and opens a dashboard. Bytes on the",
         "wire (compressed, headers included) as Chromium's network events report them; a",
         "response from the browser's cache counts 0. First load: empty cache. Repeat load:",
