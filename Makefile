@@ -47,10 +47,13 @@ test-postgres: $(STAMP) $(BROWSER_STAMP) static-vendor
 # benchmarks/report.py writes docs/performance.md. PostgreSQL runs twice: an
 # empty cluster for the import benchmark, and one that gets the national data
 # set (benchmarks.pages generates it) for the pages, engine, load and transfer.
+# Pages render with DEBUG off, as in production: they need collectstatic's
+# manifest.
 BENCH_PG := $(BIN)/python -m benchmarks.pages && $(BIN)/python -m benchmarks.engine \
 	&& $(BIN)/python -m benchmarks.load && $(BIN)/python -m benchmarks.transfer
 bench: $(STAMP) $(BROWSER_STAMP) static-vendor
 	rm -rf benchmarks/results
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python -m benchmarks.import_actuals
 	scripts/with_postgres.sh $(BIN)/python -m benchmarks.import_actuals
 	$(BIN)/python -m benchmarks.pages
