@@ -16,15 +16,13 @@ Writes ``benchmarks/results/engine.json``: indicator_years, seconds
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
 from collections import Counter
-from pathlib import Path
+
+from benchmarks.common import setup_django, write_result
 
 RUNS = 3
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def inputs() -> list[tuple]:
@@ -66,11 +64,7 @@ def evaluate_all(rows: list[tuple]) -> Counter:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ise_iga_dx.settings")
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection
 
     started = time.perf_counter()
@@ -96,8 +90,7 @@ def main() -> None:
         "evaluations": dict(counts),
         "runs": RUNS,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "engine.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    write_result("engine", result)
     print(f"engine: {len(rows):,} indicator-years in {best:.2f} s, "
           f"{result['per_second']:,}/s", file=sys.stderr)
 

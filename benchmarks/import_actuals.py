@@ -23,25 +23,20 @@ import io
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
+from benchmarks.common import setup_django, write_result
+
 ROWS = 10_000
 YEARS = (2026, 2027, 2028, 2029)
 RUNS = 7
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def setup_django(database_dir: Path) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{database_dir / 'bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ise_iga_dx.settings")
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
+def setup_django_and_migrate(database_dir: Path) -> None:
+    setup_django(database_dir)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -109,7 +104,7 @@ def paired(floor, function, *, before=None, runs: int = RUNS) -> tuple[float, fl
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
-        setup_django(Path(directory))
+        setup_django_and_migrate(Path(directory))
         import openpyxl
         from django.conf import settings
         from django.db import connection
@@ -155,9 +150,7 @@ def main() -> None:
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         }
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"import-{connection.vendor}.json").write_text(
-            json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        write_result(f"import-{connection.vendor}", result)
         print(json.dumps(result, ensure_ascii=False))
 
 

@@ -74,6 +74,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from benchmarks.common import ROOT, log, setup_django, write_result
+
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 WARMUP_SECONDS = int(os.environ.get("BENCH_LOAD_WARMUP", "5"))
 WORKERS = 4
@@ -97,8 +99,6 @@ MIX = {
     "print": ("/plans/<code>/print/", 0.10),
     "api": ("/api/v1/plans/<code>/status?year=<year>", 0.15),
 }
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
 LUA = Path(__file__).resolve().parent / "load.lua"
 # gunicorn's access log: status, server time in ms, path and query.
 ACCESS_FORMAT = "%(s)s %(M)s %(U)s%(q)s"
@@ -113,10 +113,6 @@ class Login:
     plans: tuple[str, ...]  # codes; empty means every plan
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def check_database_url() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if urlsplit(url).scheme not in ("postgres", "postgresql"):
@@ -124,14 +120,6 @@ def check_database_url() -> None:
             "負荷試験は PostgreSQL で行います。DATABASE_URL に postgres://… を指定してください"
             f"（現在：{url or '未設定'}）。"
         )
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ise_iga_dx.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def ensure_wrk() -> str:
@@ -597,9 +585,7 @@ def main() -> None:
     result["budget_met"] = (
         figures["errors"]["total"] == 0 and figures["server_errors"]["total"] == 0
     )
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"load-{connection.vendor}.json"
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    path = write_result(f"load-{connection.vendor}", result)
     log(f"wrote {path}")
     print(f"load, {connection.vendor}: {WORKERS} workers, {CONNECTIONS} users, "
           f"{result['seconds']} s: {result['rps']} req/s, p50 {result['p50_ms']} ms, "

@@ -25,7 +25,6 @@ alternately, so both see the same drift of this machine's speed.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
@@ -34,10 +33,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from benchmarks import common
+
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 WARMUP = 3
 NATIONAL = {"municipalities": 1741, "indicators": 40, "years": 8}
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,7 @@ class Measured:
 
 
 def setup_django(directory: Path) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{directory / 'bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ise_iga_dx.settings")
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
+    common.setup_django(directory)
     from django.conf import settings
 
     # The test client talks to "testserver"; a production-like
@@ -208,9 +203,7 @@ def main() -> None:
                 plan=plan.code, indicator=indicator.code, plan_id=plan.pk,
                 indicator_id=indicator.pk, year=plan_default_year(plan=plan)))],
         }
-        RESULTS.mkdir(exist_ok=True)
-        path = RESULTS / f"pages-{connection.vendor}.json"
-        path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        path = common.write_result(f"pages-{connection.vendor}", result)
         print(f"wrote {path}", file=sys.stderr)
 
 

@@ -20,8 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+from benchmarks.common import RESULTS, ROOT
+
 NOTES = ROOT / "benchmarks" / "notes.md"
 OUTPUT = ROOT / "docs" / "performance.md"
 DATABASES = (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))

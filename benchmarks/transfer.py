@@ -72,7 +72,6 @@ and prints one summary line to stdout.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -87,13 +86,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from benchmarks.common import ROOT, log, setup_django, write_result
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from playwright.sync_api import Browser, CDPSession, Page, Response
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
 BUDGET_REPEAT_BYTES = 150_000
 USERNAME = "bench-transfer"
 WORKERS = 2
@@ -105,19 +104,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
 ]
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def setup_django(directory: Path) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{directory / 'bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ise_iga_dx.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
 def prepare(password: str) -> list[dict[str, Any]]:
     """Migrate, load plans if none, collect static files, create the login.
 
@@ -398,9 +384,7 @@ def main() -> None:
         finally:
             stop_server(server)
 
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"transfer-{vendor}.json"
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    path = write_result(f"transfer-{vendor}", result)
     log(f"wrote {path}")
     print(f"transfer {vendor}: " + "; ".join(
         f"{d['plan']} first {kb(d['loads']['first']['bytes'])}"
