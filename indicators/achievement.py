@@ -55,6 +55,9 @@ class Evaluation(StrEnum):
     NOT_ACHIEVED = "not_achieved"
     NOT_MEASURED = "not_measured"
     PENDING = "pending"
+    # 完了型 only: 未完了 in a year before the one completion is due. On
+    # schedule, so neither 達成 nor 未達成 (docs/achievement-rules.md).
+    NOT_DUE = "not_due"
 
 
 class Status(StrEnum):
@@ -66,6 +69,7 @@ class Status(StrEnum):
     BELOW = "below"
     PENDING = "pending"
     NOT_MEASURED = "not_measured"
+    NOT_DUE = "not_due"
 
 
 class PendingReason(StrEnum):
@@ -94,6 +98,7 @@ EVALUATION_LABELS: dict[Evaluation, str] = {
     Evaluation.NOT_ACHIEVED: "未達成",
     Evaluation.NOT_MEASURED: "評価対象外",
     Evaluation.PENDING: "未入力",
+    Evaluation.NOT_DUE: "期限前",
 }
 STATUS_LABELS: dict[Status, str] = {
     Status.ACHIEVED: "達成",
@@ -101,6 +106,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.BELOW: "未達成",
     Status.PENDING: "未入力",
     Status.NOT_MEASURED: "評価対象外",
+    Status.NOT_DUE: "期限前（未完了）",
 }
 STATUS_SYMBOLS: dict[Status, str] = {
     Status.ACHIEVED: "◎",
@@ -108,6 +114,7 @@ STATUS_SYMBOLS: dict[Status, str] = {
     Status.BELOW: "△",
     Status.PENDING: "…",
     Status.NOT_MEASURED: "－",
+    Status.NOT_DUE: "□",
 }
 
 DASH = "－"
@@ -145,6 +152,8 @@ class Result:
     pending_reason: PendingReason | None = None
     # REDUCTION only: the unrounded reduction in percent against the baseline.
     reduction: Decimal | None = None
+    # NOT_DUE only: the fiscal year completion is due.
+    due_year: int | None = None
 
     @property
     def label(self) -> str:
@@ -213,9 +222,13 @@ def evaluate(
     state: ActualState | None,
     actual: Decimal | None,
     baseline: Decimal | None = None,
+    fiscal_year: int | None = None,
+    due_year: int | None = None,
 ) -> Result:
     """Evaluate one indicator-year.
 
+    ``due_year`` is a milestone's year completion is due (its first target
+    row); 未完了 in an earlier ``fiscal_year`` is NOT_DUE, not 未達成.
     Raise ValueError when ``state`` does not fit ``kind`` or a measured
     state has no actual: callers validate input before it gets here.
     """
@@ -232,6 +245,8 @@ def evaluate(
         if state == ActualState.DONE:
             return Result(Evaluation.ACHIEVED, None, None)
         if state == ActualState.NOT_DONE:
+            if due_year is not None and fiscal_year is not None and fiscal_year < due_year:
+                return Result(Evaluation.NOT_DUE, None, None, due_year=due_year)
             return Result(Evaluation.NOT_ACHIEVED, None, None)
         raise ValueError(f"a milestone takes done or not done, not {state}")
     if state != ActualState.MEASURED:
@@ -281,6 +296,8 @@ def format_evaluation(result: Result) -> str:
     if result.evaluation == Evaluation.PENDING:
         reason = result.pending_reason or PendingReason.NO_ACTUAL
         return _PENDING_LABELS[reason]
+    if result.evaluation == Evaluation.NOT_DUE:
+        return f"未完了（期限：{fiscal_year_era(result.due_year)}）"
     label = EVALUATION_LABELS[result.evaluation]
     if result.shown_rate is None:
         return label
@@ -363,9 +380,14 @@ def _era(fiscal_year: int) -> tuple[str, str, int]:
 
 def fiscal_year_label(fiscal_year: int) -> str:
     """Return the fiscal year in both calendars: "令和8年度（2026）"."""
+    return f"{fiscal_year_era(fiscal_year)}（{fiscal_year}）"
+
+
+def fiscal_year_era(fiscal_year: int) -> str:
+    """Return the fiscal year in the era calendar alone: "令和10年度"."""
     era, _initial, year = _era(fiscal_year)
     number = "元" if year == 1 else str(year)
-    return f"{era}{number}年度（{fiscal_year}）"
+    return f"{era}{number}年度"
 
 
 def fiscal_year_short(fiscal_year: int) -> str:
@@ -382,11 +404,15 @@ class Counts:
     not_achieved: int
     pending: int
     not_measured: int
+    # Milestones not done before their due year: counted apart, never 達成.
+    not_due: int = 0
 
     @property
     def total(self) -> int:
         """Return the number of indicator-years counted."""
-        return self.achieved + self.not_achieved + self.pending + self.not_measured
+        return (
+            self.achieved + self.not_achieved + self.pending + self.not_measured + self.not_due
+        )
 
     @property
     def evaluated(self) -> int:
@@ -411,6 +437,7 @@ def rollup(evaluations: Iterable[Evaluation]) -> Counts:
         not_achieved=tally[Evaluation.NOT_ACHIEVED],
         pending=tally[Evaluation.PENDING],
         not_measured=tally[Evaluation.NOT_MEASURED],
+        not_due=tally[Evaluation.NOT_DUE],
     )
 
 
@@ -422,6 +449,8 @@ def status_of(result: Result, *, threshold: Decimal = DEFAULT_NEAR_THRESHOLD) ->
         return Status.PENDING
     if result.evaluation == Evaluation.NOT_MEASURED:
         return Status.NOT_MEASURED
+    if result.evaluation == Evaluation.NOT_DUE:
+        return Status.NOT_DUE
     # Compare what is shown, so a row printed "90.0%" is never coloured
     # below a 90.0 threshold.
     if result.shown_rate is not None and result.shown_rate >= threshold:

@@ -46,6 +46,7 @@ from indicators.selectors import (
     IndicatorYear,
     actual_label,
     date_text,
+    due_year_of,
     evaluate_indicator_year,
     indicator_year,
     indicator_year_rows,
@@ -53,6 +54,7 @@ from indicators.selectors import (
     latest_year_with_actuals,
     revision_label,
     target_text,
+    with_due_year,
 )
 from indicators.services import (
     LOCKED_DELETE_MESSAGE,
@@ -76,6 +78,7 @@ STATUS_CLASSES = {
     achievement.Status.BELOW: "kpi-below",
     achievement.Status.PENDING: "kpi-pending",
     achievement.Status.NOT_MEASURED: "kpi-not-measured",
+    achievement.Status.NOT_DUE: "kpi-not-due",
 }
 
 
@@ -370,7 +373,8 @@ class ActualInline(YearChoiceMixin, admin.TabularInline):
             indicator._targets_by_year = {t.fiscal_year: t for t in indicator.targets.all()}
         target = indicator._targets_by_year.get(obj.fiscal_year)
         row = indicator_year(
-            indicator=indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj
+            indicator=indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
+            due_year=due_year_of(indicator, indicator._targets_by_year),
         )
         return format_html("目標 {}<br>{}", row.target_label, evaluation_html(row))
 
@@ -586,7 +590,7 @@ class IndicatorAdmin(
         match = request.resolver_match
         if match and match.url_name == "indicators_indicator_changelist":
             year = selected_year(request)
-            queryset = queryset.prefetch_related(
+            queryset = with_due_year(queryset).prefetch_related(
                 Prefetch("targets", Target.objects.filter(fiscal_year=year),
                          to_attr="year_targets"),
                 Prefetch("actuals", Actual.objects.filter(fiscal_year=year),
@@ -649,7 +653,8 @@ class IndicatorAdmin(
             target = obj.year_targets[0] if obj.year_targets else None
             actual = obj.year_actuals[0] if obj.year_actuals else None
             obj._kpi_row = indicator_year(
-                indicator=obj, fiscal_year=obj._kpi_year, target=target, actual=actual
+                indicator=obj, fiscal_year=obj._kpi_year, target=target, actual=actual,
+                due_year=obj.due_year,
             )
         return obj._kpi_row
 
@@ -692,9 +697,11 @@ class IndicatorAdmin(
             return
         targets = {t.fiscal_year: t for t in indicator.targets.all()}
         actuals = {a.fiscal_year: a for a in indicator.actuals.all()}
+        due_year = due_year_of(indicator, targets)
         for year in sorted(changed_years & actuals.keys()):
             result = evaluate_indicator_year(
-                indicator=indicator, target=targets.get(year), actual=actuals.get(year)
+                indicator=indicator, target=targets.get(year), actual=actuals.get(year),
+                due_year=due_year,
             )
             self.message_user(
                 request,
@@ -984,7 +991,8 @@ class ActualAdmin(
         target = next((t for t in targets if t.fiscal_year == obj.fiscal_year), None)
         return evaluation_html(
             indicator_year(
-                indicator=obj.indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj
+                indicator=obj.indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
+                due_year=due_year_of(obj.indicator, (t.fiscal_year for t in targets)),
             )
         )
 

@@ -56,6 +56,7 @@ EVALUATION_STYLES: dict[achievement.Evaluation, tuple[str, str, str, str]] = {
     achievement.Evaluation.NOT_ACHIEVED: ("not_achieved", "#b71c1c", "/", "#ffffff"),
     achievement.Evaluation.PENDING: ("pending", "#9e9e9e", ".", "#ffffff"),
     achievement.Evaluation.NOT_MEASURED: ("not_measured", "#e0e0e0", "x", "#555555"),
+    achievement.Evaluation.NOT_DUE: ("not_due", "#cfd8dc", "-", "#37474f"),
 }
 ACTUAL_COLOUR = "#37474f"
 TARGET_COLOUR = "#b35900"
@@ -304,9 +305,13 @@ def plan_counts_chart(
     fig = go.Figure(layout=_layout(title="基本方針別の評価", static=static, height=height))
     for evaluation, (field, colour, pattern, pattern_colour) in EVALUATION_STYLES.items():
         name = achievement.EVALUATION_LABELS[evaluation]
+        values = [getattr(counts, field) for _label, counts in rows_by_policy]
+        if evaluation == achievement.Evaluation.NOT_DUE and not any(values):
+            # Only plans with milestones due later have this; no empty legend entry.
+            continue
         fig.add_trace(go.Bar(
             name=name, orientation="h", y=labels,
-            x=[getattr(counts, field) for _label, counts in rows_by_policy],
+            x=values,
             marker={
                 "color": colour,
                 "line": {"color": "#222222", "width": 1},

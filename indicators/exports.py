@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from indicators import achievement
 from indicators.models import ActualState, Indicator, Kind
 from indicators.selectors import indicator_year_rows, plan_status, rows_rollup
+from indicators.wording import counts_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -413,15 +414,7 @@ def kgi_text(row: IndicatorYear) -> str:
 
 
 def summary_text(rows: list[IndicatorYear]) -> str:
-    counts = rows_rollup(rows)
-    share = counts.share_achieved
-    text = (
-        f"達成 {counts.achieved} / 未達成 {counts.not_achieved} / 未入力 {counts.pending}"
-        f" / 評価対象外 {counts.not_measured}"
-    )
-    if share is not None:
-        text += f"（達成割合 {achievement.format_rate(share)}%）"
-    return text
+    return counts_line(rows_rollup(rows))
 
 
 def write_full_width(sheet: Worksheet, row: int, text: str, **style: object) -> None:

@@ -39,6 +39,7 @@ from indicators.models import (
 from indicators.selectors import (
     actual_text,
     date_text,
+    due_year_of,
     evaluate_indicator_year,
     indicators_managed_by,
     indicators_with_entry_by,
@@ -140,6 +141,8 @@ class ActualRow:
     existing: Actual | None
     action: Action
     target_value: Decimal | None = None
+    # A milestone's first target year (selectors.due_year_of).
+    due_year: int | None = None
 
     @property
     def fiscal_year_label(self) -> str:
@@ -152,9 +155,11 @@ class ActualRow:
         if parsed is None:
             actual = self.existing
         else:
-            actual = Actual(state=parsed.state, value=parsed.value)
+            actual = Actual(state=parsed.state, value=parsed.value, fiscal_year=self.fiscal_year)
         target = None if self.target_value is None else Target(value=self.target_value)
-        return evaluate_indicator_year(indicator=self.indicator, target=target, actual=actual).label
+        return evaluate_indicator_year(
+            indicator=self.indicator, target=target, actual=actual, due_year=self.due_year
+        ).label
 
     @property
     def old_label(self) -> str:
@@ -353,6 +358,9 @@ def preview_actuals(
             indicator__plan_id__in=plans
         ).values_list("indicator_id", "fiscal_year", "value")
     }
+    target_years: dict[int, list[int]] = {}
+    for indicator_id, fiscal_year in targets:
+        target_years.setdefault(indicator_id, []).append(fiscal_year)
     seen: dict[tuple[str, int], int] = {}
     for sheet_row in sheet.rows:
         errors: list[RowError] = []
@@ -388,6 +396,7 @@ def preview_actuals(
                 row=sheet_row.number, code=code, fiscal_year=fiscal_year, indicator=indicator,
                 parsed=parsed, note=note, existing=current, action=action,
                 target_value=targets.get((indicator.pk, fiscal_year)),
+                due_year=due_year_of(indicator, target_years.get(indicator.pk, ())),
             )
         )
     return result

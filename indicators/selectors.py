@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Max, Q, Value, When
+from django.db.models import Case, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 
 from accounts.roles import scope_of
 from indicators import achievement
@@ -38,16 +38,43 @@ def near_threshold() -> Decimal:
 
 
 def evaluate_indicator_year(
-    *, indicator: Indicator, target: Target | None, actual: Actual | None
+    *, indicator: Indicator, target: Target | None, actual: Actual | None,
+    due_year: int | None = None,
 ) -> achievement.Result:
-    """Evaluate one indicator-year from its rows (either may be missing)."""
+    """Evaluate one indicator-year from its rows (either may be missing).
+
+    ``due_year`` is a milestone's first target year (:func:`due_year_of`).
+    """
     return achievement.evaluate(
         kind=achievement.Kind(indicator.kind),
         target=target.value if target else None,
         state=achievement.ActualState(actual.state) if actual else None,
         actual=actual.value if actual else None,
         baseline=indicator.baseline,
+        fiscal_year=actual.fiscal_year if actual else None,
+        due_year=due_year,
     )
+
+
+def due_year_of(indicator: Indicator, target_years: Iterable[int]) -> int | None:
+    """Return the year a milestone KGI's completion is due: its first target year.
+
+    A milestone's target rows carry no value; they name the year (or years)
+    completion is due. None for other kinds, or a milestone without targets.
+    """
+    if indicator.kind != Kind.MILESTONE:
+        return None
+    return min(target_years, default=None)
+
+
+def with_due_year(indicators: QuerySet[Indicator]) -> QuerySet[Indicator]:
+    """Annotate ``indicators`` with ``due_year`` (:func:`due_year_of`), in the same query."""
+    first_target = Target.objects.filter(indicator=OuterRef("pk")).order_by(
+        "fiscal_year").values("fiscal_year")[:1]
+    return indicators.annotate(due_year=Case(
+        When(kind=Kind.MILESTONE, then=Subquery(first_target)),
+        default=None, output_field=IntegerField(),
+    ))
 
 
 @dataclass(frozen=True)
@@ -83,10 +110,8 @@ class IndicatorYear:
     def target_label(self) -> str:
         target = self.target
         if target is None:
-            # A milestone shows its completion wording even without a target row.
-            if self.indicator.kind != Kind.MILESTONE:
-                return achievement.DASH
-            return target_text(self.indicator, None, None)
+            # A milestone's target row is its due year: 「完了」 only there.
+            return achievement.DASH
         return target_text(self.indicator, target.value, target.value_places)
 
     @property
@@ -160,7 +185,8 @@ class IndicatorYear:
 
 
 def indicator_year(
-    *, indicator: Indicator, fiscal_year: int, target: Target | None, actual: Actual | None
+    *, indicator: Indicator, fiscal_year: int, target: Target | None, actual: Actual | None,
+    due_year: int | None = None,
 ) -> IndicatorYear:
     """Evaluate one indicator-year from rows already fetched."""
     return IndicatorYear(
@@ -168,7 +194,9 @@ def indicator_year(
         fiscal_year=fiscal_year,
         target=target,
         actual=actual,
-        result=evaluate_indicator_year(indicator=indicator, target=target, actual=actual),
+        result=evaluate_indicator_year(
+            indicator=indicator, target=target, actual=actual, due_year=due_year
+        ),
     )
 
 
@@ -255,9 +283,10 @@ def indicators_managed_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
 
 
 def indicators_for_rows(queryset: QuerySet[Indicator]) -> QuerySet[Indicator]:
-    return queryset.select_related(
+    """Return ``queryset`` with what a row shows, and each milestone's ``due_year``."""
+    return with_due_year(queryset.select_related(
         "plan", "plan__municipality", "measure", "measure__policy", "initiative"
-    )
+    ))
 
 
 def evaluated_rows(
@@ -285,6 +314,7 @@ def evaluated_rows(
             fiscal_year=year_of(indicator),
             target=targets.get(indicator.pk),
             actual=actuals.get(indicator.pk),
+            due_year=indicator.due_year,
         )
         for indicator in indicator_list
     ]
@@ -370,16 +400,17 @@ def plan_year_counts(
     targets = dict(Target.objects.filter(which).values_list("indicator_id", "value"))
     actuals = {row[0]: row[1:] for row in Actual.objects.filter(which).values_list(
         "indicator_id", "state", "value", "published_evaluation", "published_rate")}
-    for pk, plan_id, kind, baseline in Indicator.objects.filter(
+    for pk, plan_id, kind, baseline, due_year in with_due_year(Indicator.objects.filter(
         plan_id__in=periods
-    ).order_by().values_list("pk", "plan_id", "kind", "baseline"):
-        if fiscal_years[plan_id] not in periods[plan_id]:
+    )).order_by().values_list("pk", "plan_id", "kind", "baseline", "due_year"):
+        year = fiscal_years[plan_id]
+        if year not in periods[plan_id]:
             continue
         state, value, published, published_rate = actuals.get(pk, (None, None, "", None))
         result = achievement.evaluate(
             kind=achievement.Kind(kind), target=targets.get(pk),
             state=achievement.ActualState(state) if state else None, actual=value,
-            baseline=baseline,
+            baseline=baseline, fiscal_year=year, due_year=due_year,
         )
         evaluations[plan_id].append(result.evaluation)
         if published and achievement.published_mismatch(
@@ -418,10 +449,11 @@ def indicator_years(*, indicator: Indicator) -> list[IndicatorYear]:
     targets = {target.fiscal_year: target for target in indicator.targets.all()}
     actuals = {actual.fiscal_year: actual for actual in indicator.actuals.all()}
     years = sorted(set(indicator.plan.fiscal_years) | set(targets) | set(actuals))
+    due_year = due_year_of(indicator, targets)
     return [
         indicator_year(
             indicator=indicator, fiscal_year=year, target=targets.get(year),
-            actual=actuals.get(year),
+            actual=actuals.get(year), due_year=due_year,
         )
         for year in years
     ]

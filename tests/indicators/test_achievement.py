@@ -416,3 +416,54 @@ def test_ise_no13_and_no15_computed_values() -> None:
     assert (no13.evaluation, str(no13.shown_rate)) == (NOT, "94.0")
     no15 = measured(INC, "20", "39")
     assert (no15.evaluation, str(no15.shown_rate)) == (ACH, "195.0")
+
+
+@pytest.mark.parametrize(
+    ("state", "fiscal_year", "due_year", "evaluation"),
+    [
+        pytest.param(ActualState.NOT_DONE, 2026, 2028, Evaluation.NOT_DUE, id="before-due"),
+        pytest.param(ActualState.NOT_DONE, 2027, 2028, Evaluation.NOT_DUE, id="year-before-due"),
+        pytest.param(ActualState.NOT_DONE, 2028, 2028, NOT, id="due-year"),
+        pytest.param(ActualState.NOT_DONE, 2029, 2028, NOT, id="overdue"),
+        pytest.param(ActualState.NOT_DONE, 2026, None, NOT, id="no-due-year"),
+        pytest.param(ActualState.DONE, 2026, 2028, ACH, id="done-early"),
+        pytest.param(ActualState.DONE, 2028, 2028, ACH, id="done-on-time"),
+        pytest.param(None, 2026, 2028, PEND, id="nothing-entered"),
+    ],
+)
+def test_milestone_before_its_due_year(
+    state: ActualState | None, fiscal_year: int, due_year: int | None, evaluation: Evaluation
+) -> None:
+    result = evaluate(
+        kind=MIL, target=None, state=state, actual=None, fiscal_year=fiscal_year,
+        due_year=due_year,
+    )
+    assert result.evaluation == evaluation
+    assert result.rate is None and result.shown_rate is None
+
+
+def test_milestone_not_due_is_worded_with_its_deadline() -> None:
+    result = evaluate(
+        kind=MIL, target=None, state=ActualState.NOT_DONE, actual=None, fiscal_year=2026,
+        due_year=2028,
+    )
+    assert format_evaluation(result) == "未完了（期限：令和10年度）"
+    assert status_of(result) is Status.NOT_DUE
+
+
+def test_not_due_is_counted_apart_and_never_as_achieved() -> None:
+    counts = rollup([ACH, NOT, Evaluation.NOT_DUE, Evaluation.NOT_DUE, PEND])
+    assert counts == Counts(
+        achieved=1, not_achieved=1, pending=1, not_measured=0, not_due=2
+    )
+    assert counts.total == 5
+    assert counts.evaluated == 2
+    assert counts.share_achieved == D(50)
+
+
+def test_not_due_only_for_milestones() -> None:
+    result = evaluate(
+        kind=INC, target=D("10"), state=MEASURED, actual=D("5"), fiscal_year=2026,
+        due_year=2028,
+    )
+    assert result.evaluation == NOT

@@ -12,6 +12,7 @@ from indicators import achievement
 from indicators.models import Kind
 from indicators.selectors import plan_status, rows_rollup
 from indicators.serializers import status_json
+from indicators.wording import counts_line
 from plans.models import Plan
 from plans.selectors import plans_visible_to
 
@@ -62,19 +63,13 @@ def status_table(*, plan: Plan, fiscal_year: int, rows: list[IndicatorYear]) -> 
     def line(values: tuple[str, ...]) -> str:
         return " | ".join(pad(value, size) for value, size in zip(values, sizes)).rstrip()
 
-    counts = rows_rollup(rows)
-    share = counts.share_achieved
     lines = [
         f"{plan.name}　{achievement.fiscal_year_label(fiscal_year)}",
         line(header),
         "-+-".join("-" * size for size in sizes),
     ]
     lines += [line(item) if isinstance(item, tuple) else item for item in body]
-    lines.append(
-        f"達成 {counts.achieved} / 未達成 {counts.not_achieved} / 未入力 {counts.pending}"
-        f" / 評価対象外 {counts.not_measured}"
-        + ("" if share is None else f"（達成割合 {achievement.format_rate(share)}%）")
-    )
+    lines.append(counts_line(rows_rollup(rows)))
     mismatches = sum(row.mismatch for row in rows)
     if mismatches:
         lines.append(f"公表値と計算値が異なる指標：{mismatches}件")

@@ -1,0 +1,106 @@
+"""factory_boy factories for tests whose point is not the plan documents.
+
+A test about a rule builds the few rows it needs here, so correcting a
+number in fixtures/ breaks only the tests about that number. Synthetic
+names say so (「テスト市」); nothing here is taken from the documents.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from indicators.models import Actual, ActualState, Indicator, Kind, Target
+from plans.models import BasicPolicy, Department, Measure, Municipality, Plan
+
+
+class MunicipalityFactory(DjangoModelFactory[Municipality]):
+    class Meta:
+        model = Municipality
+
+    code = factory.Sequence(lambda n: f"test-city-{n}")
+    name = factory.Sequence(lambda n: f"テスト市{n}")
+    prefecture = "テスト県"
+
+
+class DepartmentFactory(DjangoModelFactory[Department]):
+    class Meta:
+        model = Department
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = factory.Sequence(lambda n: f"テスト課{n}")
+    division = "総務部"
+
+
+class PlanFactory(DjangoModelFactory[Plan]):
+    class Meta:
+        model = Plan
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    code = factory.Sequence(lambda n: f"test-plan-{n}")
+    name = factory.Sequence(lambda n: f"テスト計画{n}")
+    start_year = 2026
+    end_year = 2029
+
+
+class BasicPolicyFactory(DjangoModelFactory[BasicPolicy]):
+    class Meta:
+        model = BasicPolicy
+
+    plan = factory.SubFactory(PlanFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    label = factory.LazyAttribute(lambda policy: str(policy.number))
+    title = factory.Sequence(lambda n: f"テスト基本方針{n}")
+
+
+class MeasureFactory(DjangoModelFactory[Measure]):
+    class Meta:
+        model = Measure
+
+    policy = factory.SubFactory(BasicPolicyFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"テスト施策{n}")
+
+
+class IndicatorFactory(DjangoModelFactory[Indicator]):
+    """A KGI of its own plan; an increase KGI counted in 件 unless told."""
+
+    class Meta:
+        model = Indicator
+
+    measure = factory.SubFactory(MeasureFactory)
+    plan = factory.LazyAttribute(lambda indicator: indicator.measure.policy.plan)
+    code = factory.Sequence(lambda n: f"TEST-{n:03d}")
+    position = factory.Sequence(lambda n: n + 1)
+    item = factory.Sequence(lambda n: f"テスト指標{n}")
+    unit = "件"
+    kind = Kind.INCREASE
+
+
+class MilestoneFactory(IndicatorFactory):
+    """A 完了型 KGI: no unit, no baseline."""
+
+    unit = ""
+    kind = Kind.MILESTONE
+    baseline = None
+
+
+class TargetFactory(DjangoModelFactory[Target]):
+    class Meta:
+        model = Target
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    fiscal_year = 2026
+    value = Decimal("10")
+
+
+class ActualFactory(DjangoModelFactory[Actual]):
+    class Meta:
+        model = Actual
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    fiscal_year = 2026
+    state = ActualState.MEASURED
+    value = Decimal("10")
