@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
@@ -22,6 +21,7 @@ from django.http import Http404
 
 from accounts.roles import scope_of
 from accounts.scoping import in_scope, limit_to_scope
+from ise_iga_dx.lib.params import parse_id
 
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
@@ -125,7 +125,7 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
             :self.CHOICES_SHOWN + 1])
         total = objects[0].choice_total if objects else 0
         if total > self.CHOICES_SHOWN:
-            chosen = [value for value in self.lookup_val or () if ID.fullmatch(value)]
+            chosen = [pk for value in self.lookup_val or () if (pk := parse_id(value)) is not None]
             objects = list(queryset.filter(pk__in=chosen)) if chosen else []
         self.omitted = total - len(objects)
         return [(obj.pk, str(obj)) for obj in objects]
@@ -143,13 +143,9 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
             }
 
 
-# A primary key as typed in a URL: digits only, within 64 bits.
-ID = re.compile(r"[0-9]{1,18}")
-
-
 def chosen_municipality(request: HttpRequest) -> int | None:
     """Return the municipality id chosen in a list's municipality filter, if one is."""
     for key, value in request.GET.items():
-        if key.endswith("municipality__id__exact") and ID.fullmatch(value):
-            return int(value)
+        if key.endswith("municipality__id__exact") and (pk := parse_id(value)) is not None:
+            return pk
     return None

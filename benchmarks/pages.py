@@ -162,7 +162,7 @@ def main() -> None:
         from django.db import connection
 
         from indicators.models import Indicator
-        from pages.selectors import plan_default_year
+        from indicators.selectors import plan_default_year
         from plans.models import Plan
         from plans.synthetic import synthetic_generate, synthetic_municipalities
 

@@ -3,7 +3,6 @@ entered together, each year's evaluation shown beside them."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -49,9 +48,11 @@ from indicators.selectors import (
     due_year_of,
     evaluate_indicator_year,
     indicator_year,
-    indicator_year_rows,
     indicators_visible_to,
-    latest_year_with_actuals,
+    listed_rows,
+    plan_default_year,
+    plan_default_years,
+    plan_year_rows,
     revision_label,
     target_text,
     with_due_year,
@@ -62,16 +63,20 @@ from indicators.services import (
     actuals_confirm,
     actuals_reopen,
 )
+from ise_iga_dx.lib.params import parse_id, parse_year
 from plans.admin import entry_sheet_url, status_table_url
 from plans.history_admin import AuditedAdmin
 from plans.models import Initiative, Measure, Plan
 from plans.selectors import plans_managed_by, plans_visible_to
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django.db.models import QuerySet
     from django.http import HttpRequest
 
 DECIMAL_OVERRIDES = {models.DecimalField: {"form_class": KpiDecimalField}}
+DEFAULT_YEAR_LABEL = "計画ごとの既定の年度（実績のある最新の年度）"
 STATUS_CLASSES = {
     achievement.Status.ACHIEVED: "kpi-achieved",
     achievement.Status.NEAR: "kpi-near",
@@ -80,11 +85,6 @@ STATUS_CLASSES = {
     achievement.Status.NOT_MEASURED: "kpi-not-measured",
     achievement.Status.NOT_DUE: "kpi-not-due",
 }
-
-
-def current_fiscal_year() -> int:
-    today = timezone.localdate()
-    return today.year if today.month >= 4 else today.year - 1
 
 
 def year_choices(years: Any) -> list[tuple[int, str]]:
@@ -107,20 +107,22 @@ def all_plan_years(request: HttpRequest | None = None) -> list[int]:
     return sorted(years)
 
 
-def selected_year(request: HttpRequest) -> int:
-    """Return the fiscal year the indicator list shows.
+def chosen_year(request: HttpRequest) -> int | None:
+    """Return the fiscal year chosen in the KGI list's 年度 filter.
 
-    Default: the latest year anything was entered for, so a newly entered
-    R8 actual shows at once; before any entry, the current fiscal year.
+    None (nothing or no usable year chosen) shows every KGI on its own
+    plan's default year (selectors.plan_default_years), as the pages do.
     """
-    value = request.GET.get(FiscalYearFilter.parameter_name, "")
-    # isdecimal(), not isdigit(): int() refuses superscripts such as "²".
-    if value.isdecimal() and len(value) == 4 and int(value) in all_plan_years(request):
-        return int(value)
-    if not hasattr(request, "_kpi_default_year"):
-        latest = latest_year_with_actuals(indicators=indicators_visible_to(user=request.user))
-        request._kpi_default_year = latest or current_fiscal_year()
-    return request._kpi_default_year
+    year = parse_year(request.GET.get(FiscalYearFilter.parameter_name))
+    return year if year in all_plan_years(request) else None
+
+
+def list_years(request: HttpRequest, plans: Iterable[Plan]) -> dict[int, int]:
+    """Return the year each of ``plans`` is shown on in the KGI list, by plan id."""
+    year = chosen_year(request)
+    if year is None:
+        return plan_default_years(plans=plans)
+    return {plan.pk: year for plan in plans}
 
 
 def evaluation_html(row: IndicatorYear) -> str:
@@ -149,13 +151,18 @@ class FiscalYearFilter(admin.SimpleListFilter):
 
     def __init__(self, request: HttpRequest, *args: Any) -> None:
         super().__init__(request, *args)
-        self.effective_year = selected_year(request)
+        self.effective_year = chosen_year(request)
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
         return year_choices(all_plan_years(request))
 
     def choices(self, changelist: Any):
-        # No 「全て」: the list always shows one year, the default included.
+        # No 「全て」: each row shows one year, its plan's default or the one chosen.
+        yield {
+            "selected": self.effective_year is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": DEFAULT_YEAR_LABEL,
+        }
         for year, label in self.lookup_choices:
             yield {
                 "selected": year == self.effective_year,
@@ -166,9 +173,6 @@ class FiscalYearFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         # The year selects which target and actual are shown, not which rows.
         return queryset
-
-
-YEAR = re.compile(r"[0-9]{4}")
 
 
 class RowYearFilter(admin.SimpleListFilter):
@@ -193,10 +197,8 @@ class RowYearFilter(admin.SimpleListFilter):
         return year_choices(range(first, last + 1))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        if value and YEAR.fullmatch(value):
-            return queryset.filter(fiscal_year=int(value))
-        return queryset
+        year = parse_year(self.value())
+        return queryset if year is None else queryset.filter(fiscal_year=year)
 
 
 class EvaluationFilter(admin.SimpleListFilter):
@@ -212,8 +214,9 @@ class EvaluationFilter(admin.SimpleListFilter):
         wanted = self.value()
         if not wanted:
             return queryset
-        rows = indicator_year_rows(
-            indicators=queryset.prefetch_related(None), fiscal_year=selected_year(request)
+        plans = Plan.objects.filter(pk__in=queryset.values("plan_id"))
+        rows = plan_year_rows(
+            indicators=queryset.prefetch_related(None), fiscal_years=list_years(request, plans)
         )
         if wanted == self.MISMATCH:
             keep = [row.indicator.pk for row in rows if row.mismatch]
@@ -589,41 +592,48 @@ class IndicatorAdmin(
         queryset = super().get_queryset(request)
         match = request.resolver_match
         if match and match.url_name == "indicators_indicator_changelist":
-            year = selected_year(request)
-            queryset = with_due_year(queryset).prefetch_related(
-                Prefetch("targets", Target.objects.filter(fiscal_year=year),
-                         to_attr="year_targets"),
-                Prefetch("actuals", Actual.objects.filter(fiscal_year=year),
-                         to_attr="year_actuals"),
-            )
+            queryset = with_due_year(queryset)
         return queryset
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
-        # Indicators whose plan covers the year shown come first.
-        year = selected_year(request)
+        year = chosen_year(request)
+        if year is None:
+            return list(self.ordering)
+        # Indicators whose plan covers the year chosen come first.
         in_period = Case(
             When(plan__start_year__lte=year, plan__end_year__gte=year, then=Value(0)),
             default=Value(1),
         )
         return [in_period.asc(), *self.ordering]
 
+    def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
+        if chosen_year(request) is None:
+            # Rows of several plans may show different years: say which.
+            return (*self.list_display[:2], "year_label", *self.list_display[2:])
+        return self.list_display
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        year = selected_year(request)
+        year = chosen_year(request)
+        shown = DEFAULT_YEAR_LABEL if year is None else achievement.fiscal_year_label(year)
         extra_context = {
             **(extra_context or {}),
-            "title": f"指標（KGI）一覧　{achievement.fiscal_year_label(year)}",
+            "title": f"指標（KGI）一覧　{shown}",
             "kpi_downloads": self.downloads(request, year),
         }
         return super().changelist_view(request, extra_context)
 
-    def downloads(self, request: HttpRequest, year: int) -> list[tuple[str, str]]:
+    def downloads(self, request: HttpRequest, year: int | None) -> list[tuple[str, str]]:
         """Offer the spreadsheets of the plan and year the list shows."""
-        plan_id = request.GET.get("plan__id__exact", "")
+        plan_id = parse_id(request.GET.get("plan__id__exact"))
         plan = (
-            plans_visible_to(user=request.user).filter(pk=plan_id).first()
-            if plan_id.isdecimal() and len(plan_id) < 19 else None
+            None if plan_id is None
+            else plans_visible_to(user=request.user).filter(pk=plan_id).first()
         )
-        if plan is None or year not in plan.fiscal_years:
+        if plan is None:
+            return []
+        if year is None:
+            year = plan_default_year(plan=plan)
+        if year not in plan.fiscal_years:
             return []
         short = achievement.fiscal_year_short(year)
         return [
@@ -649,21 +659,24 @@ class IndicatorAdmin(
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def row(self, obj: Indicator) -> IndicatorYear:
-        if not hasattr(obj, "_kpi_row"):
-            target = obj.year_targets[0] if obj.year_targets else None
-            actual = obj.year_actuals[0] if obj.year_actuals else None
-            obj._kpi_row = indicator_year(
-                indicator=obj, fiscal_year=obj._kpi_year, target=target, actual=actual,
-                due_year=obj.due_year,
-            )
         return obj._kpi_row
 
     def get_changelist_instance(self, request: HttpRequest):
+        """Evaluate the page's KGIs, each for the year its plan is shown on.
+
+        Three queries for the page, whatever its size: the plans' default
+        years (when no year is chosen), the targets and the actuals.
+        """
         changelist = super().get_changelist_instance(request)
-        year = selected_year(request)
-        for obj in changelist.result_list:
-            obj._kpi_year = year
+        indicators = list(changelist.result_list)
+        years = list_years(request, {obj.plan for obj in indicators})
+        for row in listed_rows(indicators, fiscal_years=years):
+            row.indicator._kpi_row = row
         return changelist
+
+    @admin.display(description="年度")
+    def year_label(self, obj: Indicator) -> str:
+        return achievement.fiscal_year_short(self.row(obj).fiscal_year)
 
     @admin.display(description="項目", ordering="item")
     def item_summary(self, obj: Indicator) -> str:

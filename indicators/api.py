@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from indicators.models import outside_period_message
 from indicators.selectors import plan_status
 from indicators.serializers import status_json
-from indicators.views import YEAR
+from ise_iga_dx.lib.params import parse_year
 from plans.selectors import plans_visible_to
 
 if TYPE_CHECKING:
@@ -58,10 +58,9 @@ def plan_status_view(request: HttpRequest, code: str) -> HttpResponse:
     plan = plans_visible_to(user=request.user).filter(code=code).first()
     if plan is None:
         return error(404, f"計画コード「{code[:SHOWN_INPUT]}」はありません。")
-    raw = request.GET.get("year", "")
-    if not YEAR.fullmatch(raw):
+    fiscal_year = parse_year(request.GET.get("year"))
+    if fiscal_year is None:
         return error(400, "年度は西暦4桁の半角数字で指定してください（例：?year=2026）。")
-    fiscal_year = int(raw)
     if fiscal_year not in plan.fiscal_years:
         return error(400, outside_period_message(fiscal_year, plan))
     rows = plan_status(plan=plan, fiscal_year=fiscal_year)

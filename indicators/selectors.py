@@ -13,14 +13,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 
 from accounts.roles import scope_of
 from indicators import achievement
 from indicators.models import Actual, ActualState, Indicator, Kind, Target, as_entered
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from datetime import date
 
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -300,10 +300,22 @@ def evaluated_rows(
     indicator_list = list(indicators_for_rows(indicators))
     if not indicator_list:
         return []
-    # Two plain queries joined here rather than prefetch_related(): no
-    # prefetch cache on every indicator, and the indicators as a subquery,
-    # not a list of ids for the driver to send and the server to parse.
-    chosen = indicators.order_by().values("pk")
+    # The indicators as a subquery, not a list of ids for the driver to
+    # send and the server to parse.
+    return year_rows(indicator_list, chosen=indicators.order_by().values("pk"), which=which,
+                     year_of=year_of)
+
+
+def year_rows(
+    indicator_list: Sequence[Indicator], *, chosen: QuerySet | list[int], which: Q,
+    year_of: Callable[[Indicator], int],
+) -> list[IndicatorYear]:
+    """Return ``indicator_list`` evaluated with the targets and actuals ``which`` selects.
+
+    ``chosen`` names the same indicators to the database. Two plain queries
+    joined here rather than prefetch_related(): no prefetch cache on every
+    indicator. The indicators need ``due_year`` (:func:`with_due_year`).
+    """
     targets = {target.indicator_id: target
                for target in Target.objects.filter(which, indicator__in=chosen)}
     actuals = {actual.indicator_id: actual
@@ -352,6 +364,24 @@ def plans_year_condition(fiscal_years: Mapping[int, int]) -> Q:
           for year, plan_ids in sorted(plans_by_year.items())),
         output_field=IntegerField(),
     ))
+
+
+def listed_rows(
+    indicators: Sequence[Indicator], *, fiscal_years: Mapping[int, int]
+) -> list[IndicatorYear]:
+    """Return ``indicators``, already fetched, each evaluated for its plan's year.
+
+    For a page of an admin list: the KGIs come from its own query (with
+    :func:`with_due_year`); ``fiscal_years`` maps their plans to years. Two
+    queries.
+    """
+    if not indicators:
+        return []
+    years = {indicator.plan_id: fiscal_years[indicator.plan_id] for indicator in indicators}
+    return year_rows(
+        indicators, chosen=[indicator.pk for indicator in indicators],
+        which=plans_year_condition(years), year_of=lambda indicator: years[indicator.plan_id],
+    )
 
 
 def plan_year_rows(
@@ -437,11 +467,32 @@ def rows_rollup(rows: Iterable[IndicatorYear]) -> achievement.Counts:
     return achievement.rollup(row.result.evaluation for row in rows if row.in_period)
 
 
-def latest_year_with_actuals(*, indicators: QuerySet[Indicator]) -> int | None:
-    """Return the latest fiscal year any of ``indicators`` has an actual for."""
-    return Actual.objects.filter(indicator__in=indicators).aggregate(year=Max("fiscal_year"))[
-        "year"
-    ]
+def plan_default_years(*, plans: Iterable[Plan]) -> dict[int, int]:
+    """Return each plan's default fiscal year, by plan id: the one rule.
+
+    The default is the latest year within the plan period that any of its
+    indicators has an actual for, else the plan's first year. Every page,
+    the admin's KGI list, the downloads and the commands open a plan on
+    this year when none is asked for. One query.
+    """
+    plan_list = list(plans)
+    latest = dict(
+        Actual.objects.filter(
+            indicator__plan__in=plan_list,
+            fiscal_year__gte=F("indicator__plan__start_year"),
+            fiscal_year__lte=F("indicator__plan__end_year"),
+        )
+        .order_by()
+        .values("indicator__plan_id")
+        .annotate(year=Max("fiscal_year"))
+        .values_list("indicator__plan_id", "year")
+    ) if plan_list else {}
+    return {plan.pk: latest.get(plan.pk, plan.start_year) for plan in plan_list}
+
+
+def plan_default_year(*, plan: Plan) -> int:
+    """Return ``plan``'s default fiscal year (:func:`plan_default_years`)."""
+    return plan_default_years(plans=[plan])[plan.pk]
 
 
 def indicator_years(*, indicator: Indicator) -> list[IndicatorYear]:

@@ -6,7 +6,6 @@ not use this way (閲覧 asking for an entry sheet) answers 403.
 
 from __future__ import annotations
 
-import re
 from io import BytesIO
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET
 from accounts.roles import scope_of
 from indicators import definitions, exports
 from indicators.selectors import indicators_with_entry_by
+from ise_iga_dx.lib.params import parse_id, parse_year
 from plans.models import Department, Plan
 from plans.selectors import plans_visible_to, plans_with_entry_by
 
@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-YEAR = re.compile(r"[0-9]{4}")
-# Bounded so that a huge number is a 404, not a database overflow.
-ID = re.compile(r"[0-9]{1,18}")
 
 
 def plan_year(plan: Plan, year: int) -> int:
@@ -42,22 +39,24 @@ def year_param(plan: Plan, value: str | None) -> int | None:
     """Return ``?year=`` as a plan year; absent or empty means every year."""
     if not value:
         return None
-    if not YEAR.fullmatch(value):
+    year = parse_year(value)
+    if year is None:
         raise Http404("年度は西暦4桁で指定してください。")
-    return plan_year(plan, int(value))
+    return plan_year(plan, year)
 
 
 def department_param(request: HttpRequest, plan: Plan, value: str | None) -> Department | None:
     """Return ``?department=`` as a section of the plan's municipality the user may use."""
     if not value:
         return None
-    if not ID.fullmatch(value):
+    department_id = parse_id(value)
+    if department_id is None:
         raise Http404("所管課が見つかりません。")
     departments = Department.objects.filter(municipality_id=plan.municipality_id)
     scope = scope_of(request.user)
     if not scope.manages_plan(plan):
         departments = departments.filter(pk__in=scope.department_ids)
-    return get_object_or_404(departments, pk=int(value))
+    return get_object_or_404(departments, pk=department_id)
 
 
 def readable_plan(request: HttpRequest, code: str) -> Plan:

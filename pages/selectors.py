@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Q
 
 from indicators import achievement
 from indicators.models import Actual, ActualState, Indicator, Target
@@ -20,6 +20,7 @@ from indicators.selectors import (
     IndicatorYear,
     indicator_years,
     indicators_for_rows,
+    plan_default_years,
     plan_status,
     plan_year_counts,
     plan_year_rows,
@@ -184,31 +185,6 @@ class IndicatorPage:
                 item.row.actual.not_measured_reason,
             ))
         ]
-
-
-def plan_default_years(*, plans: Iterable[Plan]) -> dict[int, int]:
-    """Return each plan's default fiscal year, by plan id.
-
-    The default is the latest year within the plan period that any of its
-    indicators has an actual for, else the plan's first year. One query.
-    """
-    plan_list = list(plans)
-    latest = dict(
-        Actual.objects.filter(
-            indicator__plan__in=plan_list,
-            fiscal_year__gte=F("indicator__plan__start_year"),
-            fiscal_year__lte=F("indicator__plan__end_year"),
-        )
-        .order_by()
-        .values("indicator__plan_id")
-        .annotate(year=Max("fiscal_year"))
-        .values_list("indicator__plan_id", "year")
-    ) if plan_list else {}
-    return {plan.pk: latest.get(plan.pk, plan.start_year) for plan in plan_list}
-
-
-def plan_default_year(*, plan: Plan) -> int:
-    return plan_default_years(plans=[plan])[plan.pk]
 
 
 def progress_of(

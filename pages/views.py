@@ -19,8 +19,8 @@ from django.views.decorators.http import require_safe
 
 from indicators import achievement, charts
 from indicators.audit import indicator_change_history
-from indicators.selectors import date_text, indicators_visible_to
-from indicators.views import YEAR
+from indicators.selectors import date_text, indicators_visible_to, plan_default_year
+from ise_iga_dx.lib.params import parse_year
 from pages import selectors
 from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
 
@@ -60,9 +60,7 @@ def year_options(years: Iterable[int], selected: int | None) -> list[YearOption]
 def requested_year(request: HttpRequest) -> tuple[int | None, str]:
     """Return ``?year=`` as a number (or None) and as typed."""
     raw = request.GET.get("year", "").strip()
-    if YEAR.fullmatch(raw):
-        return int(raw), raw
-    return None, raw
+    return parse_year(raw), raw
 
 
 def year_notice(raw: str, shown: str) -> str:
@@ -78,7 +76,7 @@ def plan_year(request: HttpRequest, plan: Plan) -> tuple[int, str]:
     year, raw = requested_year(request)
     if year in plan.fiscal_years:
         return year, ""
-    default = selectors.plan_default_year(plan=plan)
+    default = plan_default_year(plan=plan)
     return default, year_notice(raw, achievement.fiscal_year_label(default))
 
 

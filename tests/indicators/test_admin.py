@@ -276,13 +276,17 @@ def test_every_admin_list_add_and_change_page_renders(plans, admin_client_ja, mo
     assert admin_client_ja.get(reverse(f"{base}_change", args=[obj.pk])).status_code == 200
 
 
-def test_unknown_year_in_the_list_falls_back_to_the_latest_year_with_data(
+def test_unknown_year_in_the_list_falls_back_to_each_plans_default_year(
     plans, admin_client_ja
 ):
-    for bad in ("abc", "99999", "-1", "2026'--", "2030"):
+    # Until issue 11 this fell back to the latest year with data across
+    # plans (令和7年度), which put every ise-2 row 「計画期間外」.
+    for bad in ("abc", "99999", "-1", "2026'--", "2030", "²⁰²⁶", "R8", " 2026"):
         response = changelist(admin_client_ja, fiscal_year=bad)
         assert response.status_code == 200
-        assert "<title>指標（KGI）一覧 令和7年度（2025）" in text(response)
+        page = text(response)
+        assert "<title>指標（KGI）一覧 計画ごとの既定の年度（実績のある最新の年度）" in page
+        assert "計画期間外" not in page
 
 
 def test_revising_a_target_re_evaluates_that_years_actual(plans, admin_client_ja):
@@ -345,3 +349,33 @@ def test_stored_numbers_are_shown_in_the_form_as_printed_and_save_unchanged(
     assert response.status_code == 302
     target = Target.objects.get(indicator__code="ISE2-08", fiscal_year=2026)
     assert f"{target.value_as_entered:f}" == "6300.0"
+
+
+def test_the_list_opens_each_plan_on_its_default_year_as_the_dashboard_does(plans, client):
+    """An Ise office login: ise-1 on 令和7年度, ise-2 on 令和8年度, none 計画期間外."""
+    from accounts.roles import Role
+    from indicators.selectors import plan_default_year
+    from tests.roles import user_with_role
+
+    client.force_login(user_with_role(Role.OFFICE, municipality="ise"))
+    page = text(changelist(client))
+    assert "計画期間外" not in page
+    assert "計画ごとの既定の年度（実績のある最新の年度）" in page
+    for code in ("ise-1", "ise-2"):
+        plan = Plan.objects.get(code=code)
+        dashboard = client.get(reverse("pages:plan", args=[code]))
+        assert dashboard.context["fiscal_year"] == plan_default_year(plan=plan)
+    # ISE1-01 on 令和7年度, its document's year, and ISE2-01 on 令和8年度.
+    assert re.search(r"ISE1-01<.*?R7.*?1,589,989件", page)
+    assert re.search(r"ISE2-01<.*?R8.*?40.0%.*?未入力", page)
+    # A year chosen in the filter applies to every row, as before.
+    chosen = text(changelist(client, fiscal_year="2026"))
+    assert "指標（KGI）一覧 令和8年度（2026）" in chosen
+    assert chosen.count("計画期間外") == Indicator.objects.filter(plan__code="ise-1").count()
+
+
+def test_default_year_list_query_count_does_not_grow_with_indicators(plans, admin_client_ja):
+    add_indicators(3)
+    small = count_queries(admin_client_ja)
+    add_indicators(40, start=3)
+    assert count_queries(admin_client_ja) == small

@@ -1,4 +1,4 @@
-"""Default years, rows for several plans at once, and 進捗率."""
+"""Rows for several plans at once, and 進捗率."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import pytest
 
 from accounts.roles import Role
 from indicators.models import Actual, ActualState, Indicator
-from indicators.selectors import plan_status, plan_year_counts, plan_year_rows, rows_rollup
+from indicators.selectors import (
+    plan_default_years,
+    plan_status,
+    plan_year_counts,
+    plan_year_rows,
+    rows_rollup,
+)
 from pages import selectors
 from plans.models import Plan
 from plans.selectors import plans_visible_to
@@ -23,23 +29,6 @@ def add_actual(code: str, fiscal_year: int, value: str | None, **fields) -> Actu
         indicator=Indicator.objects.get(code=code), fiscal_year=fiscal_year,
         value=None if value is None else Decimal(value), **fields,
     )
-
-
-def test_default_years_ignore_history_and_fall_back_to_the_first_year(plans):
-    years = selectors.plan_default_years(plans=Plan.objects.all())
-    assert {Plan.objects.get(pk=pk).code: year for pk, year in years.items()} == {
-        "ise-1": 2025, "ise-2": 2026, "iga-2": 2026,
-    }
-
-
-def test_a_not_measured_actual_counts_for_the_default_year(plans):
-    add_actual("ISE2-04", 2028, None, state=ActualState.NOT_MEASURED, not_measured_reason="中止")
-    assert selectors.plan_default_year(plan=Plan.objects.get(code="ise-2")) == 2028
-
-
-def test_no_plans_no_query(django_assert_num_queries):
-    with django_assert_num_queries(0):
-        assert selectors.plan_default_years(plans=[]) == {}
 
 
 def test_plan_year_rows_match_plan_status_for_each_plan(plans):
@@ -83,7 +72,7 @@ def test_plan_year_counts_equal_the_rows_rolled_up_for_every_plan_and_year(plans
 def test_plan_year_counts_of_several_plans_in_three_queries(plans, django_assert_num_queries):
     synthetic_generate(municipalities=20, indicators=5, years=4)
     all_plans = list(Plan.objects.all())
-    years = selectors.plan_default_years(plans=all_plans)
+    years = plan_default_years(plans=all_plans)
     with django_assert_num_queries(3):
         counts = plan_year_counts(plans=all_plans, fiscal_years=years)
     assert {plan.pk: (c.counts, c.mismatches) for plan, c in

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import argparse
 from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,9 +10,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.commands import add_user_argument, user_from_option
 from indicators import achievement
 from indicators.models import Kind
-from indicators.selectors import plan_status, rows_rollup
+from indicators.selectors import plan_default_year, plan_status, rows_rollup
 from indicators.serializers import status_json
 from indicators.wording import counts_line
+from ise_iga_dx.lib.params import parse_year
+from ise_iga_dx.lib.text import clip, pad, width
 from plans.models import Plan
 from plans.selectors import plans_visible_to
 
@@ -20,21 +22,12 @@ if TYPE_CHECKING:
     from indicators.selectors import IndicatorYear
 
 
-def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if width(text) <= limit:
-        return text
-    while width(text) > limit - 1:
-        text = text[:-1]
-    return text + "…"
-
-
-def pad(text: str, size: int) -> str:
-    return text + " " * (size - width(text))
+def year_argument(raw: str) -> int:
+    """Read ``--year`` as ``?year=`` is read everywhere (lib.params.parse_year)."""
+    year = parse_year(raw)
+    if year is None:
+        raise argparse.ArgumentTypeError(f"年度は西暦4桁の半角数字で指定してください：{raw[:20]}")
+    return year
 
 
 def status_table(*, plan: Plan, fiscal_year: int, rows: list[IndicatorYear]) -> str:
@@ -81,7 +74,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--plan", required=True, help="計画コード（例：ise-2）")
-        parser.add_argument("--year", required=True, type=int, help="年度（西暦、例：2026）")
+        parser.add_argument(
+            "--year", type=year_argument,
+            help="年度（西暦、例：2026）。省略すると計画の既定の年度（実績のある最新の年度）",
+        )
         parser.add_argument("--format", choices=("table", "json"), default="table")
         add_user_argument(parser, purpose="表示します")
 
@@ -96,6 +92,8 @@ class Command(BaseCommand):
                 f"計画コード「{options['plan']}」はありません（登録済み：{codes}）。"
             ) from None
         year = options["year"]
+        if year is None:
+            year = plan_default_year(plan=plan)
         if year not in plan.fiscal_years:
             raise CommandError(
                 f"{year}年度は{plan.name}の計画期間（{plan.start_year}〜{plan.end_year}年度）"
