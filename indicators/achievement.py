@@ -1,8 +1,12 @@
-"""Achievement (達成) and its display, as fixed by shared/spec/achievement.md.
+"""The achievement engine (達成), as fixed by shared/spec/achievement.md.
 
 Every page, export, print-out and API computes evaluations here, so the
-same inputs give the same result everywhere. Values are ``Decimal`` end to
-end: a float would turn 39.98 into 39.979999... and move a rounding edge.
+same inputs give the same result everywhere; docs/achievement-rules.md
+carries the whole rule set, including the cases the spec leaves open.
+Values are ``Decimal`` end to end: a float would turn 39.98 into
+39.979999... and move a rounding edge. This module computes only: the
+words are :mod:`indicators.wording`'s, the calendar :mod:`ise_iga_dx.lib.wareki`'s.
+No Django imports (an import-linter contract keeps it so).
 """
 
 from __future__ import annotations
@@ -82,44 +86,6 @@ class PendingReason(StrEnum):
 
 DEFAULT_NEAR_THRESHOLD = Decimal("90.0")
 
-KIND_LABELS: dict[Kind, str] = {
-    Kind.INCREASE: "増加型",
-    Kind.DECREASE: "減少型",
-    Kind.REDUCTION: "削減率型",
-    Kind.MILESTONE: "完了型",
-}
-ACCUMULATION_LABELS: dict[Accumulation, str] = {
-    Accumulation.ANNUAL: "単年度",
-    Accumulation.CUMULATIVE: "累計",
-    Accumulation.CALENDAR: "暦年",
-}
-EVALUATION_LABELS: dict[Evaluation, str] = {
-    Evaluation.ACHIEVED: "達成",
-    Evaluation.NOT_ACHIEVED: "未達成",
-    Evaluation.NOT_MEASURED: "評価対象外",
-    Evaluation.PENDING: "未入力",
-    Evaluation.NOT_DUE: "期限前",
-}
-STATUS_LABELS: dict[Status, str] = {
-    Status.ACHIEVED: "達成",
-    Status.NEAR: "未達成（90%以上）",
-    Status.BELOW: "未達成",
-    Status.PENDING: "未入力",
-    Status.NOT_MEASURED: "評価対象外",
-    Status.NOT_DUE: "期限前（未完了）",
-}
-STATUS_SYMBOLS: dict[Status, str] = {
-    Status.ACHIEVED: "◎",
-    Status.NEAR: "○",
-    Status.BELOW: "△",
-    Status.PENDING: "…",
-    Status.NOT_MEASURED: "－",
-    Status.NOT_DUE: "□",
-}
-
-DASH = "－"
-MAX_PLACES = 4
-
 _HUNDRED = Decimal(100)
 _NOT_ACHIEVED_CAP = Decimal("99.9")
 _ZERO_SHOWN = Decimal("0.0")
@@ -130,15 +96,6 @@ _CONTEXT = Context(
     rounding=ROUND_HALF_EVEN,
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
-_PENDING_LABELS: dict[PendingReason, str] = {
-    PendingReason.NO_ACTUAL: "未入力",
-    PendingReason.NO_TARGET: "目標未設定",
-    PendingReason.NO_BASELINE: "基準値未設定",
-}
-_REIWA_START = 2019
-_HEISEI_START = 1989
-
-
 @dataclass(frozen=True)
 class Result:
     """The evaluation of one indicator-year and the rate to show with it."""
@@ -154,11 +111,6 @@ class Result:
     reduction: Decimal | None = None
     # NOT_DUE only: the fiscal year completion is due.
     due_year: int | None = None
-
-    @property
-    def label(self) -> str:
-        """Return the evaluation as the document prints it."""
-        return format_evaluation(self)
 
 
 def _number(name: str, value: Decimal | None) -> Decimal | None:
@@ -282,118 +234,6 @@ def evaluate(
         return Result(evaluation, rate, shown, reduction=reduction)
 
     raise ValueError(f"unknown kind: {kind!r}")
-
-
-def format_rate(rate: Decimal) -> str:
-    """Return ``rate`` with one decimal, rounded half up: ``"106.3"``."""
-    return f"{round_half_up(rate):f}"
-
-
-def format_evaluation(result: Result) -> str:
-    """Return the evaluation as printed: 「達成《達成率：118.3%》」."""
-    if result.evaluation == Evaluation.NOT_MEASURED:
-        return DASH
-    if result.evaluation == Evaluation.PENDING:
-        reason = result.pending_reason or PendingReason.NO_ACTUAL
-        return _PENDING_LABELS[reason]
-    if result.evaluation == Evaluation.NOT_DUE:
-        return f"未完了（期限：{fiscal_year_era(result.due_year)}）"
-    label = EVALUATION_LABELS[result.evaluation]
-    if result.shown_rate is None:
-        return label
-    return f"{label}《達成率：{format_rate(result.shown_rate)}%》"
-
-
-def places_of(value: Decimal) -> int:
-    """Return how many decimals ``value`` was entered with, from 0 to 4."""
-    exponent = value.as_tuple().exponent
-    if not isinstance(exponent, int):
-        raise ValueError(f"not a finite number: {value}")
-    return max(0, min(MAX_PLACES, -exponent))
-
-
-def format_number(value: Decimal, unit: str = "", places: int | None = None) -> str:
-    """Return ``value`` with thousands separators and ``unit``: "5,639.8時間".
-
-    Without ``places``, keep the decimals the value was entered with.
-    """
-    if places is None:
-        places = places_of(value)
-    # Round here so str.format() does not apply its own half-even rounding.
-    rounded = round_half_up(value, places)
-    if rounded.is_zero():
-        rounded = rounded.copy_abs()
-    return f"{rounded:,.{places}f}{unit}"
-
-
-def accumulation_suffix(accumulation: Accumulation) -> str:
-    """Return the mark the document prints after a target: 《累計》."""
-    if accumulation == Accumulation.CUMULATIVE:
-        return "《累計》"
-    if accumulation == Accumulation.CALENDAR:
-        return "《暦年目標》"
-    return ""
-
-
-def format_target(
-    *,
-    kind: Kind,
-    value: Decimal | None,
-    unit: str,
-    accumulation: Accumulation,
-    places: int | None = None,
-    baseline_year: int | None = None,
-    milestone_text: str = "",
-) -> str:
-    """Return a target as printed: "120件《累計》", "R7年度比 ▲2.0%"."""
-    if kind == Kind.MILESTONE:
-        return milestone_text or "完了"
-    if value is None:
-        return DASH
-    suffix = accumulation_suffix(accumulation)
-    if kind == Kind.REDUCTION:
-        # The target is a percentage whatever the indicator's unit (枚).
-        # Without a baseline year a page still needs a readable target.
-        if baseline_year is None:
-            base = "現状値比"
-        else:
-            base = f"R{reiwa(baseline_year)}年度比"
-        return f"{base} ▲{format_number(value, places=places)}%{suffix}"
-    return f"{format_number(value, unit, places)}{suffix}"
-
-
-def reiwa(fiscal_year: int) -> int:
-    """Return the Reiwa year of ``fiscal_year``: 2026 -> 8."""
-    if fiscal_year < _REIWA_START:
-        raise ValueError(f"{fiscal_year} is before Reiwa")
-    return fiscal_year - _REIWA_START + 1
-
-
-def _era(fiscal_year: int) -> tuple[str, str, int]:
-    """Return the era name, its initial and the year within it."""
-    if fiscal_year >= _REIWA_START:
-        return "令和", "R", reiwa(fiscal_year)
-    if fiscal_year >= _HEISEI_START:
-        return "平成", "H", fiscal_year - _HEISEI_START + 1
-    raise ValueError(f"{fiscal_year} is before Heisei")
-
-
-def fiscal_year_label(fiscal_year: int) -> str:
-    """Return the fiscal year in both calendars: "令和8年度（2026）"."""
-    return f"{fiscal_year_era(fiscal_year)}（{fiscal_year}）"
-
-
-def fiscal_year_era(fiscal_year: int) -> str:
-    """Return the fiscal year in the era calendar alone: "令和10年度"."""
-    era, _initial, year = _era(fiscal_year)
-    number = "元" if year == 1 else str(year)
-    return f"{era}{number}年度"
-
-
-def fiscal_year_short(fiscal_year: int) -> str:
-    """Return the short era form of a fiscal year: "R8"."""
-    _era_name, initial, year = _era(fiscal_year)
-    return f"{initial}{year}"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from import_export.forms import ImportForm
 
 from accounts.admin_scope import NOT_FOUND, ScopedAdminMixin, ScopedRelatedFilter
 from accounts.roles import scope_of
-from indicators import achievement
+from indicators import achievement, wording
+from indicators.evaluation import (
+    IndicatorYear,
+    due_year_of,
+    evaluate_indicator_year,
+    indicator_year,
+)
 from indicators.forms import (
     ActualForm,
     IndicatorForm,
@@ -42,19 +48,11 @@ from indicators.resources import (
     TargetSpreadsheetFormat,
 )
 from indicators.selectors import (
-    IndicatorYear,
-    actual_label,
-    date_text,
-    due_year_of,
-    evaluate_indicator_year,
-    indicator_year,
     indicators_visible_to,
     listed_rows,
     plan_default_year,
     plan_default_years,
     plan_year_rows,
-    revision_label,
-    target_text,
     with_due_year,
 )
 from indicators.services import (
@@ -63,7 +61,10 @@ from indicators.services import (
     actuals_confirm,
     actuals_reopen,
 )
+from indicators.wording import actual_label
+from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_id, parse_year
+from ise_iga_dx.lib.wareki import date_text
 from plans.admin import entry_sheet_url, status_table_url
 from plans.history_admin import AuditedAdmin
 from plans.models import Initiative, Measure, Plan
@@ -88,7 +89,7 @@ STATUS_CLASSES = {
 
 
 def year_choices(years: Any) -> list[tuple[int, str]]:
-    return [(year, achievement.fiscal_year_label(year)) for year in years]
+    return [(year, wareki.fiscal_year_label(year)) for year in years]
 
 
 def all_plan_years(request: HttpRequest | None = None) -> list[int]:
@@ -130,7 +131,7 @@ def evaluation_html(row: IndicatorYear) -> str:
     if not row.in_period:
         return format_html('<span class="kpi-out">{}</span>', row.evaluation_label)
     status = row.status
-    symbol = achievement.STATUS_SYMBOLS[status]
+    symbol = wording.STATUS_SYMBOLS[status]
     label = row.evaluation_label
     html = format_html(
         '<span class="{}">{}</span>',
@@ -207,7 +208,7 @@ class EvaluationFilter(admin.SimpleListFilter):
     MISMATCH = "mismatch"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        choices = [(value.value, label) for value, label in achievement.EVALUATION_LABELS.items()]
+        choices = [(value.value, label) for value, label in wording.EVALUATION_LABELS.items()]
         return [*choices, (self.MISMATCH, "公表値と相違")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -291,7 +292,7 @@ class ActualYearsFormSet(PlanYearsFormSet):
             form.add_error(None, LOCKED_DELETE_MESSAGE)
         if locked:
             years = "、".join(
-                achievement.fiscal_year_label(form.instance.fiscal_year) for form in locked
+                wareki.fiscal_year_label(form.instance.fiscal_year) for form in locked
             )
             raise forms.ValidationError(f"{years}の実績値：{LOCKED_DELETE_MESSAGE}")
 
@@ -304,18 +305,6 @@ class HistoryFormSet(IndicatorRowsFormSet):
         else:
             kwargs["queryset"] = manager.none()
         super().__init__(*args, instance=instance, **kwargs)
-
-
-def revision_summary(target: Target) -> str:
-    """Return 「当初 200件（令和8年9月1日 上方修正）」, or 「－」 for an unrevised target."""
-    if target.pk is None or target.revised_on is None:
-        return achievement.DASH
-    indicator = target.indicator
-    original = target_text(indicator, target.original_value, target.original_value_places)
-    return (
-        f"当初 {original}（{date_text(target.revised_on)} "
-        f"{revision_label(indicator, target)}）"
-    )
 
 
 def confirmation_label(actual: Actual) -> str:
@@ -346,7 +335,7 @@ class TargetInline(YearChoiceMixin, admin.TabularInline):
 
     @admin.display(description="当初目標値・変更")
     def revision(self, obj: Target) -> str:
-        return revision_summary(obj)
+        return wording.revision_summary(obj)
 
 
 class ActualInline(YearChoiceMixin, admin.TabularInline):
@@ -408,7 +397,7 @@ class HistoryInline(admin.TabularInline):
     # The admin also renders a blank template row, which has no year.
     @admin.display(description="年度")
     def fiscal_year_label(self, obj: Actual) -> str:
-        return achievement.fiscal_year_label(obj.fiscal_year) if obj.pk else ""
+        return wareki.fiscal_year_label(obj.fiscal_year) if obj.pk else ""
 
     @admin.display(description="実績値")
     def value_label(self, obj: Actual) -> str:
@@ -614,7 +603,7 @@ class IndicatorAdmin(
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         year = chosen_year(request)
-        shown = DEFAULT_YEAR_LABEL if year is None else achievement.fiscal_year_label(year)
+        shown = DEFAULT_YEAR_LABEL if year is None else wareki.fiscal_year_label(year)
         extra_context = {
             **(extra_context or {}),
             "title": f"指標（KGI）一覧　{shown}",
@@ -635,7 +624,7 @@ class IndicatorAdmin(
             year = plan_default_year(plan=plan)
         if year not in plan.fiscal_years:
             return []
-        short = achievement.fiscal_year_short(year)
+        short = wareki.fiscal_year_short(year)
         return [
             (f"入力シート（{short}）", entry_sheet_url(plan, year=year)),
             (f"評価表（{short}）", status_table_url(plan, year)),
@@ -676,7 +665,7 @@ class IndicatorAdmin(
 
     @admin.display(description="年度")
     def year_label(self, obj: Indicator) -> str:
-        return achievement.fiscal_year_short(self.row(obj).fiscal_year)
+        return wareki.fiscal_year_short(self.row(obj).fiscal_year)
 
     @admin.display(description="項目", ordering="item")
     def item_summary(self, obj: Indicator) -> str:
@@ -718,8 +707,8 @@ class IndicatorAdmin(
             )
             self.message_user(
                 request,
-                f"{indicator.code} {achievement.fiscal_year_label(year)}の評価："
-                f"{result.label}",
+                f"{indicator.code} {wareki.fiscal_year_label(year)}の評価："
+                f"{wording.format_evaluation(result)}",
                 messages.SUCCESS,
             )
 
@@ -740,7 +729,7 @@ class ConfirmedFilter(admin.SimpleListFilter):
 def row_names(actuals: list[Actual], limit: int = 10) -> str:
     """Return 「ISE2-01 R8、ISE2-02 R8 ほか3件」 for a message."""
     names = [
-        f"{actual.indicator.code} {achievement.fiscal_year_short(actual.fiscal_year)}"
+        f"{actual.indicator.code} {wareki.fiscal_year_short(actual.fiscal_year)}"
         for actual in actuals[:limit]
     ]
     more = f" ほか{len(actuals) - limit}件" if len(actuals) > limit else ""
@@ -990,7 +979,7 @@ class ActualAdmin(
 
     @admin.display(description="年度", ordering="fiscal_year")
     def fiscal_year_label(self, obj: Actual) -> str:
-        return achievement.fiscal_year_label(obj.fiscal_year)
+        return wareki.fiscal_year_label(obj.fiscal_year)
 
     @admin.display(description="実績値")
     def value_label(self, obj: Actual) -> str:
@@ -1039,8 +1028,8 @@ class TargetAdmin(
 
     @admin.display(description="当初目標値・変更")
     def revision(self, obj: Target) -> str:
-        return revision_summary(obj)
+        return wording.revision_summary(obj)
 
     @admin.display(description="前回の変更理由")
     def last_reason(self, obj: Target) -> str:
-        return obj.revision_reason or achievement.DASH
+        return obj.revision_reason or wording.DASH

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from indicators.models import outside_period_message
 from indicators.selectors import plan_status
 from indicators.serializers import status_json
+from indicators.wording import outside_period_message
 from ise_iga_dx.lib.params import parse_year
 from plans.selectors import plans_visible_to
 

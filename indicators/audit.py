@@ -19,9 +19,12 @@ from django.db.models import F, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 
-from indicators import achievement
-from indicators.models import Actual, Indicator, Target, as_entered
-from indicators.selectors import actual_text, date_text, target_text
+from indicators import wording
+from indicators.models import Actual, Indicator, Target
+from indicators.wording import actual_text, target_text
+from ise_iga_dx.lib import wareki
+from ise_iga_dx.lib.decimals import as_entered
+from ise_iga_dx.lib.wareki import date_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -136,12 +139,12 @@ def choice_text(model: type[Model], name: str) -> Callable[[str], str]:
 
 
 def year_text(year: int | None) -> str:
-    return BLANK if year is None else achievement.fiscal_year_label(year)
+    return BLANK if year is None else wareki.fiscal_year_label(year)
 
 
 def number_text(unit: str) -> Callable[[Any, int], str]:
     def text(value: Any, places: int) -> str:
-        return BLANK if value is None else achievement.format_number(value, unit, places)
+        return BLANK if value is None else wording.format_number(value, unit, places)
     return text
 
 
@@ -229,7 +232,7 @@ def year_row_changes(
     A created or deleted row is named with its value (``value``); a changed
     one lists each of ``shown`` that reads differently, old → new.
     """
-    year = achievement.fiscal_year_label(record.fiscal_year)
+    year = wareki.fiscal_year_label(record.fiscal_year)
     what = value.label
     current = value.text(*(getattr(record, name) for name in value.fields))
     if record.history_type == CREATED:

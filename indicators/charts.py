@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
-from indicators import achievement
+from indicators import achievement, wording
+from ise_iga_dx.lib import wareki
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from indicators.evaluation import IndicatorYear
     from indicators.models import Indicator
-    from indicators.selectors import IndicatorYear
 
 MILESTONE_MESSAGE = "完了型の指標はグラフを表示しません"
 NO_ROWS_MESSAGE = "表示する年度がありません"
@@ -206,7 +207,7 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
             MILESTONE_MESSAGE, title=f"{indicator.code}　実績と目標の推移", static=static
         )
     reduction = kind == achievement.Kind.REDUCTION
-    years = [achievement.fiscal_year_short(row.fiscal_year) for row in rows]
+    years = [wareki.fiscal_year_short(row.fiscal_year) for row in rows]
 
     actual_x: list[str] = []
     actual_y: list[float] = []
@@ -250,7 +251,7 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
     if indicator.baseline is not None:
         baseline_name = "現状値"
         if indicator.baseline_year is not None:
-            baseline_name += f"（{achievement.fiscal_year_short(indicator.baseline_year)}）"
+            baseline_name += f"（{wareki.fiscal_year_short(indicator.baseline_year)}）"
         # A reduction is measured from the baseline, which is 0% by definition.
         baseline_y = 0.0 if reduction else _plotted(indicator.baseline)
         baseline_label = indicator.baseline_label
@@ -266,7 +267,7 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
 
     if reduction:
         base_year = (
-            f"{achievement.fiscal_year_short(indicator.baseline_year)}年度比"
+            f"{wareki.fiscal_year_short(indicator.baseline_year)}年度比"
             if indicator.baseline_year is not None else "現状値比"
         )
         y_title = f"削減率（{base_year}、%）"
@@ -304,7 +305,7 @@ def plan_counts_chart(
     height = 160 + 56 * max(len(labels), 1)
     fig = go.Figure(layout=_layout(title="基本方針別の評価", static=static, height=height))
     for evaluation, (field, colour, pattern, pattern_colour) in EVALUATION_STYLES.items():
-        name = achievement.EVALUATION_LABELS[evaluation]
+        name = wording.EVALUATION_LABELS[evaluation]
         values = [getattr(counts, field) for _label, counts in rows_by_policy]
         if evaluation == achievement.Evaluation.NOT_DUE and not any(values):
             # Only plans with milestones due later have this; no empty legend entry.

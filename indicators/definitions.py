@@ -30,7 +30,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from indicators import achievement
+from indicators import achievement, wording
 from indicators.audit import history_record_import, import_reason
 from indicators.exports import (
     BORDER,
@@ -53,15 +53,7 @@ from indicators.imports import (
     parse_target,
     read_upload,
 )
-from indicators.models import (
-    Accumulation,
-    Indicator,
-    Kind,
-    Target,
-    outside_period_message,
-    period_label,
-)
-from indicators.selectors import target_text
+from indicators.models import Accumulation, Indicator, Kind, Target
 from indicators.spreadsheets import (
     Cell,
     CellError,
@@ -70,6 +62,8 @@ from indicators.spreadsheets import (
     parse_number,
     parse_text,
 )
+from indicators.wording import outside_period_message, period_label, target_text
+from ise_iga_dx.lib import wareki
 from plans.models import BasicPolicy, Initiative, Measure, Plan
 from plans.selectors import plans_managed_by
 
@@ -276,25 +270,25 @@ def measure_text(measure: Measure) -> str:
 
 
 def kind_label(kind: str) -> str:
-    return achievement.KIND_LABELS[achievement.Kind(kind)]
+    return wording.KIND_LABELS[achievement.Kind(kind)]
 
 
 def accumulation_label(accumulation: str) -> str:
-    return achievement.ACCUMULATION_LABELS[achievement.Accumulation(accumulation)]
+    return wording.ACCUMULATION_LABELS[achievement.Accumulation(accumulation)]
 
 
 def year_label(fiscal_year: int | None) -> str:
-    return NONE_TEXT if fiscal_year is None else achievement.fiscal_year_label(fiscal_year)
+    return NONE_TEXT if fiscal_year is None else wareki.fiscal_year_label(fiscal_year)
 
 
 def target_heading(fiscal_year: int) -> str:
-    return f"目標値 {achievement.fiscal_year_label(fiscal_year)}"
+    return f"目標値 {wareki.fiscal_year_label(fiscal_year)}"
 
 
 def baseline_label(value: Decimal | None, places: int, unit: str) -> str:
     if value is None:
         return NONE_TEXT
-    return achievement.format_number(value, unit, places)
+    return wording.format_number(value, unit, places)
 
 
 def words_lookup(words: dict[str, tuple[str, ...]], labels: dict[str, str]) -> dict[str, str]:
@@ -376,7 +370,7 @@ def header_errors(targets: list[TargetColumn], plan: Plan | None) -> list[RowErr
                 "「目標値 R8」「目標値 2026」のように年度を付けてください。"
             )
         elif year in seen:
-            reason = f"{achievement.fiscal_year_label(year)}の目標値の列が「{seen[year]}」と重なっています。"
+            reason = f"{wareki.fiscal_year_label(year)}の目標値の列が「{seen[year]}」と重なっています。"
         elif plan is not None and year not in plan.fiscal_years:
             reason = outside_period_message(year, plan)
         else:
@@ -1445,13 +1439,13 @@ def guide_lines(
         "policies": "、".join(str(policy.number) for policy in policies) or "なし",
         "kinds": "・".join(KIND_CHOICES),
         "accumulations": "・".join(ACCUMULATION_CHOICES),
-        "baseline_year": achievement.fiscal_year_label(plan.baseline_year),
+        "baseline_year": wareki.fiscal_year_label(plan.baseline_year),
     }
     today = timezone.localdate()
     lines = [
         line("計画", f"{plan.name}（{plan.code}）"),
         line("計画期間", period_label(plan)),
-        line("出力日", f"{today.year}年{today.month}月{today.day}日"),
+        line("出力日", wording.output_date(today)),
         line(),
         heading("【記入のきまり】"),
     ]

@@ -19,10 +19,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from indicators import achievement
+from indicators import wording
 from indicators.models import ActualState, Indicator, Kind
 from indicators.selectors import indicator_year_rows, plan_status, rows_rollup
 from indicators.wording import counts_line
+from ise_iga_dx.lib import wareki
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from indicators.selectors import IndicatorYear
+    from indicators.evaluation import IndicatorYear
     from plans.models import Department, Plan
 
 ENTRY_SHEET_TITLE = "実績入力"
@@ -52,14 +53,7 @@ ENTRY_WRAPPED = frozenset(
     ENTRY_COLUMNS[header] for header in ("基本方針", "施策", "項目", "目標値", "備考")
 )
 
-DONE_TEXT = "完了"
-NOT_DONE_TEXT = "未完了"
-MILESTONE_CHOICES = (DONE_TEXT, NOT_DONE_TEXT, achievement.DASH)
-ACTUAL_TEXTS = {
-    ActualState.NOT_MEASURED: achievement.DASH,
-    ActualState.DONE: DONE_TEXT,
-    ActualState.NOT_DONE: NOT_DONE_TEXT,
-}
+MILESTONE_CHOICES = (wording.DONE, wording.NOT_DONE, wording.DASH)
 
 STATUS_HEADERS = ("No.", "施策名称", "数値目標(KGI)", "実績", "評価《達成率》", "備考")
 STATUS_WIDTHS = (10, 28, 52, 16, 24, 34)
@@ -68,7 +62,7 @@ STATUS_WIDTHS = (10, 28, 52, 16, 24, 34)
 # user edits the cell (OWASP "CSV injection" adds tab and carriage return).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A lone dash is how a not-measured year is written; it is not a formula.
-SAFE_DASHES = frozenset({"-", achievement.DASH})
+SAFE_DASHES = frozenset({"-", wording.DASH})
 # Characters Windows and macOS refuse in file names, and control characters.
 UNSAFE_FILENAME_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
@@ -114,11 +108,6 @@ def number_format(places: int) -> str:
     return "#,##0." + "0" * places if places else "#,##0"
 
 
-def year_text(fiscal_year: int) -> str:
-    """Return the fiscal year as in a file name: "令和8年度"."""
-    return achievement.fiscal_year_label(fiscal_year).partition("（")[0]
-
-
 def filename_part(text: str) -> str:
     """Return ``text`` without spaces or characters file systems refuse."""
     return UNSAFE_FILENAME_CHARS.sub("_", "".join(text.split()))
@@ -129,9 +118,9 @@ def entry_sheet_filename(
 ) -> str:
     """Return "第2期伊勢市デジタル行政推進ビジョン_実績入力_令和8年度.xlsx"."""
     if fiscal_year is None:
-        years = f"{year_text(plan.start_year)}〜{year_text(plan.end_year)}"
+        years = f"{wareki.fiscal_year_era(plan.start_year)}〜{wareki.fiscal_year_era(plan.end_year)}"
     else:
-        years = year_text(fiscal_year)
+        years = wareki.fiscal_year_era(fiscal_year)
     parts = [plan.name, "実績入力", years]
     if department is not None:
         parts.append(department.name)
@@ -140,7 +129,7 @@ def entry_sheet_filename(
 
 def status_table_filename(*, plan: Plan, fiscal_year: int) -> str:
     """Return "伊勢市デジタル行政推進ビジョン（第1期）_評価表_令和7年度.xlsx"."""
-    parts = [plan.name, "評価表", year_text(fiscal_year)]
+    parts = [plan.name, "評価表", wareki.fiscal_year_era(fiscal_year)]
     return "_".join(filename_part(part) for part in parts) + ".xlsx"
 
 
@@ -251,7 +240,7 @@ def write_actual(cell: Cell, row: IndicatorYear) -> None:
         cell.value = actual.value_as_entered
         cell.number_format = number_format(actual.value_places)
     else:
-        write_text(cell, ACTUAL_TEXTS[ActualState(actual.state)])
+        write_text(cell, wording.entry_text(actual.state, None, 0))
 
 
 def entry_rows(
@@ -339,7 +328,7 @@ def guide_lines(
         ("計画", plan.name),
         ("対象年度", years),
         ("所管課", str(department) if department is not None else "すべて"),
-        ("出力日", f"{today.year}年{today.month}月{today.day}日"),
+        ("出力日", wording.output_date(today)),
         ("", ""),
     ]
     lines += [(f"{number}.", text) for number, text in enumerate(instructions, start=1)]
@@ -372,13 +361,13 @@ def entry_sheet(
     if fiscal_year is None:
         years = list(plan.fiscal_years)
         years_label = (
-            f"{achievement.fiscal_year_label(plan.start_year)}〜"
-            f"{achievement.fiscal_year_label(plan.end_year)}"
+            f"{wareki.fiscal_year_label(plan.start_year)}〜"
+            f"{wareki.fiscal_year_label(plan.end_year)}"
         )
     else:
         check_year(plan, fiscal_year)
         years = [fiscal_year]
-        years_label = achievement.fiscal_year_label(fiscal_year)
+        years_label = wareki.fiscal_year_label(fiscal_year)
     rows = entry_rows(plan=plan, years=years, department=department, within=within)
 
     workbook = Workbook()
@@ -403,14 +392,6 @@ def entry_sheet(
         ),
     )
     return workbook_bytes(workbook)
-
-
-def kgi_text(row: IndicatorYear) -> str:
-    """Return 数値目標(KGI) as the review table prints it."""
-    indicator = row.indicator
-    if indicator.kind == Kind.MILESTONE:
-        return indicator.item
-    return f"{indicator.item}：{row.target_label}"
 
 
 def summary_text(rows: list[IndicatorYear]) -> str:
@@ -454,7 +435,7 @@ def status_table(*, plan: Plan, fiscal_year: int) -> bytes:
     """
     check_year(plan, fiscal_year)
     rows = plan_status(plan=plan, fiscal_year=fiscal_year)
-    title = f"{plan.name}　{achievement.fiscal_year_label(fiscal_year)}"
+    title = f"{plan.name}　{wareki.fiscal_year_label(fiscal_year)}"
 
     workbook = Workbook()
     workbook.properties.title = title
@@ -477,7 +458,7 @@ def status_table(*, plan: Plan, fiscal_year: int) -> bytes:
         texts = [
             indicator.code,
             indicator.measure.title,
-            kgi_text(row),
+            row.kgi_label,
             row.actual_label,
             row.evaluation_label,
             status_remark(row),

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
 
-from indicators import achievement
+from indicators import wording
 from indicators.services import (
     LOCKED_MESSAGE,
     REASON_MAX_LENGTH,
@@ -18,6 +18,7 @@ from indicators.services import (
     revision_history_reason,
     target_record_revision,
 )
+from ise_iga_dx.lib import decimals
 
 # The form fields a target revision asks for, by key of revision_errors().
 REVISION_FIELDS = {"reason": "change_reason", "decided_on": "decided_on"}
@@ -70,7 +71,7 @@ class ScaledValuesForm(forms.ModelForm):
             value = getattr(self.instance, field, None)
             if field in self.fields and self.instance.pk is not None and value is not None:
                 # Shown as the documents print it: "6,300.0", not "6300.0000".
-                self.initial[field] = achievement.format_number(
+                self.initial[field] = wording.format_number(
                     value, places=getattr(self.instance, places)
                 )
 
@@ -79,7 +80,7 @@ class ScaledValuesForm(forms.ModelForm):
         for field, places in self.scaled_fields.items():
             value = cleaned.get(field)
             if field in self.fields and isinstance(value, Decimal):
-                setattr(self.instance, places, achievement.places_of(value))
+                setattr(self.instance, places, decimals.places_of(value))
         return cleaned
 
 

@@ -26,25 +26,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from indicators import achievement
+from indicators import wording
 from indicators.audit import history_record_import, import_reason
-from indicators.models import (
-    Actual,
-    ActualState,
-    Indicator,
-    Kind,
-    Target,
-    outside_period_message,
-)
-from indicators.selectors import (
-    actual_text,
-    date_text,
-    due_year_of,
-    evaluate_indicator_year,
-    indicators_managed_by,
-    indicators_with_entry_by,
-    target_text,
-)
+from indicators.evaluation import due_year_of, evaluate_indicator_year
+from indicators.models import Actual, ActualState, Indicator, Kind, Target
+from indicators.selectors import indicators_managed_by, indicators_with_entry_by
 from indicators.services import revision_errors, target_record_revision
 from indicators.spreadsheets import (
     Cell,
@@ -58,6 +44,9 @@ from indicators.spreadsheets import (
     parse_text,
     read_sheet,
 )
+from indicators.wording import actual_text, outside_period_message, target_text
+from ise_iga_dx.lib import wareki
+from ise_iga_dx.lib.wareki import date_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -146,7 +135,7 @@ class ActualRow:
 
     @property
     def fiscal_year_label(self) -> str:
-        return achievement.fiscal_year_label(self.fiscal_year)
+        return wareki.fiscal_year_label(self.fiscal_year)
 
     @property
     def evaluation_label(self) -> str:
@@ -157,9 +146,9 @@ class ActualRow:
         else:
             actual = Actual(state=parsed.state, value=parsed.value, fiscal_year=self.fiscal_year)
         target = None if self.target_value is None else Target(value=self.target_value)
-        return evaluate_indicator_year(
+        return wording.format_evaluation(evaluate_indicator_year(
             indicator=self.indicator, target=target, actual=actual, due_year=self.due_year
-        ).label
+        ))
 
     @property
     def old_label(self) -> str:
@@ -677,7 +666,7 @@ class TargetRow:
 
     @property
     def fiscal_year_label(self) -> str:
-        return achievement.fiscal_year_label(self.fiscal_year)
+        return wareki.fiscal_year_label(self.fiscal_year)
 
     @property
     def revises(self) -> bool:
@@ -721,12 +710,6 @@ def parse_target(cell: Cell, indicator: Indicator) -> tuple[Decimal | None, int]
 
 
 # 2026-09-01, 2026/9/1, 2026年9月1日, 令和8年9月1日, R8.9.1 (after NFKC).
-DATE_WESTERN = re.compile(r"(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?")
-DATE_ERA = re.compile(
-    r"(?P<era>令和|平成|r|h)(?P<number>\d{1,2}|元)[-/.年](?P<month>\d{1,2})[-/.月]"
-    r"(?P<day>\d{1,2})日?"
-)
-ERA_OFFSETS = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988}
 DATE_EXAMPLES = "（例：2026/9/1、令和8年9月1日、R8.9.1）"
 
 
@@ -743,19 +726,9 @@ def parse_decision_date(cell: Cell) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = "".join(unicodedata.normalize("NFKC", parse_text(cell)).split()).casefold()
-    parts = None
-    if match := DATE_WESTERN.fullmatch(text):
-        parts = (int(match["year"]), int(match["month"]), int(match["day"]))
-    elif match := DATE_ERA.fullmatch(text):
-        number = 1 if match["number"] == "元" else int(match["number"])
-        year = ERA_OFFSETS[match["era"]] + number
-        parts = (year, int(match["month"]), int(match["day"]))
-    if parts is not None:
-        try:
-            return date(*parts)
-        except ValueError:
-            pass
+    day = wareki.date_from_text(parse_text(cell))
+    if day is not None:
+        return day
     raise CellError(f"日付として読めません：「{parse_text(cell)[:40]}」{DATE_EXAMPLES}")
 
 

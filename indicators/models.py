@@ -16,7 +16,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
-from indicators import achievement
+from indicators import achievement, wording
+from indicators.wording import outside_period_message
+from ise_iga_dx.lib import wareki
+from ise_iga_dx.lib.decimals import as_entered
 from plans.models import Initiative, Measure, Plan, audit_trail
 
 MAX_DIGITS = 19
@@ -59,20 +62,6 @@ def decimal_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
 def places_field() -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         "小数桁数", default=0, validators=[MaxValueValidator(DECIMAL_PLACES)], editable=False
-    )
-
-
-def as_entered(value: Decimal | None, places: int) -> Decimal | None:
-    """Return a stored value with the decimals its user typed."""
-    if value is None:
-        return None
-    return value.quantize(Decimal(1).scaleb(-places))
-
-
-def period_label(plan: Plan) -> str:
-    return (
-        f"{achievement.fiscal_year_label(plan.start_year)}〜"
-        f"{achievement.fiscal_year_label(plan.end_year)}"
     )
 
 
@@ -184,9 +173,7 @@ class Indicator(models.Model):
     @property
     def baseline_label(self) -> str:
         """Return the baseline as printed: "5,639.8時間", or 「－」."""
-        if self.baseline is None:
-            return achievement.DASH
-        return achievement.format_number(self.baseline, self.unit, self.baseline_places)
+        return wording.baseline_text(self.baseline, self.unit, self.baseline_places)
 
 
 def parent_indicator(row: Target | Actual) -> Indicator | None:
@@ -195,14 +182,6 @@ def parent_indicator(row: Target | Actual) -> Indicator | None:
         return row.indicator
     except Indicator.DoesNotExist:
         return None
-
-
-def outside_period_message(fiscal_year: int, plan: Plan) -> str:
-    try:
-        year = achievement.fiscal_year_label(fiscal_year)
-    except ValueError:  # before 平成: no era label, but still a clear message
-        year = f"{fiscal_year}年度"
-    return f"{year}は計画期間（{period_label(plan)}）の外です。"
 
 
 class YearRowManager(models.Manager):
@@ -272,7 +251,7 @@ class Target(IndicatorYearRow):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator.code} {achievement.fiscal_year_short(self.fiscal_year)} 目標"
+        return f"{self.indicator.code} {wareki.fiscal_year_short(self.fiscal_year)} 目標"
 
     def clean(self) -> None:
         indicator = parent_indicator(self)
@@ -364,7 +343,7 @@ class Actual(IndicatorYearRow):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator.code} {achievement.fiscal_year_short(self.fiscal_year)} 実績"
+        return f"{self.indicator.code} {wareki.fiscal_year_short(self.fiscal_year)} 実績"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from indicators import achievement
+from indicators import wording
 from indicators.audit import import_reason
 from indicators.definitions import apply_definitions, definition_columns, preview_definitions
 from indicators.exports import looks_like_formula
@@ -34,7 +34,7 @@ from indicators.imports import (
     read_upload,
     target_column_indexes,
 )
-from indicators.models import Actual, ActualState, Indicator, Target
+from indicators.models import Actual, Indicator, Target
 
 if TYPE_CHECKING:
     from import_export.results import Result
@@ -123,17 +123,6 @@ class SafeCSV(FormulaSafeExport, base_formats.CSV):
 
 
 EXPORT_FORMATS = [SafeXLSX, SafeCSV]
-
-
-def actual_value_text(actual: Actual) -> str:
-    """Return an actual as a user would type it back: 45.0, －, 完了."""
-    if actual.state == ActualState.NOT_MEASURED:
-        return achievement.DASH
-    if actual.state == ActualState.DONE:
-        return "完了"
-    if actual.state == ActualState.NOT_DONE:
-        return "未完了"
-    return f"{actual.value_as_entered:f}"
 
 
 class CheckedRowsResource(resources.ModelResource):
@@ -275,7 +264,7 @@ class ActualResource(CheckedRowsResource):
         fields = ("row_number", "indicator", "fiscal_year", "value", "note")
 
     def dehydrate_value(self, actual: Actual) -> str:
-        return actual_value_text(actual)
+        return wording.entry_text(actual.state, actual.value, actual.value_places)
 
 
 class TargetResource(CheckedRowsResource):
@@ -295,7 +284,7 @@ class TargetResource(CheckedRowsResource):
 
     def dehydrate_value(self, target: Target) -> str:
         if target.value is None:
-            return "完了"
+            return wording.DONE
         return f"{target.value_as_entered:f}"
 
 

@@ -9,62 +9,22 @@ achievement engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db.models import Case, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 
 from accounts.roles import scope_of
 from indicators import achievement
-from indicators.models import Actual, ActualState, Indicator, Kind, Target, as_entered
+from indicators.evaluation import IndicatorYear, due_year_of, indicator_year
+from indicators.models import Actual, Indicator, Kind, Target
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
-    from datetime import date
 
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import QuerySet
 
     from plans.models import Plan
-
-
-# 令和 began on 1 May 2019 (平成31年 ends on 30 April).
-REIWA_FIRST_DAY = (2019, 5, 1)
-
-
-def near_threshold() -> Decimal:
-    return Decimal(str(settings.KPI_NEAR_THRESHOLD))
-
-
-def evaluate_indicator_year(
-    *, indicator: Indicator, target: Target | None, actual: Actual | None,
-    due_year: int | None = None,
-) -> achievement.Result:
-    """Evaluate one indicator-year from its rows (either may be missing).
-
-    ``due_year`` is a milestone's first target year (:func:`due_year_of`).
-    """
-    return achievement.evaluate(
-        kind=achievement.Kind(indicator.kind),
-        target=target.value if target else None,
-        state=achievement.ActualState(actual.state) if actual else None,
-        actual=actual.value if actual else None,
-        baseline=indicator.baseline,
-        fiscal_year=actual.fiscal_year if actual else None,
-        due_year=due_year,
-    )
-
-
-def due_year_of(indicator: Indicator, target_years: Iterable[int]) -> int | None:
-    """Return the year a milestone KGI's completion is due: its first target year.
-
-    A milestone's target rows carry no value; they name the year (or years)
-    completion is due. None for other kinds, or a milestone without targets.
-    """
-    if indicator.kind != Kind.MILESTONE:
-        return None
-    return min(target_years, default=None)
 
 
 def with_due_year(indicators: QuerySet[Indicator]) -> QuerySet[Indicator]:
@@ -75,194 +35,6 @@ def with_due_year(indicators: QuerySet[Indicator]) -> QuerySet[Indicator]:
         When(kind=Kind.MILESTONE, then=Subquery(first_target)),
         default=None, output_field=IntegerField(),
     ))
-
-
-@dataclass(frozen=True)
-class IndicatorYear:
-    """One indicator in one fiscal year, with what the engine made of it."""
-
-    indicator: Indicator
-    fiscal_year: int
-    target: Target | None
-    actual: Actual | None
-    result: achievement.Result
-
-    @property
-    def in_period(self) -> bool:
-        return self.fiscal_year in self.indicator.plan.fiscal_years
-
-    @property
-    def evaluation_label(self) -> str:
-        if not self.in_period:
-            return "計画期間外"
-        return self.result.label
-
-    @property
-    def shown_rate(self) -> str | None:
-        rate = self.result.shown_rate
-        return None if rate is None else achievement.format_rate(rate)
-
-    @property
-    def status(self) -> achievement.Status:
-        return achievement.status_of(self.result, threshold=near_threshold())
-
-    @property
-    def target_label(self) -> str:
-        target = self.target
-        if target is None:
-            # A milestone's target row is its due year: 「完了」 only there.
-            return achievement.DASH
-        return target_text(self.indicator, target.value, target.value_places)
-
-    @property
-    def actual_label(self) -> str:
-        if self.actual is None and not self.in_period:
-            return achievement.DASH
-        return actual_label(self.indicator, self.actual, self.result)
-
-    @property
-    def published_label(self) -> str:
-        """Return what the document printed, in the document's words."""
-        actual = self.actual
-        if actual is None or not actual.published_evaluation:
-            return ""
-        published = achievement.Result(
-            evaluation=achievement.Evaluation(actual.published_evaluation),
-            rate=actual.published_rate,
-            shown_rate=actual.published_rate,
-        )
-        if actual.published_rate is None:
-            return published.label
-        label = achievement.EVALUATION_LABELS[published.evaluation]
-        # As printed: a published "270%" is not re-rounded to "270.0%".
-        rate = as_entered(actual.published_rate, actual.published_rate_places)
-        return f"{label}《達成率：{rate:f}%》"
-
-    @property
-    def mismatch(self) -> bool:
-        actual = self.actual
-        if actual is None or not actual.published_evaluation:
-            return False
-        return achievement.published_mismatch(
-            self.result,
-            published_evaluation=achievement.Evaluation(actual.published_evaluation),
-            published_rate=actual.published_rate,
-        )
-
-    @property
-    def provisional(self) -> bool:
-        """Whether the actual is still 入力中: shown as 速報, yet evaluated."""
-        return self.actual is not None and not self.actual.confirmed
-
-    @property
-    def target_revised(self) -> bool:
-        """Whether the target in force replaced the plan's first one."""
-        return self.target is not None and self.target.revised_on is not None
-
-    @property
-    def revision_label(self) -> str:
-        """Return 「上方修正」 for a more ambitious target, else 「目標値変更」."""
-        if not self.target_revised:
-            return ""
-        return revision_label(self.indicator, self.target)
-
-    @property
-    def original_target_label(self) -> str:
-        """Return the plan's first target (当初目標値) as printed."""
-        target = self.target
-        if not self.target_revised:
-            return ""
-        return target_text(self.indicator, target.original_value, target.original_value_places)
-
-    @property
-    def revised_on_label(self) -> str:
-        """Return the date the revision was decided: 「令和8年9月1日」."""
-        return date_text(self.target.revised_on) if self.target_revised else ""
-
-    @property
-    def revision_reason(self) -> str:
-        return self.target.revision_reason if self.target_revised else ""
-
-
-def indicator_year(
-    *, indicator: Indicator, fiscal_year: int, target: Target | None, actual: Actual | None,
-    due_year: int | None = None,
-) -> IndicatorYear:
-    """Evaluate one indicator-year from rows already fetched."""
-    return IndicatorYear(
-        indicator=indicator,
-        fiscal_year=fiscal_year,
-        target=target,
-        actual=actual,
-        result=evaluate_indicator_year(
-            indicator=indicator, target=target, actual=actual, due_year=due_year
-        ),
-    )
-
-
-def target_text(indicator: Indicator, value: Decimal | None, places: int | None) -> str:
-    """Return a target of ``indicator`` as printed: "120件《累計》", "R7年度比 ▲2.0%"."""
-    return achievement.format_target(
-        kind=achievement.Kind(indicator.kind),
-        value=value,
-        unit=indicator.unit,
-        accumulation=achievement.Accumulation(indicator.accumulation),
-        places=places,
-        baseline_year=indicator.baseline_year,
-        milestone_text=indicator.done_label,
-    )
-
-
-def revision_label(indicator: Indicator, target: Target) -> str:
-    """Return 「上方修正」 or 「目標値変更」 for a revised target.
-
-    上方修正, as the plans call it, is a more ambitious target: higher for
-    an increase or reduction KGI, lower for a decrease one. A target made
-    easier, or a milestone's, is just 「目標値変更」.
-    """
-    new, old = target.value, target.original_value
-    if new is not None and old is not None:
-        kind = indicator.kind
-        raised = new > old if kind in (Kind.INCREASE, Kind.REDUCTION) else new < old
-        if kind != Kind.MILESTONE and raised:
-            return "上方修正"
-    return "目標値変更"
-
-
-def date_text(day: date) -> str:
-    """Return a date as the documents write it: 「令和8年9月1日」."""
-    if (day.year, day.month, day.day) >= REIWA_FIRST_DAY:
-        era, year = "令和", day.year - 2018
-    else:
-        era, year = "平成", day.year - 1988
-    number = "元" if year == 1 else str(year)
-    return f"{era}{number}年{day.month}月{day.day}日"
-
-
-def actual_text(indicator: Indicator, state: str, value: Decimal | None, places: int) -> str:
-    """Return an actual's value as printed: "1,589,989件", "－", "移行完了"."""
-    if state == ActualState.NOT_MEASURED:
-        return achievement.DASH
-    if state == ActualState.DONE:
-        return indicator.done_label or "完了"
-    if state == ActualState.NOT_DONE:
-        return "未完了"
-    return achievement.format_number(value, indicator.unit, places)
-
-
-def actual_label(
-    indicator: Indicator, actual: Actual | None, result: achievement.Result | None = None
-) -> str:
-    """Return an actual as the document prints it, with its remark: "100.2%(※1)"."""
-    if actual is None:
-        return "未入力"
-    text = actual_text(indicator, actual.state, actual.value, actual.value_places)
-    if result is not None and result.reduction is not None:
-        # A reduction KGI's actual is in its raw unit (枚); show the change too.
-        reduction = achievement.round_half_up(result.reduction)
-        sign = "▲" if reduction >= 0 else "＋"
-        text += f"（{sign}{abs(reduction):f}%）"
-    return f"{text}{actual.remark}"
 
 
 def indicators_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Indicator]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from indicators.selectors import IndicatorYear
+    from indicators.evaluation import IndicatorYear
     from plans.models import Plan
 
 

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from indicators.achievement import MAX_PLACES, ActualState
+from indicators.achievement import ActualState
+from ise_iga_dx.lib.decimals import MAX_PLACES
+from ise_iga_dx.lib.wareki import MAX_YEAR, MIN_YEAR, year_from_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -91,16 +93,6 @@ _EXCEL_ERRORS = frozenset(
 )
 
 _YEAR_EXAMPLES = "（例：2026、R8、令和8年度）"
-_MIN_YEAR = 1989
-_MAX_YEAR = 2200
-_ERAS = {"r": 2018, "令和": 2018, "h": 1988, "平成": 1988}
-_ERA_YEAR = r"(?P<era>[rh]|令和|平成)(?P<number>\d{1,3}|元)(?:年度)?"
-_WESTERN_YEAR = re.compile(r"(?P<year>\d{4})(?:年度)?", re.ASCII)
-_ERA = re.compile(_ERA_YEAR, re.ASCII)
-# The form achievement.fiscal_year_label() prints, 「令和8年度（2026）」, so a
-# file exported from this application can be uploaded again.
-_LABELLED_YEAR = re.compile(_ERA_YEAR + r"\((?P<year>\d{4})\)", re.ASCII)
-
 # A fixed context, as in achievement.py: the caller's precision or traps must
 # not change how a cell is read.
 _CONTEXT = Context(prec=28)
@@ -441,33 +433,12 @@ def parse_fiscal_year(cell: Cell) -> int:
     elif isinstance(value, (float, Decimal)) and _finite(value) and value == int(value):
         year = int(value)
     elif isinstance(value, str):
-        year = _year_from_text(value)
+        year = year_from_text(value)
     if year is None:
         raise CellError(f"年度として読めません：{_quote(cell)}{_YEAR_EXAMPLES}")
-    if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise CellError(f"年度が範囲外です：{_quote(cell)}（{_MIN_YEAR}年度～{_MAX_YEAR}年度）")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise CellError(f"年度が範囲外です：{_quote(cell)}（{MIN_YEAR}年度～{MAX_YEAR}年度）")
     return year
-
-
-def _year_from_text(text: str) -> int | None:
-    """Return the year written in ``text``, or None if it is no year notation."""
-    folded = "".join(unicodedata.normalize("NFKC", text).split()).casefold()
-    if match := _WESTERN_YEAR.fullmatch(folded):
-        return int(match["year"])
-    if match := _ERA.fullmatch(folded):
-        return _era_year(match)
-    if match := _LABELLED_YEAR.fullmatch(folded):
-        year = _era_year(match)
-        return year if year == int(match["year"]) else None
-    return None
-
-
-def _era_year(match: re.Match[str]) -> int | None:
-    """Return the western year of an era match such as 「令和元」; None for 「R0」."""
-    number = 1 if match["number"] == "元" else int(match["number"])
-    if number == 0:
-        return None
-    return _ERAS[match["era"]] + number
 
 
 def parse_actual(cell: Cell) -> ParsedActual | None:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from indicators import achievement
+from indicators import wording
 from indicators.achievement import Accumulation, Kind, Status
 
 ROUNDING_NOTE = (
@@ -32,11 +32,11 @@ class StatusMark:
 
     @property
     def symbol(self) -> str:
-        return achievement.STATUS_SYMBOLS[self.status]
+        return wording.STATUS_SYMBOLS[self.status]
 
     @property
     def label(self) -> str:
-        return achievement.STATUS_LABELS[self.status]
+        return wording.STATUS_LABELS[self.status]
 
     @property
     def css_class(self) -> str:
@@ -44,13 +44,6 @@ class StatusMark:
 
     def __str__(self) -> str:
         return f"{self.symbol} {self.label}"
-
-
-def percent_label(value: Decimal | None) -> str:
-    """Return a percentage with one decimal, rounded half up, or 「－」."""
-    if value is None:
-        return achievement.DASH
-    return f"{achievement.format_rate(value)}%"
 
 
 def formula_lines(*, kind: Kind, targets: Iterable[Decimal | None]) -> list[str]:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q
 
-from indicators import achievement
+from indicators import achievement, wording
+from indicators.evaluation import IndicatorYear
 from indicators.models import Actual, ActualState, Indicator, Target
 from indicators.selectors import (
-    IndicatorYear,
     indicator_years,
     indicators_for_rows,
     plan_default_years,
@@ -26,7 +26,8 @@ from indicators.selectors import (
     plan_year_rows,
     rows_rollup,
 )
-from pages.display import StatusMark, formula_lines, percent_label
+from indicators.wording import percent_label
+from pages.display import StatusMark, formula_lines
 from plans.models import Department, Measure, Plan
 
 if TYPE_CHECKING:
@@ -156,11 +157,11 @@ class IndicatorPage:
 
     @property
     def kind_label(self) -> str:
-        return achievement.KIND_LABELS[achievement.Kind(self.indicator.kind)]
+        return wording.KIND_LABELS[achievement.Kind(self.indicator.kind)]
 
     @property
     def accumulation_label(self) -> str:
-        return achievement.ACCUMULATION_LABELS[
+        return wording.ACCUMULATION_LABELS[
             achievement.Accumulation(self.indicator.accumulation)
         ]
 

@@ -17,16 +17,16 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from indicators import achievement, charts
+from indicators import charts, wording
 from indicators.audit import indicator_change_history
-from indicators.selectors import date_text, indicators_visible_to, plan_default_year
+from indicators.selectors import indicators_visible_to, plan_default_year
+from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_year
 from pages import selectors
 from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from datetime import date
 
     from django.http import HttpRequest, HttpResponse
 
@@ -50,7 +50,7 @@ class YearOption:
 
     @property
     def label(self) -> str:
-        return achievement.fiscal_year_label(self.value)
+        return wareki.fiscal_year_label(self.value)
 
 
 def year_options(years: Iterable[int], selected: int | None) -> list[YearOption]:
@@ -77,7 +77,7 @@ def plan_year(request: HttpRequest, plan: Plan) -> tuple[int, str]:
     if year in plan.fiscal_years:
         return year, ""
     default = plan_default_year(plan=plan)
-    return default, year_notice(raw, achievement.fiscal_year_label(default))
+    return default, year_notice(raw, wareki.fiscal_year_label(default))
 
 
 @login_required
@@ -129,18 +129,13 @@ def plan(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "pages/plan.html", dashboard_context(request, code))
 
 
-def as_of_label(day: date) -> str:
-    """Return 「令和8年11月22日現在」 for 22 November 2026."""
-    return f"{date_text(day)}現在"
-
-
 def print_context(*, plan: Plan, fiscal_year: int) -> dict[str, object]:
     """Return the dashboard's data for paper: no chart, and today's date."""
     return {
         "plan": plan,
         "fiscal_year": fiscal_year,
         "dashboard": selectors.plan_dashboard(plan=plan, fiscal_year=fiscal_year),
-        "as_of": as_of_label(timezone.localdate()),
+        "as_of": wording.as_of_label(timezone.localdate()),
     }
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
-from indicators import achievement
+from ise_iga_dx.lib import wareki
 from plans.history_admin import AuditedAdmin
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
 
@@ -77,8 +77,8 @@ class PlanAdmin(ScopedAdminMixin, AuditedAdmin):
     @admin.display(description="計画期間")
     def period(self, obj: Plan) -> str:
         return (
-            f"{achievement.fiscal_year_short(obj.start_year)}〜"
-            f"{achievement.fiscal_year_short(obj.end_year)}"
+            f"{wareki.fiscal_year_short(obj.start_year)}〜"
+            f"{wareki.fiscal_year_short(obj.end_year)}"
         )
 
     @admin.display(description="Excel（入力シート／評価表）")
@@ -86,12 +86,12 @@ class PlanAdmin(ScopedAdminMixin, AuditedAdmin):
         years = list(obj.fiscal_years)
         entry = format_html_join(
             " ", '<a href="{}">{}</a>',
-            ((entry_sheet_url(obj, year=year), achievement.fiscal_year_short(year))
+            ((entry_sheet_url(obj, year=year), wareki.fiscal_year_short(year))
              for year in years),
         )
         status = format_html_join(
             " ", '<a href="{}">{}</a>',
-            ((status_table_url(obj, year), achievement.fiscal_year_short(year))
+            ((status_table_url(obj, year), wareki.fiscal_year_short(year))
              for year in years),
         )
         return format_html(

@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
-from indicators.models import as_entered
+from ise_iga_dx.lib.decimals import as_entered
 
 if TYPE_CHECKING:
     from django.db.models import Model

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.template import Context, Template
 from django.urls import reverse
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django import template
 
-from indicators import achievement
-from pages.display import percent_label
+from indicators.wording import percent_label
+from ise_iga_dx.lib import wareki
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def fiscal_year_label(value: int | None) -> str:
     if value in (None, ""):
         return ""
     try:
-        return achievement.fiscal_year_label(int(value))
+        return wareki.fiscal_year_label(int(value))
     except ValueError:
         return f"{value}年度"
 
@@ -29,7 +29,7 @@ def fiscal_year_short(value: int | None) -> str:
     if value in (None, ""):
         return ""
     try:
-        return achievement.fiscal_year_short(int(value))
+        return wareki.fiscal_year_short(int(value))
     except ValueError:
         return str(value)
 

@@ -8,7 +8,6 @@ from types import EllipsisType
 import pytest
 
 from indicators.achievement import (
-    Accumulation,
     ActualState,
     Counts,
     Evaluation,
@@ -17,20 +16,13 @@ from indicators.achievement import (
     Result,
     Status,
     evaluate,
-    fiscal_year_label,
-    fiscal_year_short,
-    format_evaluation,
-    format_number,
-    format_rate,
-    format_target,
-    places_of,
     progress_rate,
     published_mismatch,
-    reiwa,
     rollup,
     round_half_up,
     status_of,
 )
+from indicators.wording import format_evaluation
 
 INC, DEC, RED, MIL = Kind.INCREASE, Kind.DECREASE, Kind.REDUCTION, Kind.MILESTONE
 MEASURED = ActualState.MEASURED
@@ -173,29 +165,7 @@ def test_evaluate_rejects_programming_errors(
 def test_ise_review_table(kind: Kind, target: str, actual: str, printed: str) -> None:
     result = measured(kind, target, actual)
     assert format_evaluation(result) == printed
-    assert result.label == printed
-
-
-@pytest.mark.parametrize(
-    ("result", "text"),
-    [
-        pytest.param(Result(ACH, D("106.25"), D("106.3")), "達成《達成率：106.3%》", id="achieved"),
-        pytest.param(Result(NOT, D("99.95"), D("99.9")), "未達成《達成率：99.9%》", id="capped"),
-        pytest.param(Result(ACH, D("100"), D("100")), "達成《達成率：100.0%》", id="one-decimal"),
-        pytest.param(Result(ACH, None, None), "達成", id="achieved-no-rate"),
-        pytest.param(Result(NOT, None, None), "未達成", id="not-achieved-no-rate"),
-        pytest.param(Result(NM, None, None), "－", id="not-measured"),
-        pytest.param(Result(PEND, None, None, PendingReason.NO_ACTUAL), "未入力", id="no-actual"),
-        pytest.param(
-            Result(PEND, None, None, PendingReason.NO_TARGET), "目標未設定", id="no-target"
-        ),
-        pytest.param(
-            Result(PEND, None, None, PendingReason.NO_BASELINE), "基準値未設定", id="no-baseline"
-        ),
-    ],
-)
-def test_format_evaluation(result: Result, text: str) -> None:
-    assert format_evaluation(result) == text
+    assert format_evaluation(result) == printed
 
 
 @pytest.mark.parametrize(
@@ -210,121 +180,6 @@ def test_format_evaluation(result: Result, text: str) -> None:
 )
 def test_round_half_up(value: str, places: int, expected: str) -> None:
     assert str(round_half_up(D(value), places)) == expected
-
-
-@pytest.mark.parametrize(
-    ("rate", "text"),
-    [("106.25", "106.3"), ("100", "100.0"), ("66.6666", "66.7"), ("0", "0.0")],
-)
-def test_format_rate(rate: str, text: str) -> None:
-    assert format_rate(D(rate)) == text
-
-
-@pytest.mark.parametrize(
-    ("value", "places"),
-    [("45.0", 1), ("142", 0), ("1E+3", 0), ("39.98", 2), ("0.12345", 4), ("3.00", 2)],
-)
-def test_places_of(value: str, places: int) -> None:
-    assert places_of(D(value)) == places
-
-
-@pytest.mark.parametrize(
-    ("value", "unit", "places", "text"),
-    [
-        pytest.param("1589989", "件", None, "1,589,989件", id="separators"),
-        pytest.param("5639.8", "時間", None, "5,639.8時間", id="decimal"),
-        pytest.param("43.9", "%", None, "43.9%", id="percent"),
-        pytest.param("6300.0", "時間", None, "6,300.0時間", id="keeps-trailing-zero"),
-        pytest.param("45.0000", "", 1, "45.0", id="places-given"),
-        pytest.param("3.00", "地点", None, "3.00地点", id="as-entered"),
-        pytest.param("0.12345", "", None, "0.1235", id="capped-at-4-half-up"),
-        pytest.param("1E+3", "枚", None, "1,000枚", id="exponent"),
-        pytest.param("1234.5", "", 0, "1,235", id="rounds-half-up"),
-    ],
-)
-def test_format_number(value: str, unit: str, places: int | None, text: str) -> None:
-    assert format_number(D(value), unit, places) == text
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "text"),
-    [
-        pytest.param(
-            {"kind": INC, "value": D("120"), "unit": "件", "accumulation": Accumulation.CUMULATIVE},
-            "120件《累計》",
-            id="cumulative",
-        ),
-        pytest.param(
-            {"kind": INC, "value": D("1050000"), "unit": "件", "accumulation": "calendar"},
-            "1,050,000件《暦年目標》",
-            id="calendar",
-        ),
-        pytest.param(
-            {"kind": INC, "value": D("90"), "unit": "%", "accumulation": Accumulation.ANNUAL},
-            "90%",
-            id="annual",
-        ),
-        pytest.param(
-            {
-                "kind": RED,
-                "value": D("2.0"),
-                "unit": "枚",
-                "accumulation": Accumulation.ANNUAL,
-                "baseline_year": 2025,
-            },
-            "R7年度比 ▲2.0%",
-            id="reduction",
-        ),
-        pytest.param(
-            {"kind": RED, "value": D("2"), "unit": "枚", "accumulation": "annual", "places": 1},
-            "現状値比 ▲2.0%",
-            id="reduction-no-baseline-year",
-        ),
-        pytest.param(
-            {"kind": MIL, "value": None, "unit": "", "accumulation": "annual"},
-            "完了",
-            id="milestone",
-        ),
-        pytest.param(
-            {
-                "kind": MIL,
-                "value": None,
-                "unit": "",
-                "accumulation": "annual",
-                "milestone_text": "指定業務に関するシステム移行完了",
-            },
-            "指定業務に関するシステム移行完了",
-            id="milestone-text",
-        ),
-        pytest.param(
-            {"kind": INC, "value": None, "unit": "件", "accumulation": "cumulative"},
-            "－",
-            id="no-target",
-        ),
-    ],
-)
-def test_format_target(kwargs: dict[str, object], text: str) -> None:
-    assert format_target(**kwargs) == text  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("year", "number", "label", "short"),
-    [
-        (2026, 8, "令和8年度（2026）", "R8"),
-        (2029, 11, "令和11年度（2029）", "R11"),
-        (2019, 1, "令和元年度（2019）", "R1"),
-        (2018, None, "平成30年度（2018）", "H30"),
-        (1989, None, "平成元年度（1989）", "H1"),
-    ],
-)
-def test_fiscal_years(year: int, number: int | None, label: str, short: str) -> None:
-    assert fiscal_year_label(year) == label
-    assert fiscal_year_short(year) == short
-    if number is None:
-        with pytest.raises(ValueError):
-            reiwa(year)
-    else:
-        assert reiwa(year) == number
 
 
 def test_rollup_counts_and_share() -> None:

@@ -13,7 +13,9 @@ from django.urls import reverse
 from accounts.roles import Role
 from indicators.imports import Action, apply_targets, preview_targets, read_upload
 from indicators.models import Actual, Indicator, Kind, Target
-from indicators.selectors import date_text, indicator_year_rows, revision_label
+from indicators.selectors import indicator_year_rows
+from indicators.wording import revision_label
+from ise_iga_dx.lib.wareki import date_text
 from tests.formdata import form_data
 from tests.indicators.test_imports import xlsx
 from tests.roles import client_for, user_with_role

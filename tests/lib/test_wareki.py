@@ -85,3 +85,26 @@ def test_year_from_text(text: str, year: int | None) -> None:
 )
 def test_date_from_text(text: str, day: date | None) -> None:
     assert date_from_text(text) == day
+
+
+# Moved from tests/indicators/test_achievement.py (issue 11).
+@pytest.mark.parametrize(
+    ("year", "number", "label", "short"),
+    [
+        (2026, 8, "令和8年度（2026）", "R8"),
+        (2029, 11, "令和11年度（2029）", "R11"),
+        (2019, 1, "令和元年度（2019）", "R1"),
+        (2018, None, "平成30年度（2018）", "H30"),
+        (1989, None, "平成元年度（1989）", "H1"),
+    ],
+)
+def test_fiscal_years(year: int, number: int | None, label: str, short: str) -> None:
+    assert fiscal_year_label(year) == label
+    assert fiscal_year_short(year) == short
+    if number is None:
+        with pytest.raises(ValueError):
+            reiwa(year)
+    else:
+        assert reiwa(year) == number
+
+

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.achievement import Kind, Status
-from pages.display import ROUNDING_NOTE, StatusMark, formula_lines, percent_label
+from pages.display import ROUNDING_NOTE, StatusMark, formula_lines
 
 
 @pytest.mark.parametrize(
@@ -24,20 +24,6 @@ def test_status_mark_is_a_symbol_and_a_word(status, text, css_class):
     mark = StatusMark(status)
     assert str(mark) == f"{mark.symbol} {mark.label}" == text
     assert mark.css_class == css_class
-
-
-@pytest.mark.parametrize(
-    ("value", "shown"),
-    [
-        (None, "－"),
-        (Decimal("24.342"), "24.3%"),
-        (Decimal("106.25"), "106.3%"),
-        (Decimal("-12.35"), "-12.4%"),
-        (Decimal(0), "0.0%"),
-    ],
-)
-def test_percent_label_rounds_half_up_to_one_decimal(value, shown):
-    assert percent_label(value) == shown
 
 
 @pytest.mark.parametrize(

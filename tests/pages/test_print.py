@@ -10,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from pages.views import as_of_label
 from tests.pages.helpers import visible_text
 from tests.roles import client_for, user_with_role
 
@@ -27,18 +26,6 @@ def member_client(django_user_model) -> Client:
 
 def print_url(code: str, year: int) -> str:
     return reverse("pages:plan_print_year", args=[code, year])
-
-
-@pytest.mark.parametrize(
-    ("day", "label"),
-    [
-        (datetime.date(2026, 11, 22), "令和8年11月22日現在"),
-        (datetime.date(2019, 5, 1), "令和元年5月1日現在"),
-        (datetime.date(2019, 4, 30), "平成31年4月30日現在"),
-    ],
-)
-def test_as_of_label(day, label):
-    assert as_of_label(day) == label
 
 
 def test_print_page_lists_every_kgi_of_the_year(plans, member_client, monkeypatch):

@@ -13,8 +13,9 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from accounts.roles import Role, Scope
+from indicators.evaluation import indicator_year
 from indicators.models import Actual, Indicator, Target
-from indicators.selectors import indicator_year, rows_rollup
+from indicators.selectors import rows_rollup
 from pages.selectors import (
     DepartmentSection,
     IndicatorPage,

@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING, Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.commands import add_user_argument, user_from_option
-from indicators import achievement
 from indicators.models import Kind
 from indicators.selectors import plan_default_year, plan_status, rows_rollup
 from indicators.serializers import status_json
 from indicators.wording import counts_line
+from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_year
 from ise_iga_dx.lib.text import clip, pad, width
 from plans.models import Plan
 from plans.selectors import plans_visible_to
 
 if TYPE_CHECKING:
-    from indicators.selectors import IndicatorYear
+    from indicators.evaluation import IndicatorYear
 
 
 def year_argument(raw: str) -> int:
@@ -57,7 +57,7 @@ def status_table(*, plan: Plan, fiscal_year: int, rows: list[IndicatorYear]) -> 
         return " | ".join(pad(value, size) for value, size in zip(values, sizes)).rstrip()
 
     lines = [
-        f"{plan.name}　{achievement.fiscal_year_label(fiscal_year)}",
+        f"{plan.name}　{wareki.fiscal_year_label(fiscal_year)}",
         line(header),
         "-+-".join("-" * size for size in sizes),
     ]
