@@ -17,11 +17,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from indicators import achievement, charts
+from indicators import achievement
 from indicators.audit import indicator_change_history
 from indicators.selectors import date_text, indicators_visible_to, plan_default_year
 from ise_iga_dx.lib.params import parse_year
-from pages import selectors
+from pages import charts, selectors
 from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
 
 if TYPE_CHECKING:
