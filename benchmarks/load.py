@@ -157,8 +157,8 @@ def logins(rng: random.Random) -> list[Login]:
 
     from accounts.models import Affiliation
     from accounts.roles import Role
+    from demo.synthetic import synthetic_municipalities
     from plans.models import Plan
-    from plans.synthetic import synthetic_municipalities
 
     users = get_user_model().objects
 
@@ -540,7 +540,7 @@ def main() -> None:
     import gunicorn
     from django.db import connection
 
-    from plans.synthetic import synthetic_municipalities
+    from demo.synthetic import synthetic_municipalities
 
     if connection.vendor != "postgresql":
         raise SystemExit("負荷試験は PostgreSQL で行います。")

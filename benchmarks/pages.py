@@ -161,10 +161,10 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
 
+        from demo.synthetic import synthetic_generate, synthetic_municipalities
         from indicators.models import Indicator
         from indicators.selectors import plan_default_year
         from plans.models import Plan
-        from plans.synthetic import synthetic_generate, synthetic_municipalities
 
         call_command("migrate", verbosity=0)
         call_command("seed_plans", verbosity=0)

@@ -113,9 +113,9 @@ def prepare(password: str) -> list[dict[str, Any]]:
     from django.core.management import call_command
     from django.db import connection
 
+    from demo.synthetic import synthetic_municipalities
     from indicators.models import Indicator
     from plans.models import Plan
-    from plans.synthetic import synthetic_municipalities
 
     # stdout carries only the summary line; the commands' messages go to
     # stderr.

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "pages",
     # After the apps whose permissions its role groups hold (accounts.groups).
     "accounts",
+    # seed_plans, create_demo_user and the synthetic data set (no models).
+    "demo",
 ]
 
 MIDDLEWARE = [

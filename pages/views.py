@@ -17,12 +17,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from indicators import charts, wording
+from indicators import wording
 from indicators.audit import indicator_change_history
 from indicators.selectors import indicators_visible_to, plan_default_year
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_year
-from pages import selectors
+from pages import charts, selectors
 from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
 
 if TYPE_CHECKING:

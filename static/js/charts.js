@@ -2,7 +2,7 @@
  * Draw every chart a page passed through Django's json_script.
  *
  * Each <div data-chart-json="ID"> names the <script type="application/json"
- * id="ID"> that holds {data, layout, config} from indicators.charts.
+ * id="ID"> that holds {data, layout, config} from pages.charts.
  * figure_json(). Static and self-contained: no inline script, no request
  * beyond this file and plotly.min.js (served from the project's own static
  * files), so a strict Content Security Policy needs no exception.

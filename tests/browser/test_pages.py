@@ -36,7 +36,7 @@ def test_indicator_page_draws_history_and_targets(plans, live_server, page, offi
 
 
 def test_a_national_home_page_pages_and_searches(plans, live_server, page, office_login):
-    from plans.synthetic import synthetic_generate
+    from demo.synthetic import synthetic_generate
     from tests.browser.helpers import wcag_violations
 
     synthetic_generate(municipalities=30, indicators=2, years=4)

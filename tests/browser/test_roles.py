@@ -15,7 +15,7 @@ from django.core.management import call_command
 from indicators.models import Indicator
 from plans.models import Department, Measure, Plan
 from tests.browser.helpers import log_in
-from tests.plans.test_commands import printed_logins
+from tests.demo.test_commands import printed_logins
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

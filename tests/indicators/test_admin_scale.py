@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
+from demo.synthetic import synthetic_generate
 from plans.models import Municipality, Plan
-from plans.synthetic import synthetic_generate
 from tests.roles import client_for, user_with_role
 
 pytestmark = pytest.mark.django_db

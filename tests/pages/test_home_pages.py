@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
+from demo.synthetic import synthetic_generate
 from plans.models import Department, Measure
-from plans.synthetic import synthetic_generate
 from tests.pages.helpers import visible_text
 from tests.roles import client_for, user_with_role
 

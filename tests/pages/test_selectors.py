@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.roles import Role
+from demo.synthetic import synthetic_generate
 from indicators.models import Actual, ActualState, Indicator
 from indicators.selectors import (
     plan_default_years,
@@ -18,7 +19,6 @@ from indicators.selectors import (
 from pages import selectors
 from plans.models import Plan
 from plans.selectors import plans_visible_to
-from plans.synthetic import synthetic_generate
 from tests.roles import user_with_role
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.synthetic import PREFIX, SyntheticDataError, synthetic_remove
+from demo.synthetic import PREFIX, SyntheticDataError, synthetic_remove
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Figures from indicators.charts, the chart includes and the plotly.js copy."""
+"""Figures from pages.charts, the chart includes and the plotly.js copy."""
 
 from __future__ import annotations
 
@@ -18,15 +18,15 @@ from django.templatetags.static import static
 from plotly.basedatatypes import BaseTraceType
 from plotly.offline import get_plotlyjs_version
 
-from indicators import charts
 from indicators.achievement import Counts
-from indicators.management.commands.copy_plotly_js import (
+from indicators.models import Actual, Indicator, Kind
+from indicators.selectors import indicator_years, plan_status, rows_rollup
+from pages import charts
+from pages.management.commands.copy_plotly_js import (
     STATIC_PATH,
     copy_if_changed,
     plotly_js_destination,
 )
-from indicators.models import Actual, Indicator, Kind
-from indicators.selectors import indicator_years, plan_status, rows_rollup
 from plans.models import Plan
 
 PLOTLY_PACKAGE_DATA = Path(plotly.__file__).parent / "package_data"

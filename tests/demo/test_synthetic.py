@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from accounts.roles import Role
+from demo.synthetic import PREFECTURE, kind_and_accumulation
 from indicators.models import Accumulation, Actual, ActualState, Indicator, Kind, Target
 from plans.models import BasicPolicy, Department, Measure, Municipality, Plan
-from plans.synthetic import PREFECTURE, kind_and_accumulation
 from tests.roles import client_for, user_with_role
 
 pytestmark = pytest.mark.django_db

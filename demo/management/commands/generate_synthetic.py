@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from plans.synthetic import PREFIX, SyntheticDataError, synthetic_generate
+from demo.synthetic import PREFIX, SyntheticDataError, synthetic_generate
 
 
 class Command(BaseCommand):

@@ -10,7 +10,6 @@ logins are made in the admin (ユーザー → 所属), see docs/roles.md.
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from django.db.models import Count
 from accounts.groups import ensure_role_groups
 from accounts.models import Affiliation
 from accounts.roles import Role
+from ise_iga_dx.lib.text import width
 from plans.models import Department, Municipality
 
 if TYPE_CHECKING:
@@ -122,11 +122,6 @@ def create_login(login: DemoLogin, password: str) -> None:
     affiliation = Affiliation.objects.create(user=user, municipality=login.municipality)
     if login.department is not None:
         affiliation.departments.add(login.department)
-
-
-def width(text: str) -> int:
-    """Columns ``text`` takes in a terminal (a kanji takes two)."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def table(rows: list[tuple[str, ...]]) -> list[str]:
