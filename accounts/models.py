@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from plans.models import Department, Municipality
-
 
 class Affiliation(models.Model):
     """A user's municipality and, for a department user, their sections."""
@@ -20,13 +18,15 @@ class Affiliation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affiliation",
         verbose_name="ユーザー",
     )
+    # By name, not by import: accounts sits below plans in the layers
+    # (pyproject.toml), and plans' selectors and admin read the scope.
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, null=True, blank=True,
+        "plans.Municipality", on_delete=models.PROTECT, null=True, blank=True,
         related_name="affiliations", verbose_name="自治体",
         help_text="システム管理者は空欄（全自治体）。それ以外は必ず選びます。",
     )
     departments = models.ManyToManyField(
-        Department, blank=True, related_name="affiliations", verbose_name="所管課",
+        "plans.Department", blank=True, related_name="affiliations", verbose_name="所管課",
         help_text="所管課の利用者が実績を入力できる課（同じ自治体の課だけ選べます）。",
     )
 

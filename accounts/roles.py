@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.db.models import Q
 
 if TYPE_CHECKING:
@@ -109,9 +110,8 @@ class Scope:
         if self.reads_plans:
             return self.municipality_q(f"{path}policy__plan__")
         if self.role is Role.DEPARTMENT and self.municipality_id is not None:
-            from plans.models import Measure
-
-            owned = Measure.objects.filter(
+            # By name: accounts sits below plans (pyproject.toml's layers).
+            owned = apps.get_model("plans", "Measure").objects.filter(
                 departments__in=self.department_ids,
                 departments__municipality_id=self.municipality_id,
             ).values("pk")

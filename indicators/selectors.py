@@ -17,14 +17,13 @@ from accounts.roles import scope_of
 from indicators import achievement
 from indicators.evaluation import IndicatorYear, due_year_of, indicator_year
 from indicators.models import Actual, Indicator, Kind, Target
+from plans.models import Plan
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import QuerySet
-
-    from plans.models import Plan
 
 
 def with_due_year(indicators: QuerySet[Indicator]) -> QuerySet[Indicator]:
@@ -47,6 +46,14 @@ def indicators_with_entry_by(
 ) -> QuerySet[Indicator]:
     """Return the KGIs whose actuals ``user`` may enter (and import)."""
     return Indicator.objects.filter(scope_of(user).entry_q())
+
+
+def plans_with_entry_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
+    """Return the plans holding a KGI whose actuals ``user`` may enter."""
+    indicators = Indicator.objects.filter(scope_of(user).entry_q()).values("plan_id")
+    return Plan.objects.filter(pk__in=indicators).select_related("municipality").order_by(
+        "municipality__code", "start_year", "code"
+    )
 
 
 def indicators_managed_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Indicator]:

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import scope_of
 from indicators import definitions, exports
-from indicators.selectors import indicators_with_entry_by
+from indicators.selectors import indicators_with_entry_by, plans_with_entry_by
 from ise_iga_dx.lib.params import parse_id, parse_year
 from plans.models import Department, Plan
-from plans.selectors import plans_visible_to, plans_with_entry_by
+from plans.selectors import plans_visible_to
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

@@ -37,16 +37,6 @@ def plans_managed_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan
     ).order_by("municipality__code", "start_year", "code")
 
 
-def plans_with_entry_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
-    """Return the plans holding a KGI whose actuals ``user`` may enter."""
-    from indicators.models import Indicator
-
-    indicators = Indicator.objects.filter(scope_of(user).entry_q()).values("plan_id")
-    return Plan.objects.filter(pk__in=indicators).select_related("municipality").order_by(
-        "municipality__code", "start_year", "code"
-    )
-
-
 def departments_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Department]:
     """Return the departments ``user`` may look at: their municipality's, or their own."""
     return Department.objects.filter(scope_of(user).department_q()).select_related(

@@ -1,0 +1,7 @@
+"""The admin, one module per ModelAdmin; importing this registers them all.
+
+Django's admin autodiscovery imports ``office.admin``; the imports below
+register each ModelAdmin with the site.
+"""
+
+from office.admin import actual, indicator, plans, target, users  # noqa: F401

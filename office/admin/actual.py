@@ -1,0 +1,327 @@
+"""実績値: the list across plans, the actuals import, and the confirm step
+(確定 / 確定取消)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from import_export.admin import ImportExportModelAdmin
+
+from accounts.admin_scope import NOT_FOUND, ScopedAdminMixin, ScopedRelatedFilter
+from accounts.roles import scope_of
+from indicators.evaluation import (
+    due_year_of,
+    indicator_year,
+)
+from indicators.models import Actual
+from indicators.resources import (
+    EXPORT_FORMATS,
+    ActualResource,
+    ActualSpreadsheetFormat,
+)
+from indicators.services import (
+    LOCKED_MESSAGE,
+    actuals_confirm,
+    actuals_reopen,
+)
+from indicators.wording import actual_label
+from ise_iga_dx.lib import wareki
+from office.admin.common import (
+    DECIMAL_OVERRIDES,
+    LongListMixin,
+    confirmation_label,
+    evaluation_html,
+)
+from office.admin.filters import ConfirmedFilter, RowYearFilter
+from office.admin.imports import SpreadsheetImportMixin
+from office.forms import (
+    ActualForm,
+    ReopenForm,
+)
+from plans.history_admin import AuditedAdmin
+
+if TYPE_CHECKING:
+
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+
+def row_names(actuals: list[Actual], limit: int = 10) -> str:
+    """Return 「ISE2-01 R8、ISE2-02 R8 ほか3件」 for a message."""
+    names = [
+        f"{actual.indicator.code} {wareki.fiscal_year_short(actual.fiscal_year)}"
+        for actual in actuals[:limit]
+    ]
+    more = f" ほか{len(actuals) - limit}件" if len(actuals) > limit else ""
+    return "、".join(names) + more
+
+
+@admin.register(Actual)
+class ActualAdmin(
+    LongListMixin, ScopedAdminMixin, SpreadsheetImportMixin, ImportExportModelAdmin,
+    AuditedAdmin,
+):
+    """Every indicator-year with an actual, for filtering across plans.
+
+    The confirm step lives here: the DX office confirms (確定) actuals and
+    reopens them with a reason, from the list's actions or an actual's own
+    page. A confirmed actual is read-only, for everyone, until reopened.
+    """
+
+    change_form_template = "admin/indicators/actual/change_form.html"
+    confirmation_template = "admin/indicators/actual_confirmation.html"
+    actions = ("confirm_selected", "reopen_selected")
+
+    resource_classes = [ActualResource]
+    import_formats = [ActualSpreadsheetFormat]
+    export_formats = EXPORT_FORMATS
+    import_help = (
+        "1行目を見出しとし、指標コード・年度・実績値（任意で備考）の列を読み取ります。"
+        "年度は「2026」「R8」「令和8年度」、実績値は「1,467」「45.0%」「－」（評価対象外）"
+        "「完了」「未完了」のように書けます。空欄の行は未入力のまま残ります。"
+        "1行でもエラーがあれば何も取り込みません。"
+    )
+    form = ActualForm
+    list_display = (
+        "indicator", "fiscal_year_label", "value_label", "evaluation", "confirmation",
+        "updated_at",
+    )
+    list_filter = (
+        ("indicator__plan__municipality", ScopedRelatedFilter),
+        ("indicator__plan", ScopedRelatedFilter),
+        RowYearFilter,
+        ConfirmedFilter,
+        "state",
+        "published_evaluation",
+    )
+    search_fields = ("indicator__code", "indicator__item", "indicator__plan__municipality__name")
+    list_select_related = ("indicator", "indicator__plan", "confirmed_by")
+    autocomplete_fields = ("indicator",)
+    formfield_overrides = DECIMAL_OVERRIDES
+    readonly_fields = ("confirmation",)
+    fieldsets = (
+        (None, {"fields": ("indicator", "fiscal_year", "state", "value", "remark",
+                           "not_measured_reason")}),
+        ("取組の評価", {"fields": ("progress", "analysis", "direction")}),
+        ("文書で公表された評価", {"fields": ("published_evaluation", "published_rate")}),
+        ("備考", {"fields": ("note",)}),
+        ("確定", {"fields": ("confirmation",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Actual]:
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("indicator__targets", to_attr="all_targets")
+        )
+
+    # A confirmed actual is locked for everyone until it is reopened: its
+    # page is read-only and a POST to it is refused (403).
+
+    def has_change_permission(self, request: HttpRequest, obj: Actual | None = None) -> bool:
+        if obj is not None and obj.confirmed:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Actual | None = None) -> bool:
+        if obj is not None and obj.confirmed:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        """Confirming and reopening: the DX office and the system (所管課 never)."""
+        return (
+            request.user.has_perm("indicators.confirm_actual")
+            and scope_of(request.user).manages_plans
+        )
+
+    def may_confirm(self, request: HttpRequest, actual: Actual) -> bool:
+        """Whether the user may confirm or reopen ``actual``: their plan's only."""
+        return self.has_confirm_permission(request) and scope_of(request.user).manages_plan(
+            actual.indicator.plan
+        )
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+        change: bool = False, form_url: str = "", obj: Actual | None = None,
+    ) -> Any:
+        context["kpi_locked_message"] = LOCKED_MESSAGE if obj is not None and obj.confirmed else ""
+        context["kpi_confirmation_link"] = None
+        if obj is not None and obj.pk is not None and self.may_confirm(request, obj):
+            name, label = ("reopen", "確定を取り消す") if obj.confirmed else (
+                "confirm", "この実績値を確定する"
+            )
+            context["kpi_confirmation_link"] = (
+                reverse(f"admin:indicators_actual_{name}", args=[obj.pk]), label
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/confirm/", wrap(self.confirm_view),
+                 name="indicators_actual_confirm"),
+            path("<path:object_id>/reopen/", wrap(self.reopen_view),
+                 name="indicators_actual_reopen"),
+            *super().get_urls(),
+        ]
+
+    # Confirming and reopening ------------------------------------------------
+
+    def managed_rows(
+        self, request: HttpRequest, queryset: QuerySet[Actual]
+    ) -> tuple[list[Actual], list[Actual]]:
+        """Split the selected rows into those of plans the user manages, and the rest."""
+        rows = list(
+            queryset.select_related("indicator__plan", "confirmed_by").prefetch_related(None)
+        )
+        scope = scope_of(request.user)
+        managed = [actual for actual in rows if scope.manages_plan(actual.indicator.plan)]
+        outside = [actual for actual in rows if not scope.manages_plan(actual.indicator.plan)]
+        return managed, outside
+
+    def report(
+        self, request: HttpRequest, *, done: str, changed: list[Actual],
+        unchanged: list[Actual], unchanged_why: str, outside: list[Actual],
+    ) -> None:
+        if changed:
+            self.message_user(
+                request, f"{len(changed)}件の実績値を{done}：{row_names(changed)}",
+                messages.SUCCESS,
+            )
+        if unchanged:
+            self.message_user(
+                request, f"{unchanged_why}{len(unchanged)}件はそのままです：{row_names(unchanged)}",
+                messages.INFO,
+            )
+        if outside:
+            self.message_user(
+                request,
+                f"担当外の計画の実績値{len(outside)}件は変更しませんでした：{row_names(outside)}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="選択した実績値を確定する", permissions=("confirm",))
+    def confirm_selected(self, request: HttpRequest, queryset: QuerySet[Actual]) -> None:
+        if not self.has_confirm_permission(request):
+            raise PermissionDenied
+        managed, outside = self.managed_rows(request, queryset)
+        outcome = actuals_confirm(actuals=managed, user=request.user)
+        self.report(
+            request, done="確定しました", changed=outcome.changed, unchanged=outcome.unchanged,
+            unchanged_why="確定済みの", outside=outside,
+        )
+
+    @admin.action(description="確定を取り消す（理由が必要）", permissions=("confirm",))
+    def reopen_selected(self, request: HttpRequest, queryset: QuerySet[Actual]) -> Any:
+        if not self.has_confirm_permission(request):
+            raise PermissionDenied
+        managed, outside = self.managed_rows(request, queryset)
+        form = ReopenForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            outcome = actuals_reopen(
+                actuals=managed, user=request.user, reason=form.cleaned_data["reason"]
+            )
+            self.report(
+                request, done="入力中に戻しました（確定取消）", changed=outcome.changed,
+                unchanged=outcome.unchanged, unchanged_why="確定されていない", outside=outside,
+            )
+            return None
+        return self.render_confirmation(
+            request, mode="reopen", actuals=managed, outside=outside, form=form,
+            action="reopen_selected",
+        )
+
+    def confirmable(self, request: HttpRequest, object_id: str) -> Actual:
+        """Return the actual of the URL; 403 without the right, 404 outside the scope.
+
+        The right comes first, as for a model permission: a department is
+        refused whatever the actual, and learns nothing about it.
+        """
+        if not self.has_confirm_permission(request):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(NOT_FOUND)
+        if not self.may_confirm(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def confirm_view(self, request: HttpRequest, object_id: str) -> Any:
+        obj = self.confirmable(request, object_id)
+        if request.method == "POST":
+            outcome = actuals_confirm(actuals=[obj], user=request.user)
+            self.report(
+                request, done="確定しました", changed=outcome.changed,
+                unchanged=outcome.unchanged, unchanged_why="確定済みの", outside=[],
+            )
+            return HttpResponseRedirect(reverse("admin:indicators_actual_change", args=[obj.pk]))
+        return self.render_confirmation(request, mode="confirm", actuals=[obj])
+
+    def reopen_view(self, request: HttpRequest, object_id: str) -> Any:
+        obj = self.confirmable(request, object_id)
+        form = ReopenForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            outcome = actuals_reopen(
+                actuals=[obj], user=request.user, reason=form.cleaned_data["reason"]
+            )
+            self.report(
+                request, done="入力中に戻しました（確定取消）", changed=outcome.changed,
+                unchanged=outcome.unchanged, unchanged_why="確定されていない", outside=[],
+            )
+            return HttpResponseRedirect(reverse("admin:indicators_actual_change", args=[obj.pk]))
+        return self.render_confirmation(request, mode="reopen", actuals=[obj], form=form)
+
+    def render_confirmation(
+        self, request: HttpRequest, *, mode: str, actuals: list[Actual],
+        outside: list[Actual] | None = None, form: ReopenForm | None = None, action: str = "",
+    ) -> TemplateResponse:
+        """The page between choosing and doing: the rows, and the reason to reopen."""
+        title = "実績値の確定" if mode == "confirm" else "実績値の確定取消"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "mode": mode,
+            "rows": [
+                (actual, actual_label(actual.indicator, actual), confirmation_label(actual))
+                for actual in actuals
+            ],
+            "outside": row_names(outside) if outside else "",
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse("admin:indicators_actual_changelist"),
+        }
+        return TemplateResponse(request, self.confirmation_template, context)
+
+    @admin.display(description="確定状況", ordering="confirmed")
+    def confirmation(self, obj: Actual) -> str:
+        return confirmation_label(obj) if obj.pk else "入力中（保存後に DX推進担当が確定します）"
+
+    @admin.display(description="年度", ordering="fiscal_year")
+    def fiscal_year_label(self, obj: Actual) -> str:
+        return wareki.fiscal_year_label(obj.fiscal_year)
+
+    @admin.display(description="実績値")
+    def value_label(self, obj: Actual) -> str:
+        return actual_label(obj.indicator, obj)
+
+    @admin.display(description="評価")
+    def evaluation(self, obj: Actual) -> str:
+        targets = getattr(obj.indicator, "all_targets", None)
+        if targets is None:
+            targets = list(obj.indicator.targets.all())
+        target = next((t for t in targets if t.fiscal_year == obj.fiscal_year), None)
+        return evaluation_html(
+            indicator_year(
+                indicator=obj.indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
+                due_year=due_year_of(obj.indicator, (t.fiscal_year for t in targets)),
+            )
+        )

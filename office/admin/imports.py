@@ -1,0 +1,126 @@
+"""Upload → preview → confirm of a spreadsheet in the admin, all rows or none."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from import_export.forms import ImportForm
+
+from indicators.imports import ImportRefused, max_upload_bytes
+from plans.selectors import plans_managed_by
+
+if TYPE_CHECKING:
+
+    from django.http import HttpRequest
+
+
+class SpreadsheetImportForm(ImportForm):
+    """The upload form, refusing an oversized file before reading it."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"ファイルが大きすぎます（{upload.size:,}バイト）。上限は{limit:,}バイトです。"
+            )
+        return upload
+
+
+UPLOAD_GONE_MESSAGE = (
+    "取り込むファイルが見つかりません（取り込み済みか、確認から時間が経ちすぎました）。"
+    "もう一度アップロードしてください。"
+)
+
+
+def listed_index(value: str, count: int) -> bool:
+    """Whether ``value`` is the index ("0", "1", …) of one of ``count`` choices."""
+    return value.isdecimal() and len(value) < 4 and int(value) < count
+
+
+class SpreadsheetImportMixin:
+    """Upload → preview → confirm, all rows or none, messages in Japanese."""
+
+    import_form_class = SpreadsheetImportForm
+    import_template_name = "admin/indicators/spreadsheet_import.html"
+    import_help = ""
+
+    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_import_context_data(**kwargs), "import_help": self.import_help}
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> Any:
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None:
+            # The templates of the plans this user may change, and no others.
+            context["template_links"] = [
+                (f"{plan.name}（{plan.code}）",
+                 reverse("indicators:definitions_template", args=[plan.code]))
+                for plan in plans_managed_by(user=request.user)
+            ]
+        return response
+
+    def add_data_read_fail_error_to_form(self, form: Any, error: Exception) -> None:
+        if isinstance(error, ImportRefused):
+            form.add_error("import_file", str(error))
+        else:
+            super().add_data_read_fail_error_to_form(form, error)
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # At confirmation too, one bad row rolls back every row.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> Any:
+        """Confirm an import, unless its upload is gone: then say to upload again.
+
+        The upload waits in the cache between preview and confirmation; a
+        second click on 確定, or a cleared cache, finds it gone, and the
+        confirm page's hidden fields come back from the browser.
+        django-import-export would answer either with a 500.
+        """
+        if (request.method == "POST" and self.has_import_permission(request)
+                and not self.confirmation_usable(request)):
+            self.message_user(request, UPLOAD_GONE_MESSAGE, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
+            )
+        return super().process_import(request, **kwargs)
+
+    def confirmation_usable(self, request: HttpRequest) -> bool:
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            return True  # django-import-export shows the form's errors
+        data = form.cleaned_data
+        if not (listed_index(data["format"], len(self.get_import_formats()))
+                and listed_index(data.get("resource") or "0",
+                                 len(self.get_import_resource_classes(request)))):
+            return False
+        storage = self.get_tmp_storage_class()(
+            name=data["import_file_name"], read_mode="rb", **self.get_tmp_storage_class_kwargs()
+        )
+        return storage.read() is not None
+
+    def process_result(self, result: Any, request: HttpRequest) -> Any:
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between preview and confirmation.
+            self.message_user(
+                request,
+                "確認後にデータが変わったため、取り込みませんでした。もう一度アップロードしてください。",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
+            )
+        preview = getattr(result, "kpi_preview", None)
+        if preview is not None:
+            self.message_user(request, f"取り込みました：{preview.summary()}", messages.SUCCESS)
+        return super().process_result(result, request)
+
+    def add_success_message(self, result: Any, request: HttpRequest) -> None:
+        # process_result() says it with the preview's counts instead.
+        if getattr(result, "kpi_preview", None) is None:
+            super().add_success_message(result, request)
