@@ -32,7 +32,29 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators import achievement, wording
 from indicators.audit import history_record_import, import_reason
-from indicators.exports import (
+from indicators.imports import (
+    REFUSED,
+    Action,
+    ImportRefused,
+    RowError,
+    normalise_code,
+    parse_target,
+    read_upload,
+)
+from indicators.models import Accumulation, Indicator, Kind, Target
+from indicators.wording import outside_period_message, period_label, target_text
+from ise_iga_dx.lib import wareki
+from plans.models import BasicPolicy, Initiative, Measure, Plan
+from plans.selectors import plans_managed_by
+from spreadsheets.reading import (
+    Cell,
+    CellError,
+    normalise_header,
+    parse_fiscal_year,
+    parse_number,
+    parse_text,
+)
+from spreadsheets.xlsx import (
     BORDER,
     HEADER_FONT,
     TOP_LEFT,
@@ -44,28 +66,6 @@ from indicators.exports import (
     write_header,
     write_text,
 )
-from indicators.imports import (
-    REFUSED,
-    Action,
-    ImportRefused,
-    RowError,
-    normalise_code,
-    parse_target,
-    read_upload,
-)
-from indicators.models import Accumulation, Indicator, Kind, Target
-from indicators.spreadsheets import (
-    Cell,
-    CellError,
-    normalise_header,
-    parse_fiscal_year,
-    parse_number,
-    parse_text,
-)
-from indicators.wording import outside_period_message, period_label, target_text
-from ise_iga_dx.lib import wareki
-from plans.models import BasicPolicy, Initiative, Measure, Plan
-from plans.selectors import plans_managed_by
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from indicators.spreadsheets import Sheet, SheetRow
+    from spreadsheets.reading import Sheet, SheetRow
 
 # Column key -> accepted header texts (compared after normalise_header); the
 # first is the template's header, the last the English alias.

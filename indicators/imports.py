@@ -32,7 +32,10 @@ from indicators.evaluation import due_year_of, evaluate_indicator_year
 from indicators.models import Actual, ActualState, Indicator, Kind, Target
 from indicators.selectors import indicators_managed_by, indicators_with_entry_by
 from indicators.services import revision_errors, target_record_revision
-from indicators.spreadsheets import (
+from indicators.wording import actual_text, outside_period_message, target_text
+from ise_iga_dx.lib import wareki
+from ise_iga_dx.lib.wareki import date_text
+from spreadsheets.reading import (
     Cell,
     CellError,
     ParsedActual,
@@ -44,15 +47,12 @@ from indicators.spreadsheets import (
     parse_text,
     read_sheet,
 )
-from indicators.wording import actual_text, outside_period_message, target_text
-from ise_iga_dx.lib import wareki
-from ise_iga_dx.lib.wareki import date_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.db.models import QuerySet
 
-    from indicators.spreadsheets import Sheet
+    from spreadsheets.reading import Sheet
 
 # Column key -> accepted header texts (compared after normalise_header).
 ACTUAL_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -19,7 +19,6 @@ from import_export.formats import base_formats
 from indicators import wording
 from indicators.audit import import_reason
 from indicators.definitions import apply_definitions, definition_columns, preview_definitions
-from indicators.exports import looks_like_formula
 from indicators.imports import (
     COLUMN_LABELS,
     REFUSED,
@@ -35,6 +34,7 @@ from indicators.imports import (
     target_column_indexes,
 )
 from indicators.models import Actual, Indicator, Target
+from spreadsheets.xlsx import looks_like_formula
 
 if TYPE_CHECKING:
     from import_export.results import Result

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "plans",
     "indicators",
     "pages",
+    "spreadsheets",
     # After the apps whose permissions its role groups hold (accounts.groups).
     "accounts",
     # seed_plans, create_demo_user and the synthetic data set (no models).

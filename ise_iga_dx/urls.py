@@ -17,6 +17,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("indicators.api_urls")),
-    path("", include("indicators.urls")),
+    path("", include("spreadsheets.urls")),
     path("", include("pages.urls")),
 ]

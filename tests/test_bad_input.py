@@ -23,9 +23,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from accounts.roles import Role
-from indicators.exports import entry_sheet
 from indicators.models import Actual, Indicator
 from plans.models import Department, Plan
+from spreadsheets.entry_sheet import entry_sheet
 from tests.formdata import form_data
 from tests.pages.helpers import visible_text
 from tests.roles import PASSWORD, client_for, user_with_role

@@ -509,16 +509,16 @@ def export_url(world: World, role: str, endpoint: str, target: str) -> str:
     city = world.city(role, target)
     code = city.plan.code
     if endpoint == "入力シート":
-        url = reverse("indicators:entry_sheet", args=[code])
+        url = reverse("spreadsheets:entry_sheet", args=[code])
         if target == "自課指定":
             return f"{url}?department={city.own_department.pk}"
         if target == "他課指定":
             return f"{url}?department={city.other_department.pk}"
         return url
     if endpoint == "評価表":
-        return reverse("indicators:status_table", args=[code, YEAR])
+        return reverse("spreadsheets:status_table", args=[code, YEAR])
     if endpoint == "定義テンプレート":
-        return reverse("indicators:definitions_template", args=[code])
+        return reverse("spreadsheets:definitions_template", args=[code])
     raise AssertionError(endpoint)
 
 
@@ -943,7 +943,7 @@ def test_office_registers_a_department_in_its_own_city_only(world, role):
 
 def test_department_entry_sheet_holds_only_its_own_kgis(world):
     client = client_as(DEPARTMENT_ISE, world)
-    response = client.get(reverse("indicators:entry_sheet", args=["ise-2"]))
+    response = client.get(reverse("spreadsheets:entry_sheet", args=["ise-2"]))
     workbook = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     cells_text = {str(cell.value) for sheet in workbook for row in sheet.iter_rows()
                   for cell in row if cell.value is not None}

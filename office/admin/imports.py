@@ -59,7 +59,7 @@ class SpreadsheetImportMixin:
             # The templates of the plans this user may change, and no others.
             context["template_links"] = [
                 (f"{plan.name}（{plan.code}）",
-                 reverse("indicators:definitions_template", args=[plan.code]))
+                 reverse("spreadsheets:definitions_template", args=[plan.code]))
                 for plan in plans_managed_by(user=request.user)
             ]
         return response

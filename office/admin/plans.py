@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def entry_sheet_url(plan: Plan, *, year: int | None = None, department: int | None = None) -> str:
-    url = reverse("indicators:entry_sheet", args=[plan.code])
+    url = reverse("spreadsheets:entry_sheet", args=[plan.code])
     query = "&".join(
         f"{name}={value}" for name, value in (("year", year), ("department", department))
         if value is not None
@@ -31,7 +31,7 @@ def entry_sheet_url(plan: Plan, *, year: int | None = None, department: int | No
 
 
 def status_table_url(plan: Plan, year: int) -> str:
-    return reverse("indicators:status_table", args=[plan.code, year])
+    return reverse("spreadsheets:status_table", args=[plan.code, year])
 
 
 @admin.register(Municipality)
@@ -98,7 +98,7 @@ class PlanAdmin(ScopedAdminMixin, AuditedAdmin):
             '入力シート：<a href="{}">全年度</a> {}<br>評価表：{}<br>'
             '<a href="{}">指標定義テンプレート</a>',
             entry_sheet_url(obj), entry, status,
-            reverse("indicators:definitions_template", args=[obj.code]),
+            reverse("spreadsheets:definitions_template", args=[obj.code]),
         )
 
     def single_plan(self, request: HttpRequest, queryset: QuerySet[Plan]) -> Plan | None:

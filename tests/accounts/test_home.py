@@ -47,7 +47,7 @@ def test_the_department_page_links_its_entry_sheet_for_those_who_enter(plans):
     )
     page = reverse("pages:department", args=[department.pk])
     sheet = (
-        reverse("indicators:entry_sheet", args=["ise-2"])
+        reverse("spreadsheets:entry_sheet", args=["ise-2"])
         + f"?year=2026&amp;department={department.pk}"
     )
     own = user_with_role(Role.DEPARTMENT, municipality="ise", departments=("デジタル政策課",))

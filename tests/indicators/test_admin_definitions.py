@@ -30,7 +30,7 @@ PROCESS_URL = "admin:indicators_indicator_process_import"
 
 def filled_template(client, rows: list[dict[str, object]]) -> bytes:
     """Download iga-2's template and type ``rows`` under its headings."""
-    data = client.get(reverse("indicators:definitions_template", args=["iga-2"])).getvalue()
+    data = client.get(reverse("spreadsheets:definitions_template", args=["iga-2"])).getvalue()
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     sheet = workbook.worksheets[0]
     headers = [cell.value for cell in sheet[1]]
@@ -65,7 +65,7 @@ def text(response) -> str:
 
 def test_import_page_links_each_plans_template(plans, admin_client_ja):
     page = text(admin_client_ja.get(reverse(IMPORT_URL)))
-    assert reverse("indicators:definitions_template", args=["iga-2"]) in page
+    assert reverse("spreadsheets:definitions_template", args=["iga-2"]) in page
     assert "指標定義" in page or "テンプレート" in page
 
 
@@ -126,5 +126,5 @@ def test_import_definitions_command(plans, admin_client_ja, tmp_path):
 
 def test_plan_list_links_its_definitions_template(plans, admin_client_ja):
     page = admin_client_ja.get(reverse("admin:plans_plan_changelist")).content.decode()
-    assert reverse("indicators:definitions_template", args=["iga-2"]) in page
+    assert reverse("spreadsheets:definitions_template", args=["iga-2"]) in page
     assert Plan.objects.count() == 3

@@ -25,10 +25,10 @@ from indicators.definitions import (
     preview_definitions,
     template_headers,
 )
-from indicators.exports import entry_sheet
 from indicators.imports import Action, ImportRefused, read_upload
 from indicators.models import Indicator, Target
 from plans.models import Initiative, Measure, Plan
+from spreadsheets.entry_sheet import entry_sheet
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators import exports
 from indicators.imports import Action, preview_actuals, read_upload
 from indicators.models import Actual, Indicator, Target
 from indicators.selectors import plan_status
 from plans.models import Department, Measure, Plan
+from spreadsheets import entry_sheet, status_table, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +39,11 @@ def load(data: bytes) -> openpyxl.Workbook:
 
 
 def entry_workbook(code: str = "ise-2", **kwargs) -> openpyxl.Workbook:
-    return load(exports.entry_sheet(plan=Plan.objects.get(code=code), **kwargs))
+    return load(entry_sheet.entry_sheet(plan=Plan.objects.get(code=code), **kwargs))
 
 
 def status_workbook(code: str = "ise-1", fiscal_year: int = 2025) -> openpyxl.Workbook:
-    return load(exports.status_table(plan=Plan.objects.get(code=code), fiscal_year=fiscal_year))
+    return load(status_table.status_table(plan=Plan.objects.get(code=code), fiscal_year=fiscal_year))
 
 
 def entry_rows(sheet) -> dict[tuple[str, int], tuple]:
@@ -70,11 +70,11 @@ def rgb(cell) -> str:
 
 
 def entry_url(code: str = "ise-2", query: str = "") -> str:
-    return reverse("indicators:entry_sheet", args=[code]) + query
+    return reverse("spreadsheets:entry_sheet", args=[code]) + query
 
 
 def status_url(code: str = "ise-1", year: int = 2025) -> str:
-    return reverse("indicators:status_table", args=[code, year])
+    return reverse("spreadsheets:status_table", args=[code, year])
 
 
 def body(response) -> bytes:
@@ -87,7 +87,7 @@ def body(response) -> bytes:
 def written(text: str):
     """Return the cell ``text`` becomes after a save and a reload."""
     workbook = openpyxl.Workbook()
-    exports.write_text(workbook.active["A1"], text)
+    xlsx.write_text(workbook.active["A1"], text)
     buffer = BytesIO()
     workbook.save(buffer)
     return load(buffer.getvalue()).active["A1"]
@@ -223,7 +223,7 @@ def test_entry_sheet_prefills_the_note_as_text(plans):
 
 @pytest.mark.parametrize(("code", "fiscal_year"), [("ise-1", 2025), ("ise-2", None)])
 def test_an_untouched_entry_sheet_re_imports_as_unchanged(plans, code, fiscal_year):
-    data = exports.entry_sheet(plan=Plan.objects.get(code=code), fiscal_year=fiscal_year)
+    data = entry_sheet.entry_sheet(plan=Plan.objects.get(code=code), fiscal_year=fiscal_year)
     preview = preview_actuals(sheet=read_upload(data, "entry.xlsx"), filename="entry.xlsx")
     assert preview.errors == []
     actions = {row.action for row in preview.rows}
@@ -258,9 +258,9 @@ def test_entry_sheet_explains_how_to_fill_it_in(plans):
 def test_exports_refuse_a_year_outside_the_plan_period(plans):
     plan = Plan.objects.get(code="ise-2")
     with pytest.raises(ValueError):
-        exports.entry_sheet(plan=plan, fiscal_year=2030)
+        entry_sheet.entry_sheet(plan=plan, fiscal_year=2030)
     with pytest.raises(ValueError):
-        exports.status_table(plan=plan, fiscal_year=2025)
+        status_table.status_table(plan=plan, fiscal_year=2025)
 
 
 def test_formula_text_from_the_database_is_never_a_formula(plans):
@@ -270,14 +270,14 @@ def test_formula_text_from_the_database_is_never_a_formula(plans):
     Indicator.objects.filter(code="ISE2-02").update(item="@SUM(1)")
     plan = Plan.objects.get(code="ise-2")
 
-    data = exports.entry_sheet(plan=plan, fiscal_year=2026)
+    data = entry_sheet.entry_sheet(plan=plan, fiscal_year=2026)
     rows = entry_rows(load(data).worksheets[0])
     title, item = rows["ISE2-01", 2026][3], rows["ISE2-02", 2026][4]
     assert (title.value, title.data_type) == ('① =HYPERLINK("http://x")', "s")
     assert (item.value, item.data_type, item.quotePrefix) == ("@SUM(1)", "s", True)
     assert "<f>" not in sheet_xml(data)
 
-    data = exports.status_table(plan=plan, fiscal_year=2026)
+    data = status_table.status_table(plan=plan, fiscal_year=2026)
     title = status_rows(load(data).active)["ISE2-01"][1]
     assert (title.value, title.data_type, title.quotePrefix) == (
         '=HYPERLINK("http://x")', "s", True

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from indicators.exports import entry_sheet
 from indicators.models import Indicator
 from indicators.selectors import plan_status
 from plans.models import Plan
+from spreadsheets.entry_sheet import entry_sheet
 from tests.indicators.test_admin_import import upload
 
 pytestmark = pytest.mark.django_db
@@ -75,8 +75,8 @@ def test_the_round_trip_through_the_admin(plans, admin_client_ja):
 
 def test_plan_list_offers_every_download_and_they_work(plans, admin_client_ja):
     page = admin_client_ja.get(reverse("admin:plans_plan_changelist")).content.decode()
-    entry = reverse("indicators:entry_sheet", args=["ise-2"])
-    status = reverse("indicators:status_table", args=["ise-1", 2025])
+    entry = reverse("spreadsheets:entry_sheet", args=["ise-2"])
+    status = reverse("spreadsheets:status_table", args=["ise-1", 2025])
     assert f'href="{entry}"' in page and f'href="{status}"' in page
     for url in (entry, f"{entry}?year=2026", status):
         response = admin_client_ja.get(url)
@@ -91,7 +91,7 @@ def test_plan_actions_download_one_plan(plans, admin_client_ja):
         {"action": "download_status_table", "_selected_action": [str(ise1.pk)]},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("indicators:status_table", args=["ise-1", 2025])
+    assert response["Location"] == reverse("spreadsheets:status_table", args=["ise-1", 2025])
     both = [str(plan.pk) for plan in Plan.objects.all()]
     response = admin_client_ja.post(
         reverse("admin:plans_plan_changelist"),
@@ -107,7 +107,7 @@ def test_indicator_list_for_a_plan_and_year_links_its_sheets(plans, admin_client
         {"plan__id__exact": plan.pk, "fiscal_year": 2026},
     ).content.decode()
     assert "入力シート（R8）" in page and "評価表（R8）" in page
-    assert reverse("indicators:status_table", args=["ise-2", 2026]) in page
+    assert reverse("spreadsheets:status_table", args=["ise-2", 2026]) in page
 
 
 def test_department_list_links_the_departments_own_sheet(plans, admin_client_ja):
@@ -117,7 +117,7 @@ def test_department_list_links_the_departments_own_sheet(plans, admin_client_ja)
     measure = Indicator.objects.get(code="ISE2-13").measure
     measure.departments.add(department)
     page = admin_client_ja.get(reverse("admin:plans_department_changelist")).content.decode()
-    url = f"{reverse('indicators:entry_sheet', args=['ise-2'])}?department={department.pk}"
+    url = f"{reverse('spreadsheets:entry_sheet', args=['ise-2'])}?department={department.pk}"
     assert url in page
     data = admin_client_ja.get(url).getvalue()
     codes = {row[0] for row in openpyxl.load_workbook(io.BytesIO(data))["実績入力"].iter_rows(

@@ -12,9 +12,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.workbook import Workbook as LoadedWorkbook
 
-from indicators import spreadsheets
 from indicators.achievement import ActualState
-from indicators.spreadsheets import (
+from spreadsheets import reading
+from spreadsheets.reading import (
     Cell,
     CellError,
     ParsedActual,
@@ -44,7 +44,7 @@ def xlsx(rows: list[list[object]], formats: dict[str, str] | None = None) -> byt
     return buffer.getvalue()
 
 
-def values(sheet: spreadsheets.Sheet) -> list[tuple[int, list[object]]]:
+def values(sheet: reading.Sheet) -> list[tuple[int, list[object]]]:
     """Return each row's number and cell values."""
     return [(row.number, [cell.value for cell in row.cells]) for row in sheet.rows]
 
@@ -81,7 +81,7 @@ def workbook_spy(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
         opened.append(record)
         return workbook
 
-    monkeypatch.setattr(spreadsheets, "load_workbook", spy)
+    monkeypatch.setattr(reading, "load_workbook", spy)
     return opened
 
 

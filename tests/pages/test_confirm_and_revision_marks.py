@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
-from indicators import exports
 from indicators.models import Actual, Indicator, Target
 from indicators.services import actuals_confirm, target_record_revision
 from plans.models import Department, Plan
+from spreadsheets import status_table
 from tests.pages.helpers import add_synthetic_kgis, section, visible_text
 from tests.roles import client_for, user_with_role
 
@@ -153,7 +153,7 @@ def test_a_reason_with_markup_is_shown_as_text(reader):
 def test_the_status_table_notes_revisions_and_unconfirmed_actuals(plans):
     revise("ISE2-01", 2026, "42.0")
     add_actual("ISE2-01", 2026, "42.5")
-    data = exports.status_table(plan=Plan.objects.get(code="ise-2"), fiscal_year=2026)
+    data = status_table.status_table(plan=Plan.objects.get(code="ise-2"), fiscal_year=2026)
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=3) if row[0].value}
     assert rows["ISE2-01"][2].value.endswith("：42.0%")

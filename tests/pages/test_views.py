@@ -230,8 +230,8 @@ def test_iga2_without_kgis_shows_its_policies_and_measures(plans, member_client)
 
 
 def test_the_entry_sheet_is_linked_for_the_office_only(plans, admin_client_ja):
-    entry = reverse("indicators:entry_sheet", args=["ise-1"]) + "?year=2025"
-    status = reverse("indicators:status_table", args=["ise-1", 2025])
+    entry = reverse("spreadsheets:entry_sheet", args=["ise-1"]) + "?year=2025"
+    status = reverse("spreadsheets:status_table", args=["ise-1", 2025])
     staff = plan_page(admin_client_ja, "ise-1").content.decode()
     assert f'href="{entry}"' in staff and f'href="{status}"' in staff
     viewer = client_for(user_with_role(Role.VIEWER, municipality="ise"))

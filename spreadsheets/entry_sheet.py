@@ -1,29 +1,39 @@
-"""Spreadsheet exports: the entry sheet (記入用シート) and the review table (評価表).
+"""The entry sheet (実績入力): one row per KGI and year, current actuals
+filled in, input cells highlighted, codes locked.
 
-Both read through :mod:`indicators.selectors`, so every number and
-evaluation is the one shown on the other pages, and both write every text
-cell through :func:`write_text`, which keeps plan and indicator texts from
-becoming spreadsheet formulas.
-"""
+Read through :mod:`indicators.selectors`, so every number is the one the
+pages show; an untouched sheet imports again as all unchanged."""
 
 from __future__ import annotations
 
-import re
-from io import BytesIO
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators import wording
 from indicators.models import ActualState, Indicator, Kind
-from indicators.selectors import indicator_year_rows, plan_status, rows_rollup
-from indicators.wording import counts_line
+from indicators.selectors import indicator_year_rows
 from ise_iga_dx.lib import wareki
+from spreadsheets.xlsx import (
+    BORDER,
+    HEADER_FONT,
+    INPUT_FILL,
+    TOP_LEFT,
+    TOP_LEFT_WRAPPED,
+    UNLOCKED,
+    add_validation,
+    check_year,
+    filename_part,
+    number_format,
+    print_landscape,
+    set_widths,
+    workbook_bytes,
+    write_header,
+    write_text,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,9 +46,10 @@ if TYPE_CHECKING:
     from indicators.evaluation import IndicatorYear
     from plans.models import Department, Plan
 
+
+
 ENTRY_SHEET_TITLE = "実績入力"
 GUIDE_SHEET_TITLE = "記入方法"
-STATUS_SHEET_TITLE = "評価表"
 
 # The actuals importer finds its columns by these names in row 1.
 ENTRY_HEADERS = (
@@ -55,63 +66,6 @@ ENTRY_WRAPPED = frozenset(
 
 MILESTONE_CHOICES = (wording.DONE, wording.NOT_DONE, wording.DASH)
 
-STATUS_HEADERS = ("No.", "施策名称", "数値目標(KGI)", "実績", "評価《達成率》", "備考")
-STATUS_WIDTHS = (10, 28, 52, 16, 24, 34)
-
-# Excel and LibreOffice read text starting with these as a formula once a
-# user edits the cell (OWASP "CSV injection" adds tab and carriage return).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# A lone dash is how a not-measured year is written; it is not a formula.
-SAFE_DASHES = frozenset({"-", wording.DASH})
-# Characters Windows and macOS refuse in file names, and control characters.
-UNSAFE_FILENAME_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-
-THIN = Side(style="thin", color="808080")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-POLICY_FILL = PatternFill("solid", fgColor="EDEDED")
-MISMATCH_FILL = PatternFill("solid", fgColor="F8CBAD")
-UNLOCKED = Protection(locked=False)
-TOP_LEFT = Alignment(vertical="top")
-TOP_LEFT_WRAPPED = Alignment(vertical="top", wrap_text=True)
-HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
-def looks_like_formula(text: str) -> bool:
-    """Return whether a spreadsheet could take ``text`` for a formula."""
-    return text.startswith(FORMULA_PREFIXES) and text not in SAFE_DASHES
-
-
-def write_text(cell: Cell, text: str) -> None:
-    """Write ``text`` as a string cell that never becomes a formula.
-
-    openpyxl stores text starting with "=" as a formula and "#N/A" as an
-    error, so the string type is forced after assignment; the exact text is
-    kept. ``quotePrefix`` makes Excel keep text starting with "=", "+", "-"
-    or "@" as text when a user edits the cell. Empty text leaves the cell
-    empty, and characters that XML cannot hold are dropped.
-    """
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if not text:
-        cell.value = None
-        return
-    cell.value = text
-    cell.data_type = "s"
-    if looks_like_formula(text):
-        cell.quotePrefix = True
-
-
-def number_format(places: int) -> str:
-    """Return an Excel number format showing ``places`` decimals: "#,##0.0"."""
-    return "#,##0." + "0" * places if places else "#,##0"
-
-
-def filename_part(text: str) -> str:
-    """Return ``text`` without spaces or characters file systems refuse."""
-    return UNSAFE_FILENAME_CHARS.sub("_", "".join(text.split()))
-
 
 def entry_sheet_filename(
     *, plan: Plan, fiscal_year: int | None = None, department: Department | None = None
@@ -125,74 +79,6 @@ def entry_sheet_filename(
     if department is not None:
         parts.append(department.name)
     return "_".join(filename_part(part) for part in parts) + ".xlsx"
-
-
-def status_table_filename(*, plan: Plan, fiscal_year: int) -> str:
-    """Return "伊勢市デジタル行政推進ビジョン（第1期）_評価表_令和7年度.xlsx"."""
-    parts = [plan.name, "評価表", wareki.fiscal_year_era(fiscal_year)]
-    return "_".join(filename_part(part) for part in parts) + ".xlsx"
-
-
-def check_year(plan: Plan, fiscal_year: int) -> None:
-    if fiscal_year not in plan.fiscal_years:
-        raise ValueError(f"{fiscal_year} is outside the period of {plan.code}")
-
-
-def workbook_bytes(workbook: Workbook) -> bytes:
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def set_widths(sheet: Worksheet, widths: Iterable[int]) -> None:
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-
-
-def print_landscape(sheet: Worksheet, *, title_rows: str) -> None:
-    """Print on A4 landscape, one page wide, repeating ``title_rows``."""
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    # 0 = as many pages down as the rows need.
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = title_rows
-    sheet.print_options.horizontalCentered = True
-    sheet.oddFooter.center.text = "&P / &N"
-
-
-def write_header(sheet: Worksheet, row: int, headers: Iterable[str]) -> None:
-    for column, header in enumerate(headers, start=1):
-        cell = sheet.cell(row, column)
-        write_text(cell, header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGNMENT
-        cell.border = BORDER
-
-
-def row_runs(rows: Iterable[int]) -> list[tuple[int, int]]:
-    """Group sorted row numbers into (first, last) runs: 2,3,4,7 -> (2,4),(7,7)."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
-
-
-def add_validation(
-    sheet: Worksheet, validation: DataValidation, rows: list[int], column: int
-) -> None:
-    """Attach ``validation`` to ``column`` of ``rows``, one range per run."""
-    if not rows:
-        return
-    letter = get_column_letter(column)
-    for first, last in row_runs(rows):
-        validation.add(f"{letter}{first}:{letter}{last}")
-    sheet.add_data_validation(validation)
 
 
 def milestone_validation() -> DataValidation:
@@ -391,98 +277,4 @@ def entry_sheet(
             plan=plan, years=years_label, department=department, today=timezone.localdate()
         ),
     )
-    return workbook_bytes(workbook)
-
-
-def summary_text(rows: list[IndicatorYear]) -> str:
-    return counts_line(rows_rollup(rows))
-
-
-def write_full_width(sheet: Worksheet, row: int, text: str, **style: object) -> None:
-    """Write ``text`` in a row merged across the table."""
-    cell = sheet.cell(row, 1)
-    write_text(cell, text)
-    for name, value in style.items():
-        setattr(cell, name, value)
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(STATUS_HEADERS))
-
-
-def status_remark(row: IndicatorYear) -> str:
-    """Return the 備考 of a review-table row: mismatch, 速報, target revision.
-
-    The marks go here rather than into 実績 or 数値目標(KGI), which keep
-    the document's wording.
-    """
-    remarks = []
-    if row.mismatch:
-        remarks.append(f"公表値と相違（文書：{row.published_label}）")
-    if row.provisional:
-        remarks.append("速報（未確定の実績値）")
-    if row.target_revised:
-        remarks.append(
-            f"{row.revision_label}：当初 {row.original_target_label}（{row.revised_on_label}決定。"
-            f"理由：{row.revision_reason}）"
-        )
-    return "／".join(remarks)
-
-
-def status_table(*, plan: Plan, fiscal_year: int) -> bytes:
-    """Return the document's review table (評価表) for one fiscal year.
-
-    The rows and evaluations are those of ``manage.py kpi_status``; a row
-    whose published evaluation differs is noted and filled. Raise
-    ValueError for a year outside the plan period.
-    """
-    check_year(plan, fiscal_year)
-    rows = plan_status(plan=plan, fiscal_year=fiscal_year)
-    title = f"{plan.name}　{wareki.fiscal_year_label(fiscal_year)}"
-
-    workbook = Workbook()
-    workbook.properties.title = title
-    sheet = workbook.active
-    sheet.title = STATUS_SHEET_TITLE
-    write_full_width(sheet, 1, title, font=Font(bold=True, size=14))
-    write_header(sheet, 2, STATUS_HEADERS)
-
-    number = 3
-    policy = None
-    for row in rows:
-        indicator = row.indicator
-        if indicator.measure.policy_id != policy:
-            policy = indicator.measure.policy_id
-            write_full_width(
-                sheet, number, f"◆ {indicator.measure.policy}",
-                font=HEADER_FONT, fill=POLICY_FILL, border=BORDER,
-            )
-            number += 1
-        texts = [
-            indicator.code,
-            indicator.measure.title,
-            row.kgi_label,
-            row.actual_label,
-            row.evaluation_label,
-            status_remark(row),
-        ]
-        for column, text in enumerate(texts, start=1):
-            cell = sheet.cell(number, column)
-            write_text(cell, text)
-            cell.border = BORDER
-            cell.alignment = TOP_LEFT_WRAPPED
-            if row.mismatch:
-                cell.fill = MISMATCH_FILL
-        number += 1
-
-    number += 1
-    write_full_width(sheet, number, summary_text(rows), font=HEADER_FONT)
-    mismatches = sum(row.mismatch for row in rows)
-    if mismatches:
-        number += 1
-        write_full_width(sheet, number, f"公表値と計算値が異なる指標：{mismatches}件")
-    provisional = sum(row.provisional for row in rows)
-    if provisional:
-        write_full_width(sheet, number + 1, f"未確定（速報値）の実績：{provisional}件")
-
-    set_widths(sheet, STATUS_WIDTHS)
-    sheet.freeze_panes = "A3"
-    print_landscape(sheet, title_rows="1:2")
     return workbook_bytes(workbook)

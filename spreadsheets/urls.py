@@ -1,8 +1,8 @@
 from django.urls import path
 
-from indicators import views
+from spreadsheets import views
 
-app_name = "indicators"
+app_name = "spreadsheets"
 
 urlpatterns = [
     path(

@@ -17,11 +17,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.roles import scope_of
-from indicators import definitions, exports
+from indicators import definitions
 from indicators.selectors import indicators_with_entry_by, plans_with_entry_by
 from ise_iga_dx.lib.params import parse_id, parse_year
 from plans.models import Department, Plan
 from plans.selectors import plans_visible_to
+from spreadsheets import entry_sheet, status_table
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -80,11 +81,11 @@ def entry_sheet_download(request: HttpRequest, code: str) -> FileResponse:
         raise PermissionDenied("入力シートは実績を入力する担当者だけが取得できます。")
     fiscal_year = year_param(plan, request.GET.get("year"))
     department = department_param(request, plan, request.GET.get("department"))
-    data = exports.entry_sheet(
+    data = entry_sheet.entry_sheet(
         plan=plan, fiscal_year=fiscal_year, department=department,
         within=indicators_with_entry_by(user=request.user),
     )
-    filename = exports.entry_sheet_filename(
+    filename = entry_sheet.entry_sheet_filename(
         plan=plan, fiscal_year=fiscal_year, department=department
     )
     return xlsx_response(data, filename)
@@ -96,8 +97,8 @@ def entry_sheet_download(request: HttpRequest, code: str) -> FileResponse:
 def status_table_download(request: HttpRequest, code: str, year: int) -> FileResponse:
     plan = readable_plan(request, code)
     fiscal_year = plan_year(plan, year)
-    data = exports.status_table(plan=plan, fiscal_year=fiscal_year)
-    return xlsx_response(data, exports.status_table_filename(plan=plan, fiscal_year=fiscal_year))
+    data = status_table.status_table(plan=plan, fiscal_year=fiscal_year)
+    return xlsx_response(data, status_table.status_table_filename(plan=plan, fiscal_year=fiscal_year))
 
 
 @login_required

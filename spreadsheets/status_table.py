@@ -1,0 +1,142 @@
+"""The review table (評価表) in the document's layout, A4 landscape.
+
+Every evaluation is the engine's, worded by :mod:`indicators.wording`, as
+on the print page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from indicators.selectors import plan_status, rows_rollup
+from indicators.wording import counts_line
+from ise_iga_dx.lib import wareki
+from spreadsheets.xlsx import (
+    BORDER,
+    HEADER_FONT,
+    MISMATCH_FILL,
+    POLICY_FILL,
+    TOP_LEFT_WRAPPED,
+    check_year,
+    filename_part,
+    print_landscape,
+    set_widths,
+    workbook_bytes,
+    write_header,
+    write_text,
+)
+
+if TYPE_CHECKING:
+
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from indicators.evaluation import IndicatorYear
+    from plans.models import Plan
+
+
+
+STATUS_SHEET_TITLE = "評価表"
+STATUS_HEADERS = ("No.", "施策名称", "数値目標(KGI)", "実績", "評価《達成率》", "備考")
+STATUS_WIDTHS = (10, 28, 52, 16, 24, 34)
+
+
+def status_table_filename(*, plan: Plan, fiscal_year: int) -> str:
+    """Return "伊勢市デジタル行政推進ビジョン（第1期）_評価表_令和7年度.xlsx"."""
+    parts = [plan.name, "評価表", wareki.fiscal_year_era(fiscal_year)]
+    return "_".join(filename_part(part) for part in parts) + ".xlsx"
+
+
+def summary_text(rows: list[IndicatorYear]) -> str:
+    return counts_line(rows_rollup(rows))
+
+
+def write_full_width(sheet: Worksheet, row: int, text: str, **style: object) -> None:
+    """Write ``text`` in a row merged across the table."""
+    cell = sheet.cell(row, 1)
+    write_text(cell, text)
+    for name, value in style.items():
+        setattr(cell, name, value)
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(STATUS_HEADERS))
+
+
+def status_remark(row: IndicatorYear) -> str:
+    """Return the 備考 of a review-table row: mismatch, 速報, target revision.
+
+    The marks go here rather than into 実績 or 数値目標(KGI), which keep
+    the document's wording.
+    """
+    remarks = []
+    if row.mismatch:
+        remarks.append(f"公表値と相違（文書：{row.published_label}）")
+    if row.provisional:
+        remarks.append("速報（未確定の実績値）")
+    if row.target_revised:
+        remarks.append(
+            f"{row.revision_label}：当初 {row.original_target_label}（{row.revised_on_label}決定。"
+            f"理由：{row.revision_reason}）"
+        )
+    return "／".join(remarks)
+
+
+def status_table(*, plan: Plan, fiscal_year: int) -> bytes:
+    """Return the document's review table (評価表) for one fiscal year.
+
+    The rows and evaluations are those of ``manage.py kpi_status``; a row
+    whose published evaluation differs is noted and filled. Raise
+    ValueError for a year outside the plan period.
+    """
+    check_year(plan, fiscal_year)
+    rows = plan_status(plan=plan, fiscal_year=fiscal_year)
+    title = f"{plan.name}　{wareki.fiscal_year_label(fiscal_year)}"
+
+    workbook = Workbook()
+    workbook.properties.title = title
+    sheet = workbook.active
+    sheet.title = STATUS_SHEET_TITLE
+    write_full_width(sheet, 1, title, font=Font(bold=True, size=14))
+    write_header(sheet, 2, STATUS_HEADERS)
+
+    number = 3
+    policy = None
+    for row in rows:
+        indicator = row.indicator
+        if indicator.measure.policy_id != policy:
+            policy = indicator.measure.policy_id
+            write_full_width(
+                sheet, number, f"◆ {indicator.measure.policy}",
+                font=HEADER_FONT, fill=POLICY_FILL, border=BORDER,
+            )
+            number += 1
+        texts = [
+            indicator.code,
+            indicator.measure.title,
+            row.kgi_label,
+            row.actual_label,
+            row.evaluation_label,
+            status_remark(row),
+        ]
+        for column, text in enumerate(texts, start=1):
+            cell = sheet.cell(number, column)
+            write_text(cell, text)
+            cell.border = BORDER
+            cell.alignment = TOP_LEFT_WRAPPED
+            if row.mismatch:
+                cell.fill = MISMATCH_FILL
+        number += 1
+
+    number += 1
+    write_full_width(sheet, number, summary_text(rows), font=HEADER_FONT)
+    mismatches = sum(row.mismatch for row in rows)
+    if mismatches:
+        number += 1
+        write_full_width(sheet, number, f"公表値と計算値が異なる指標：{mismatches}件")
+    provisional = sum(row.provisional for row in rows)
+    if provisional:
+        write_full_width(sheet, number + 1, f"未確定（速報値）の実績：{provisional}件")
+
+    set_widths(sheet, STATUS_WIDTHS)
+    sheet.freeze_panes = "A3"
+    print_landscape(sheet, title_rows="1:2")
+    return workbook_bytes(workbook)
