@@ -179,7 +179,9 @@ def logins(rng: random.Random) -> list[Login]:
         )
         user.groups.set([office])
         Affiliation.objects.update_or_create(user=user, defaults={"municipality_id": municipality})
-        codes = tuple(Plan.objects.filter(municipality_id=municipality).values_list("code", flat=True))
+        codes = tuple(
+            Plan.objects.filter(municipality_id=municipality).values_list("code", flat=True)
+        )
         result.append(Login(name=f"office-{number}", session_key=session_of(user), plans=codes))
     return result
 
@@ -516,7 +518,9 @@ def measure(
     access = read_access(access_log, start, end)
 
     seconds = wrk_figures["duration_us"] / 1e6
-    errors = {kind: wrk_figures[kind] for kind in ("connect", "read", "write", "timeout", "not_200")}
+    errors = {
+        kind: wrk_figures[kind] for kind in ("connect", "read", "write", "timeout", "not_200")
+    }
     return {
         "seconds": round(seconds, 1),
         "requests": wrk_figures["requests"],

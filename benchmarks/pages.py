@@ -83,7 +83,9 @@ def pages_for(
     actuals = "/admin/indicators/actual/"
     return [
         Page("ホーム", "/", "/admin/plans/plan/"),
-        Page("ダッシュボード", f"/plans/{plan}/", f"{actuals}?indicator__plan__id__exact={plan_id}"),
+        Page(
+            "ダッシュボード", f"/plans/{plan}/", f"{actuals}?indicator__plan__id__exact={plan_id}"
+        ),
         Page("指標のページ", f"/indicators/{indicator}/",
              f"{actuals}?indicator__id__exact={indicator_id}"),
         Page("印刷用ページ", f"/plans/{plan}/print/",
@@ -174,7 +176,9 @@ def main() -> None:
         }
 
         if synthetic_municipalities().exists():
-            raise SystemExit("合成データが既にあるデータベースでは測れません（remove_synthetic で削除）。")
+            raise SystemExit(
+                "合成データが既にあるデータベースでは測れません（remove_synthetic で削除）。"
+            )
         ise = Plan.objects.get(code="ise-2")
         first = Indicator.objects.get(code="ISE2-01")
         print(f"pages, {connection.vendor}, small (ise-2)", file=sys.stderr)

@@ -175,7 +175,9 @@ def start_server(*, port: int, log_path: Path) -> subprocess.Popen[bytes]:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
     stop_server(server)
-    raise SystemExit(f"gunicorn did not answer in {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}")
+    raise SystemExit(
+        f"gunicorn did not answer in {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}"
+    )
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -348,7 +350,9 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     if not shutil.which(CHROMIUM):
-        raise SystemExit(f"{CHROMIUM} is missing (scripts/apt_install.sh chromium fonts-noto-cjk).")
+        raise SystemExit(
+            f"{CHROMIUM} is missing (scripts/apt_install.sh chromium fonts-noto-cjk)."
+        )
     with tempfile.TemporaryDirectory() as directory:
         scratch = Path(directory)
         setup_django(scratch)

@@ -108,7 +108,8 @@ class Indicator(models.Model):
         "現状値の年度", null=True, blank=True, validators=FISCAL_YEAR_VALIDATORS
     )
     done_label = models.CharField(
-        "完了時の表記", max_length=32, blank=True, help_text="完了型のみ（例：移行完了）。空欄なら「完了」"
+        "完了時の表記", max_length=32, blank=True,
+        help_text="完了型のみ（例：移行完了）。空欄なら「完了」",
     )
     notes = models.TextField("注記（※）", blank=True)
 
@@ -285,7 +286,8 @@ class Actual(IndicatorYearRow):
     )
     value = decimal_field("実績値", null=True, blank=True)
     remark = models.CharField(
-        "表記の補足", max_length=64, blank=True, help_text="実績値の後ろに表示（例：【完了】、(※1)）"
+        "表記の補足", max_length=64, blank=True,
+        help_text="実績値の後ろに表示（例：【完了】、(※1)）",
     )
     not_measured_reason = models.TextField("評価対象外の理由", blank=True)
     note = models.TextField("備考", blank=True)
@@ -356,13 +358,17 @@ class Actual(IndicatorYearRow):
                 errors["fiscal_year"] = outside_period_message(self.fiscal_year, plan)
         if milestone:
             if self.value is not None:
-                errors["value"] = "完了型の指標には数値を入力できません。「完了」か「未完了」を選んでください。"
+                errors["value"] = (
+                    "完了型の指標には数値を入力できません。「完了」か「未完了」を選んでください。"
+                )
             elif self.state == ActualState.MEASURED:
                 errors["state"] = "完了型の指標は「完了」か「未完了」を選んでください。"
         elif indicator is not None and self.state in (ActualState.DONE, ActualState.NOT_DONE):
             errors["state"] = "「完了」「未完了」は完了型の指標だけで選べます。"
         if not milestone and self.state == ActualState.MEASURED and self.value is None:
-            errors["value"] = "実績値を入力してください（計測しない年は「評価対象外」を選びます）。"
+            errors["value"] = (
+                "実績値を入力してください（計測しない年は「評価対象外」を選びます）。"
+            )
         if self.state == ActualState.NOT_MEASURED:
             if self.value is not None:
                 errors["value"] = "評価対象外の年には実績値を入力できません。"

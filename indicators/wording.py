@@ -192,10 +192,7 @@ def format_target(
     if kind == Kind.REDUCTION:
         # The target is a percentage whatever the indicator's unit (枚).
         # Without a baseline year a page still needs a readable target.
-        if baseline_year is None:
-            base = "現状値比"
-        else:
-            base = f"R{reiwa(baseline_year)}年度比"
+        base = "現状値比" if baseline_year is None else f"R{reiwa(baseline_year)}年度比"
         return f"{base} ▲{format_number(value, places=places)}%{suffix}"
     return f"{format_number(value, unit, places)}{suffix}"
 

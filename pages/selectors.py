@@ -305,7 +305,7 @@ def plan_dashboard(*, plan: Plan, fiscal_year: int) -> PlanDashboard:
 
 
 def search_plans(*, plans: QuerySet[Plan], query: str) -> QuerySet[Plan]:
-    """Return those of ``plans`` whose name, code, municipality or prefecture contains ``query``."""
+    """Return those of ``plans`` whose name, code, municipality or prefecture has ``query``."""
     if not query:
         return plans
     return plans.filter(

@@ -72,7 +72,8 @@ def entry_sheet_filename(
 ) -> str:
     """Return "第2期伊勢市デジタル行政推進ビジョン_実績入力_令和8年度.xlsx"."""
     if fiscal_year is None:
-        years = f"{wareki.fiscal_year_era(plan.start_year)}〜{wareki.fiscal_year_era(plan.end_year)}"
+        first, last = plan.start_year, plan.end_year
+        years = f"{wareki.fiscal_year_era(first)}〜{wareki.fiscal_year_era(last)}"
     else:
         years = wareki.fiscal_year_era(fiscal_year)
     parts = [plan.name, "実績入力", years]

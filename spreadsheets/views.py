@@ -98,7 +98,8 @@ def status_table_download(request: HttpRequest, code: str, year: int) -> FileRes
     plan = readable_plan(request, code)
     fiscal_year = plan_year(plan, year)
     data = status_table.status_table(plan=plan, fiscal_year=fiscal_year)
-    return xlsx_response(data, status_table.status_table_filename(plan=plan, fiscal_year=fiscal_year))
+    filename = status_table.status_table_filename(plan=plan, fiscal_year=fiscal_year)
+    return xlsx_response(data, filename)
 
 
 @login_required

@@ -304,7 +304,7 @@ def cells(table: dict[tuple[str, str], tuple[int | str, ...]]) -> list[Any]:
     params = []
     for (endpoint, target), answers in table.items():
         assert len(answers) == len(ROLES), (endpoint, target)
-        for role, answer in zip(ROLES, answers):
+        for role, answer in zip(ROLES, answers, strict=True):
             params.append(pytest.param(role, endpoint, target, answer,
                                        id=f"{role}-{endpoint}-{target}"))
     return params
@@ -682,10 +682,7 @@ def test_admin(world, role, endpoint, target, expected):
         return check_actual_added(world, role, target, expected)
     url, data = admin_request(world, role, endpoint, target)
     client = client_as(role, world)
-    if data is None:
-        response = client.get(url)
-    else:
-        response = client.post(url, data)
+    response = client.get(url) if data is None else client.post(url, data)
     assert response.status_code == expected, form_errors(response)
     if expected == 302:
         assert_redirect_is_login(response, role, admin=True)

@@ -111,7 +111,7 @@ def test_a_successful_login_forgets_the_failures(db, staff):
 
 def test_throttling_is_never_permanent(settings):
     assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert settings.AXES_RESET_ON_SUCCESS is True
 
@@ -212,7 +212,8 @@ def test_https_only_without_a_secret_key_in_the_environment_refuses_to_start():
 
 
 def setting(name: str, **env: str) -> str:
-    result = manage("shell", "-v", "0", "-c", f"from django.conf import settings; print(settings.{name})",
+    command = f"from django.conf import settings; print(settings.{name})"
+    result = manage("shell", "-v", "0", "-c", command,
                     **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()

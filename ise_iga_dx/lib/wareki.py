@@ -119,9 +119,8 @@ def date_from_text(text: str) -> date | None:
     parts = None
     if match := _DATE_WESTERN.fullmatch(folded):
         parts = (int(match["year"]), int(match["month"]), int(match["day"]))
-    elif match := _DATE_ERA.fullmatch(folded):
-        if (year := _era_year(match)) is not None:
-            parts = (year, int(match["month"]), int(match["day"]))
+    elif (match := _DATE_ERA.fullmatch(folded)) and (year := _era_year(match)) is not None:
+        parts = (year, int(match["month"]), int(match["day"]))
     if parts is None:
         return None
     try:

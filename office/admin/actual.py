@@ -197,7 +197,8 @@ class ActualAdmin(
             )
         if unchanged:
             self.message_user(
-                request, f"{unchanged_why}{len(unchanged)}件はそのままです：{row_names(unchanged)}",
+                request,
+                f"{unchanged_why}{len(unchanged)}件はそのままです：{row_names(unchanged)}",
                 messages.INFO,
             )
         if outside:

@@ -127,7 +127,9 @@ class TargetInline(YearChoiceMixin, admin.TabularInline):
     formfield_overrides = DECIMAL_OVERRIDES
     extra = 0
     verbose_name = "目標値"
-    verbose_name_plural = "目標値（年度ごと。登録済みの目標値を変えるときは変更理由と決定日が必要です）"
+    verbose_name_plural = (
+        "目標値（年度ごと。登録済みの目標値を変えるときは変更理由と決定日が必要です）"
+    )
 
     @admin.display(description="当初目標値・変更")
     def revision(self, obj: Target) -> str:

@@ -157,7 +157,7 @@ class MeasureForm(forms.ModelForm):
 
     class Meta:
         model = Measure
-        fields = "__all__"
+        fields = ("policy", "number", "label", "title", "description", "departments")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -169,7 +169,9 @@ class MeasureForm(forms.ModelForm):
         others = [d for d in departments if d.municipality_id != city.pk]
         if others:
             names = "、".join(f"{d.municipality} {d}" for d in others)
-            self.add_error("departments", f"{city}の計画の施策に、他の自治体の課は選べません：{names}")
+            self.add_error(
+                "departments", f"{city}の計画の施策に、他の自治体の課は選べません：{names}"
+            )
         return cleaned
 
 

@@ -30,7 +30,8 @@ class AffiliationForm(forms.ModelForm):
         if others:
             names = "、".join(f"{d.municipality} {d}" for d in others)
             self.add_error(
-                "departments", f"所属の自治体（{municipality or '未選択'}）以外の課は選べません：{names}"
+                "departments",
+                f"所属の自治体（{municipality or '未選択'}）以外の課は選べません：{names}",
             )
         return cleaned
 

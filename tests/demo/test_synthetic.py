@@ -196,7 +196,7 @@ def test_remove_also_deletes_history_of_edited_synthetic_rows(plans):
 def test_second_run_refuses_and_changes_nothing(plans):
     generate()
     before = counts()
-    with pytest.raises(CommandError, match="合成データが既にあります.*remove_synthetic"):
+    with pytest.raises(CommandError, match=r"合成データが既にあります.*remove_synthetic"):
         generate()
     assert counts() == before
 

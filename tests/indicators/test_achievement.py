@@ -73,7 +73,7 @@ def test_evaluate_measured(
     actual: str,
     baseline: str | None,
     evaluation: Evaluation,
-    rate: str | None | EllipsisType,
+    rate: str | EllipsisType | None,
     shown: str | None,
 ) -> None:
     result = measured(kind, target, actual, baseline)

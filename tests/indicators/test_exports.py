@@ -43,7 +43,8 @@ def entry_workbook(code: str = "ise-2", **kwargs) -> openpyxl.Workbook:
 
 
 def status_workbook(code: str = "ise-1", fiscal_year: int = 2025) -> openpyxl.Workbook:
-    return load(status_table.status_table(plan=Plan.objects.get(code=code), fiscal_year=fiscal_year))
+    plan = Plan.objects.get(code=code)
+    return load(status_table.status_table(plan=plan, fiscal_year=fiscal_year))
 
 
 def entry_rows(sheet) -> dict[tuple[str, int], tuple]:

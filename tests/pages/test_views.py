@@ -195,7 +195,7 @@ def test_policy_counts_add_up_to_the_plan(plans, member_client):
     counts = re.findall(r"達成 (\d+) 未達成 (\d+) 未入力 (\d+) 評価対象外 (\d+)", text)
     plan, *policies = [tuple(map(int, found)) for found in counts]
     assert len(policies) == 3
-    assert tuple(map(sum, zip(*policies))) == plan == (12, 7, 0, 1)
+    assert tuple(map(sum, zip(*policies, strict=True))) == plan == (12, 7, 0, 1)
 
 
 def test_default_year_is_the_latest_plan_year_with_an_actual(plans, member_client):

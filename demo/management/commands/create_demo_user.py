@@ -95,7 +95,8 @@ def demo_logins(*, system_username: str) -> tuple[list[DemoLogin], list[str]]:
         department = department_with_most_kgis(municipality=city)
         if department is None:
             notes.append(
-                f"※ {city}には所管課が登録されていない（計画の文書に記載がない）ため、{username} は"
+                f"※ {city}には所管課が登録されていない（計画の文書に記載がない）ため、"
+                f"{username} は"
                 "作っていません。管理画面で所管課を登録し、ユーザー → 所属 で設定してください。"
             )
             continue
@@ -127,7 +128,10 @@ def create_login(login: DemoLogin, password: str) -> None:
 def table(rows: list[tuple[str, ...]]) -> list[str]:
     sizes = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        "  " + "  ".join(value + " " * (size - width(value)) for value, size in zip(row, sizes))
+        "  " + "  ".join(
+            value + " " * (size - width(value))
+            for value, size in zip(row, sizes, strict=True)
+        )
         .rstrip()
         for row in rows
     ]

@@ -54,7 +54,8 @@ def status_table(*, plan: Plan, fiscal_year: int, rows: list[IndicatorYear]) -> 
     sizes = [max(width(cells_row[i]) for cells_row in cells) for i in range(len(header))]
 
     def line(values: tuple[str, ...]) -> str:
-        return " | ".join(pad(value, size) for value, size in zip(values, sizes)).rstrip()
+        cells = (pad(value, size) for value, size in zip(values, sizes, strict=True))
+        return " | ".join(cells).rstrip()
 
     lines = [
         f"{plan.name}　{wareki.fiscal_year_label(fiscal_year)}",
