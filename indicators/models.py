@@ -16,11 +16,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
+from audit.fields import audit_trail
 from indicators import achievement, wording
 from indicators.wording import outside_period_message
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.decimals import as_entered
-from plans.models import Initiative, Measure, Plan, audit_trail
+from plans.models import Initiative, Measure, Plan
 
 MAX_DIGITS = 19
 DECIMAL_PLACES = 4

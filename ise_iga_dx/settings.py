@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    # The audit trail's shared parts (no models): the bottom layer, imports no app.
+    "audit",
     "plans",
     "indicators",
     "pages",

@@ -11,18 +11,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
-
-def audit_trail(name: str) -> HistoricalRecords:
-    """Record every create, update and delete: who, when, the values, and why.
-
-    The user comes from the request (HistoryRequestMiddleware) or is set by
-    the import that wrote the row; an import's file name is its reason.
-    """
-    return HistoricalRecords(
-        verbose_name=f"{name}の変更履歴", verbose_name_plural=f"{name}の変更履歴"
-    )
+from audit.fields import audit_trail
 
 
 class MunicipalityManager(models.Manager["Municipality"]):
