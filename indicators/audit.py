@@ -1,9 +1,4 @@
-"""The audit trail of KGIs: what imports record, and what a KGI's page lists.
-
-django-simple-history records every save made through the ORM, with the
-user of the request. The spreadsheet imports write in bulk, which sends no
-signal, so they record their rows here themselves: the importing user, and
-「ファイル取込：<file name>」 as the reason.
+"""The audit trail of KGIs: what a KGI's page lists (imports write in audit.writers).
 
 :func:`indicator_change_history` reads the history back for the KGI page:
 the latest changes of the KGI, its targets and its actuals, each with who,
@@ -33,7 +28,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.db.models import Model
 
-IMPORT_REASON = "ファイル取込"
 SYSTEM_USER = "システム"
 RECENT_CHANGES = 10
 # Rows read per model: some may describe nothing the page shows (a save
@@ -42,48 +36,6 @@ READ_PER_MODEL = 3 * RECENT_CHANGES
 QUOTE_LIMIT = 30
 BLANK = "（空欄）"
 CREATED, CHANGED, DELETED = "+", "~", "-"
-
-
-# Writing: the imports' history rows --------------------------------------
-
-
-def import_reason(filename: str, *, detail: str = "") -> str:
-    """Return the change reason of an import: 「ファイル取込：部署回答.xlsx」.
-
-    ``detail`` is a row's own reason (「目標値の変更：…」), kept after the
-    file's name. Clipped to the history's reason column, so that a long
-    file name never refuses an import.
-    """
-    reason = f"{IMPORT_REASON}：{filename}" if filename else IMPORT_REASON
-    if detail:
-        reason = f"{reason}／{detail}"
-    limit = Actual.history.model._meta.get_field("history_change_reason").max_length
-    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
-
-
-def history_record_import(
-    objs: Iterable[Model],
-    *,
-    model: type[Model],
-    user: AbstractBaseUser | None,
-    reason: str,
-    update: bool,
-    when: datetime,
-) -> None:
-    """Write one history row per imported row, as a save would have.
-
-    ``update`` says the rows were changed ("~") rather than created ("+").
-    Every row of one import gets the same time, user and reason.
-    """
-    objs = list(objs)
-    if objs:
-        model.history.bulk_history_create(
-            objs, update=update, default_user=user, default_change_reason=reason,
-            default_date=when, batch_size=1000,
-        )
-
-
-# Reading: the KGI page's short list ---------------------------------------
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from audit.writers import history_create, import_reason
 from indicators import achievement, wording
-from indicators.audit import history_record_import, import_reason
 from indicators.imports import (
     REFUSED,
     Action,
@@ -1239,7 +1239,7 @@ def record_written(
         return
     stored = model.objects.in_bulk([obj.pk for obj in (*created, *updated)])
     for objs, update in ((created, False), (updated, True)):
-        history_record_import(
+        history_create(
             [stored[obj.pk] for obj in objs], model=model, user=user, reason=reason,
             update=update, when=when,
         )

@@ -26,8 +26,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit.writers import history_create, import_reason
 from indicators import wording
-from indicators.audit import history_record_import, import_reason
 from indicators.evaluation import due_year_of, evaluate_indicator_year
 from indicators.models import Actual, ActualState, Indicator, Kind, Target
 from indicators.selectors import indicators_managed_by, indicators_with_entry_by
@@ -634,7 +634,7 @@ def record_history(
             detail = getattr(row, "_change_reason", "")
             if detail:
                 row._change_reason = import_reason(preview.filename, detail=detail)
-        history_record_import(
+        history_create(
             rows, model=model, user=user, reason=reason, update=update, when=when
         )
 

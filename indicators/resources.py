@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
+from audit.writers import import_reason
 from indicators import wording
-from indicators.audit import import_reason
 from indicators.definitions import apply_definitions, definition_columns, preview_definitions
 from indicators.imports import (
     COLUMN_LABELS,

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from audit.writers import history_create
 from indicators.models import Actual
-from plans.audit import history_create
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

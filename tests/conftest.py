@@ -46,7 +46,7 @@ def fast_password_hashing(settings):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the shipped plans once; every test's transaction rolls back."""
-    from plans.audit import record_initial_history
+    from audit.writers import record_initial_history
 
     with django_db_blocker.unblock():
         call_command("loaddata", *SHIPPED, verbosity=0)
@@ -60,7 +60,7 @@ def plans(db) -> None:
     Loaded again only if a test that flushes the database (a transactional
     one) removed them.
     """
-    from plans.audit import record_initial_history
+    from audit.writers import record_initial_history
     from plans.models import Plan
 
     if Plan.objects.filter(code__in=SHIPPED).count() != len(SHIPPED):

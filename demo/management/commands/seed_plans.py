@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from plans.audit import record_initial_history
+from audit.writers import record_initial_history
 from plans.models import Plan
 
 # Fixture name = plan code. Loading only missing plans keeps whatever the
