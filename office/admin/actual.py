@@ -17,6 +17,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from accounts.admin_scope import NOT_FOUND, ScopedAdminMixin, ScopedRelatedFilter
 from accounts.roles import scope_of
+from audit.admin import AuditedAdmin
 from indicators.evaluation import (
     due_year_of,
     indicator_year,
@@ -46,7 +47,6 @@ from office.forms import (
     ActualForm,
     ReopenForm,
 )
-from plans.history_admin import AuditedAdmin
 
 if TYPE_CHECKING:
 

@@ -10,6 +10,7 @@ from django.db.models import Case, Value, When
 from import_export.admin import ImportMixin
 
 from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
+from audit.admin import AuditedAdmin
 from indicators import wording
 from indicators.evaluation import (
     IndicatorYear,
@@ -43,7 +44,6 @@ from office.admin.plans import entry_sheet_url, status_table_url
 from office.forms import (
     IndicatorForm,
 )
-from plans.history_admin import AuditedAdmin
 from plans.models import Initiative, Measure
 from plans.selectors import plans_visible_to
 

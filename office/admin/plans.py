@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
+from audit.admin import AuditedAdmin
 from ise_iga_dx.lib import wareki
-from plans.history_admin import AuditedAdmin
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
 
 if TYPE_CHECKING:

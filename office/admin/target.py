@@ -8,6 +8,7 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
 from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
+from audit.admin import AuditedAdmin
 from indicators import wording
 from indicators.models import Target
 from indicators.resources import (
@@ -21,7 +22,6 @@ from office.admin.imports import SpreadsheetImportMixin
 from office.forms import (
     TargetForm,
 )
-from plans.history_admin import AuditedAdmin
 
 if TYPE_CHECKING:
 

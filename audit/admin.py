@@ -3,25 +3,21 @@
 django-simple-history ships its history pages in English (it has no
 Japanese catalogue) and lets a POST to a past version's page save it back,
 even with revert disabled. :class:`AuditedAdmin` is its admin with the
-project's own templates, values printed as the pages print them (45.0, not
-45.0000; 「数値」, not "measured"), and no revert: the history is a record,
+project's own templates, values printed by :mod:`audit.describe` (45.0,
+not 45.0000; 「数値」, not "measured"), and no revert: the history is a record,
 and a revert would bypass the confirm step's lock.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpResponseNotAllowed
-from django.utils import timezone
-from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
-from ise_iga_dx.lib.decimals import as_entered
+from audit.describe import change, field_names, record_values, shown
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -30,36 +26,7 @@ if TYPE_CHECKING:
 
 # Bookkeeping that changes with every save, or with another field shown.
 HIDDEN_FIELDS = frozenset({"created_at", "updated_at", "confirmed_at"})
-PLACES_SUFFIX = "_places"
-BLANK = "（空欄）"
 NOT_FOUND = "見つかりません。"
-
-
-def value_text(model: type[Model], record: Any, name: str) -> str:
-    """Return one field of a historical record as a person reads it."""
-    field = model._meta.get_field(name)
-    if field.is_relation:
-        if getattr(record, field.attname) is None:
-            return BLANK
-        try:
-            return str(getattr(record, name))
-        except field.related_model.DoesNotExist:
-            return f"（削除済み：ID {getattr(record, field.attname)}）"
-    value = getattr(record, name)
-    if value is None or value == "":
-        return BLANK
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "はい" if value else "いいえ"
-    if isinstance(value, Decimal):
-        places = getattr(record, f"{name}{PLACES_SUFFIX}", None)
-        return f"{value if places is None else as_entered(value, places):f}"
-    if isinstance(value, datetime):
-        return f"{timezone.localtime(value):%Y年%m月%d日 %H:%M}"
-    if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    return str(value)
 
 
 class JapaneseDiffDisplay(ObjDiffDisplay):
@@ -72,29 +39,25 @@ class JapaneseDiffDisplay(ObjDiffDisplay):
 class RecordChanges(HistoricalRecordContextHelper):
     """The 「変更内容」 column: each changed field, old → new.
 
-    A value's decimals (``*_places``) show with the value, and time stamps
-    that every save moves are left out, so a change reads as the person
-    made it.
+    Values read as :mod:`audit.describe` prints them (a value's decimals,
+    ``*_places``, show with the value), and time stamps that every save
+    moves are left out, so a change reads as the person made it.
     """
 
     def get_obj_diff_display(self) -> ObjDiffDisplay:
         return JapaneseDiffDisplay(max_length=self.max_displayed_delta_change_chars)
 
     def context_for_delta_changes(self, delta: ModelDelta) -> list[dict[str, Any]]:
-        names: list[str] = []
-        for change in delta.changes:
-            name = change.field.removesuffix(PLACES_SUFFIX)
-            if name not in HIDDEN_FIELDS and name not in names:
-                names.append(name)
+        names = field_names(self.model, (change.field for change in delta.changes))
         shorten = self.get_obj_diff_display().common_shorten_repr
+        old, new = record_values(delta.old_record), record_values(delta.new_record)
         lines = []
         for name in names:
-            old, new = shorten(
-                value_text(self.model, delta.old_record, name),
-                value_text(self.model, delta.new_record, name),
-            )
-            label = capfirst(self.model._meta.get_field(name).verbose_name)
-            lines.append({"field": label, "old": old, "new": new})
+            if name in HIDDEN_FIELDS:
+                continue
+            found = change(shown(self.model, name), old, new)
+            short_old, short_new = shorten(found.old, found.new)
+            lines.append({"field": found.label, "old": short_old, "new": short_new})
         return lines
 
 
