@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from indicators import wording
-from indicators.audit import indicator_change_history
+from indicators.history import indicator_change_history
 from indicators.selectors import indicators_visible_to, plan_default_year
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_year

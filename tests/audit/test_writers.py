@@ -30,7 +30,7 @@ from audit.writers import (
     import_reason,
     record_initial_history,
 )
-from indicators.audit import indicator_change_history
+from indicators.history import indicator_change_history
 from indicators.models import Actual, Indicator, Target
 from plans.models import Department, Measure
 from tests.audit.helpers import ise_office, kgi_history, new_actual

@@ -1,8 +1,8 @@
-"""The audit trail: who changed what and when, from the admin and from imports.
+"""A KGI's page lists its history: the latest ten changes of it, its targets and actuals.
 
-Every change is recorded with its user (「システム」 without one), time and
-values; an import gives 「ファイル取込：<file name>」 as the reason. The
-admin's history pages and the KGI page's short list show it.
+Each with who (「システム」 without a user), when, what (old → new, worded
+as the pages word the KGI's values) and why; a deleted target or actual
+stays listed. Three queries, whatever the number of changes.
 """
 
 from __future__ import annotations
@@ -14,8 +14,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.audit import indicator_change_history
-from indicators.models import Actual, Indicator, Target
+from indicators.history import indicator_change_history
+from indicators.models import (
+    Accumulation,
+    Actual,
+    ActualState,
+    Indicator,
+    PublishedEvaluation,
+    Target,
+)
 from tests.audit.helpers import (
     indicator_change_url,
     inline_field,
@@ -116,3 +123,47 @@ def test_the_list_names_confirmations_and_reasons(plans):
         (("令和9年度（2027） 目標値：60.0% → 65.0%",), "目標値の変更：国の目標に合わせる"),
         (("令和8年度（2026） 確定",), "確定"),
     ]
+
+
+# How the list words each value (audit.describe, with the KGI's own words) ----------
+
+
+def latest_changes(code: str) -> tuple[str, ...]:
+    return indicator_change_history(indicator=Indicator.objects.get(code=code))[0].changes
+
+
+def test_a_kgis_own_change_reads_with_its_unit_its_years_and_its_choices(plans):
+    indicator = Indicator.objects.get(code="ISE2-08")
+    indicator.baseline, indicator.baseline_places = Decimal("6012.25"), 2
+    indicator.baseline_year = 2024
+    indicator.accumulation = Accumulation.CUMULATIVE
+    indicator.notes = "※ 集計方法を見直し"
+    indicator.save()
+    assert latest_changes("ISE2-08") == (
+        "指標 集計方法：単年度 → 累計",
+        "指標 現状値：5,639.8時間 → 6,012.25時間",
+        "指標 現状値の年度：令和7年度（2025） → 令和6年度（2024）",
+        "指標 注記（※）：（空欄） → 「※ 集計方法を見直し」",
+    )
+
+
+def test_an_actuals_published_figures_read_as_printed(plans):
+    actual = new_actual(value="40.0")
+    actual.published_evaluation = PublishedEvaluation.ACHIEVED
+    actual.published_rate, actual.published_rate_places = Decimal("118.3"), 1
+    actual.save()
+    assert latest_changes("ISE2-01") == (
+        "令和8年度（2026） 公表された評価：（空欄） → 達成",
+        "令和8年度（2026） 公表された達成率：（空欄） → 118.3%",
+    )
+
+
+def test_an_actual_not_measured_reads_as_the_pages_print_it(plans):
+    actual = new_actual(value="40.0")
+    actual.state, actual.value = ActualState.NOT_MEASURED, None
+    actual.not_measured_reason = "調査を休止した"
+    actual.save()
+    assert latest_changes("ISE2-01") == (
+        "令和8年度（2026） 実績値：40.0% → －",
+        "令和8年度（2026） 評価対象外の理由：（空欄） → 「調査を休止した」",
+    )
