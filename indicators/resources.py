@@ -18,7 +18,6 @@ from import_export.formats import base_formats
 
 from audit.writers import import_reason
 from indicators import wording
-from indicators.definitions import apply_definitions, definition_columns, preview_definitions
 from indicators.imports import (
     COLUMN_LABELS,
     REFUSED,
@@ -34,6 +33,7 @@ from indicators.imports import (
     target_column_indexes,
 )
 from indicators.models import Actual, Indicator, Target
+from spreadsheets.definitions import apply_definitions, definition_columns, preview_definitions
 from spreadsheets.xlsx import looks_like_formula
 
 if TYPE_CHECKING:

@@ -17,12 +17,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.roles import scope_of
-from indicators import definitions
 from indicators.selectors import indicators_with_entry_by, plans_with_entry_by
 from ise_iga_dx.lib.params import parse_id, parse_year
 from plans.models import Department, Plan
 from plans.selectors import plans_visible_to
-from spreadsheets import entry_sheet, status_table
+from spreadsheets import definitions, entry_sheet, status_table
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

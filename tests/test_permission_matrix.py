@@ -62,9 +62,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from indicators import definitions
 from indicators.models import Actual, Indicator, Target
 from plans.models import Department, Measure, Municipality, Plan
+from spreadsheets import definitions
 from tests.formdata import form_data
 from tests.roles import PASSWORD, user_with_role
 

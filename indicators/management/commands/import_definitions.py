@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from indicators.definitions import DefinitionImport, apply_definitions, read_definitions
 from indicators.management.importing import SpreadsheetImportCommand
+from spreadsheets.definitions import DefinitionImport, apply_definitions, read_definitions
 
 
 class Command(SpreadsheetImportCommand):

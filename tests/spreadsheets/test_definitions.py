@@ -16,7 +16,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from indicators.definitions import (
+from indicators.imports import Action, ImportRefused, read_upload
+from indicators.models import Indicator, Target
+from plans.models import Initiative, Measure, Plan
+from spreadsheets.definitions import (
     GUIDE_SHEET_TITLE,
     TEMPLATE_SHEET_TITLE,
     DefinitionImport,
@@ -25,9 +28,6 @@ from indicators.definitions import (
     preview_definitions,
     template_headers,
 )
-from indicators.imports import Action, ImportRefused, read_upload
-from indicators.models import Indicator, Target
-from plans.models import Initiative, Measure, Plan
 from spreadsheets.entry_sheet import entry_sheet
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,144 @@
+"""Writing a checked definitions file: everything in one transaction, or nothing,
+with the history rows of every object written."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from audit.writers import history_create, import_reason
+from indicators.imports import (
+    REFUSED,
+    Action,
+    ImportRefused,
+)
+from indicators.models import Indicator, Target
+from plans.models import Initiative, Measure, Plan
+from spreadsheets.definitions.columns import INDICATOR_FIELDS, DefinitionImport, DefinitionRow
+from spreadsheets.definitions.reader import preview_definitions
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import Model
+
+
+
+# Apply ------------------------------------------------------------------
+
+
+def apply_definitions(
+    preview: DefinitionImport, *, user: AbstractBaseUser | None = None
+) -> dict[Action, int]:
+    """Write the measures, initiatives, KGIs and targets of a clean preview.
+
+    The file is checked again inside the transaction; if the data changed
+    since the preview (or a rule now refuses a row), nothing is written and
+    ImportRefused says so. Every row written gets a history row, recorded
+    as ``user``'s with 「ファイル取込：<file name>」 as the reason.
+    """
+    if not preview.ok or preview.plan is None or preview.sheet is None:
+        raise ImportRefused(REFUSED)
+    try:
+        with transaction.atomic():
+            # Two imports into one plan wait for each other (PostgreSQL).
+            list(Plan.objects.select_for_update().filter(pk=preview.plan.pk).values("pk"))
+            fresh = preview_definitions(sheet=preview.sheet, filename=preview.filename)
+            if not fresh.ok:
+                preview.errors.extend(fresh.errors)
+                raise ImportRefused(REFUSED)
+            if fresh.fingerprint() != preview.fingerprint():
+                raise ImportRefused(
+                    "確認の後でデータが変更されたため、取り込みませんでした。"
+                    "もう一度ファイルを確認してください。"
+                )
+            write_definitions(fresh, user=user)
+    except IntegrityError as error:
+        raise ImportRefused(
+            f"取り込み中にデータが変更されたため、取り込みませんでした（{error}）。"
+            "もう一度お試しください。"
+        ) from None
+    return fresh.counts
+
+
+def write_definitions(preview: DefinitionImport, *, user: AbstractBaseUser | None = None) -> None:
+    """Write a checked preview and its history; the caller holds the transaction."""
+    writes = preview.writes
+    Measure.objects.bulk_update(writes.renamed_measures, ["title"])
+    # bulk_create() sets primary keys, so the initiatives, KGIs and targets
+    # below take the ids of the rows created before them.
+    Measure.objects.bulk_create(writes.new_measures)
+    Initiative.objects.bulk_update(writes.changed_initiatives, ["purpose"])
+    Initiative.objects.bulk_create(writes.new_initiatives)
+
+    changed = [row for row in preview.rows if row.action == Action.CHANGED]
+    moved = [row for row in changed if row.indicator.position != row.existing.position]
+    if moved:
+        # One UPDATE may not swap two positions past the unique constraint:
+        # park the KGIs that move above every position first.
+        top = max(
+            Indicator.objects.filter(plan=preview.plan).aggregate(top=Max("position"))["top"] or 0,
+            *(row.indicator.position for row in preview.rows),
+        )
+        parked = [
+            Indicator(pk=row.indicator.pk, position=top + number)
+            for number, row in enumerate(moved, start=1)
+        ]
+        Indicator.objects.bulk_update(parked, ["position"])
+    Indicator.objects.bulk_update([row.indicator for row in changed], INDICATOR_FIELDS)
+    Indicator.objects.bulk_create(
+        [row.indicator for row in preview.rows if row.action == Action.NEW]
+    )
+    targets = [target for row in preview.rows for target in row.targets]
+    new_targets = [target for target in targets if target.pk is None]
+    changed_targets = [target for target in targets if target.pk is not None]
+    Target.objects.bulk_create(new_targets)
+    Target.objects.bulk_update(changed_targets, ["value", "value_places"])
+
+    reason = import_reason(preview.filename)
+    when = timezone.now()
+    for model, created, updated in (
+        (Measure, writes.new_measures, writes.renamed_measures),
+        (Initiative, writes.new_initiatives, writes.changed_initiatives),
+        (Indicator, [row.indicator for row in preview.rows if row.action == Action.NEW],
+         [row.indicator for row in changed if indicator_changed(row)]),
+        (Target, new_targets, changed_targets),
+    ):
+        record_written(model, created=created, updated=updated, user=user, reason=reason,
+                       when=when)
+
+
+def indicator_changed(row: DefinitionRow) -> bool:
+    """Whether a changed row changes the KGI itself, not only its targets."""
+    return any(
+        getattr(row.indicator, field.attname) != getattr(row.existing, field.attname)
+        for field in (Indicator._meta.get_field(name) for name in INDICATOR_FIELDS)
+    )
+
+
+def record_written(
+    model: type[Model],
+    *,
+    created: list[Model],
+    updated: list[Model],
+    user: AbstractBaseUser | None,
+    reason: str,
+    when: datetime,
+) -> None:
+    """Record rows just written, as stored: one query per model, then the history.
+
+    The bulk updates sent only the changed columns of partial objects; the
+    history must hold whole rows, so they are read back.
+    """
+    if not created and not updated:
+        return
+    stored = model.objects.in_bulk([obj.pk for obj in (*created, *updated)])
+    for objs, update in ((created, False), (updated, True)):
+        history_create(
+            [stored[obj.pk] for obj in objs], model=model, user=user, reason=reason,
+            update=update, when=when,
+        )
