@@ -569,6 +569,10 @@ def prepare_writes(
     for row in preview.rows:
         if row.action not in (Action.NEW, Action.CHANGED):
             continue
+        if row.existing is not None:
+            # clean() reads the indicator and its plan: the preview's, loaded
+            # once, rather than two queries per changed row.
+            row.existing.indicator = row.indicator
         instance = row.existing or model(indicator=row.indicator, fiscal_year=row.fiscal_year)
         assign(instance, row)
         try:
