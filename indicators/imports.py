@@ -1,11 +1,11 @@
 """Importing actuals (実績値) from the spreadsheets departments send.
 
-One path for every caller: :func:`preview_actuals` reads and checks every
-row without writing, :func:`apply_actuals` writes a clean preview in one
-transaction, and :func:`assign_actual` is the one place an uploaded row
-becomes an :class:`~indicators.models.Actual` (the admin's
-django-import-export resource calls it too). A file with any bad row is
-refused whole: nothing is written.
+One path for every caller, the ``import_actuals`` command and the admin's
+django-import-export resource alike: :func:`preview_actuals` reads and
+checks every row without writing, :func:`apply_actuals` writes a clean
+preview in one transaction, and :func:`assign_actual` is the one place an
+uploaded row becomes an :class:`~indicators.models.Actual`. A file with
+any bad row is refused whole: nothing is written.
 """
 
 from __future__ import annotations
