@@ -45,7 +45,11 @@ from indicators.selectors import (
     indicators_with_entry_by,
     target_text,
 )
-from indicators.services import revision_errors, target_record_revision
+from indicators.services import (
+    revision_errors,
+    revision_history_reason,
+    target_record_revision,
+)
 from indicators.spreadsheets import (
     Cell,
     CellError,
@@ -861,6 +865,9 @@ def assign_target(target: Target, row: TargetRow) -> None:
             target, previous_value=previous, previous_places=previous_places,
             reason=row.revision_reason, decided_on=row.revised_on,
         )
+        # The history says why, as an edit's does, after the file's name
+        # (record_history): 「ファイル取込：目標値.xlsx／目標値の変更：…」.
+        target._change_reason = revision_history_reason(row.revision_reason)
 
 
 # What assign_target() may set on a stored target: a revision keeps the

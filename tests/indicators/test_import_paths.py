@@ -217,7 +217,8 @@ def test_targets_imported_in_the_admin_and_by_the_command_are_the_same(office):
     assert set(records) == {("ISE2-13", 2027), ("ISE2-01", 2029)}
     revision = records[("ISE2-13", 2027)]
     assert revision[0:2] == ("~", office.pk)
-    assert revision[2].startswith(f"ファイル取込：{name}")
+    # The revision's own reason after the file's name, as an edit records it.
+    assert revision[2] == f"ファイル取込：{name}／目標値の変更：{REVISION_REASON}"
     assert revision[3:] == (Decimal("210"), 0, Decimal("200"), 0, REVISION_REASON,
                             datetime.date(2026, 6, 1), True)
     new = records[("ISE2-01", 2029)]
