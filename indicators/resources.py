@@ -208,13 +208,10 @@ class CheckedRowsResource(resources.ModelResource):
             )
         # Rows become their key as checked (Excel row, code, year); the
         # values travel in self.rows, already parsed.
-        checked = tablib.Dataset(headers=[ROW_COLUMN, *self.key_columns])
-        for sheet_row in dataset.kpi_sheet.rows:
-            row = self.rows.get(sheet_row.number)
-            checked.append([sheet_row.number, *self.key_values(row)])
+        numbers = [sheet_row.number for sheet_row in dataset.kpi_sheet.rows]
         dataset.wipe()
-        dataset.headers = checked.headers
-        dataset.extend(checked)
+        dataset.headers = [ROW_COLUMN, *self.key_columns]
+        dataset.extend([number, *self.key_values(self.rows.get(number))] for number in numbers)
         if not self.dry_run and preview.ok:
             # The same writes and history rows as the command: the user and
             # the file's name give 「ファイル取込：<file>」. ImportRefused (a
@@ -242,7 +239,7 @@ class CheckedRowsResource(resources.ModelResource):
     def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
         # The admin shows this preview: Excel row numbers, old → new.
         result.kpi_preview = self.preview
-        rows = {row[ROW_COLUMN] for row in dataset.dict}
+        rows = set(dataset[ROW_COLUMN]) if self.preview.errors else set()
         if any(error.row not in rows for error in self.preview.errors):
             # An error of no data row (a heading) must still stop the import.
             result.append_base_error(
