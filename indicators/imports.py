@@ -1,11 +1,11 @@
 """Importing actuals (実績値) from the spreadsheets departments send.
 
-One path for every caller: :func:`preview_actuals` reads and checks every
-row without writing, :func:`apply_actuals` writes a clean preview in one
-transaction, and :func:`assign_actual` is the one place an uploaded row
-becomes an :class:`~indicators.models.Actual` (the admin's
-django-import-export resource calls it too). A file with any bad row is
-refused whole: nothing is written.
+One path for every caller, the ``import_actuals`` command and the admin's
+django-import-export resource alike: :func:`preview_actuals` reads and
+checks every row without writing, :func:`apply_actuals` writes a clean
+preview in one transaction, and :func:`assign_actual` is the one place an
+uploaded row becomes an :class:`~indicators.models.Actual`. A file with
+any bad row is refused whole: nothing is written.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from indicators import wording
 from indicators.evaluation import due_year_of, evaluate_indicator_year
 from indicators.models import Actual, ActualState, Indicator, Kind, Target
 from indicators.selectors import indicators_managed_by, indicators_with_entry_by
-from indicators.services import revision_errors, target_record_revision
+from indicators.services import revision_errors, revision_history_reason, target_record_revision
 from indicators.wording import actual_text, outside_period_message, target_text
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.wareki import date_text
@@ -558,6 +558,10 @@ def prepare_writes(
     for row in preview.rows:
         if row.action not in (Action.NEW, Action.CHANGED):
             continue
+        if row.existing is not None:
+            # clean() reads the indicator and its plan: the preview's, loaded
+            # once, rather than two queries per changed row.
+            row.existing.indicator = row.indicator
         instance = row.existing or model(indicator=row.indicator, fiscal_year=row.fiscal_year)
         assign(instance, row)
         try:
@@ -830,6 +834,9 @@ def assign_target(target: Target, row: TargetRow) -> None:
             target, previous_value=previous, previous_places=previous_places,
             reason=row.revision_reason, decided_on=row.revised_on,
         )
+        # The history says why, as an edit's does, after the file's name
+        # (record_history): 「ファイル取込：目標値.xlsx／目標値の変更：…」.
+        target._change_reason = revision_history_reason(row.revision_reason)
 
 
 # What assign_target() may set on a stored target: a revision keeps the

@@ -1,9 +1,10 @@
 """django-import-export resources: the admin's upload → preview → confirm.
 
-The resources are adapters. Reading, checking and turning a row into a
-model are done by :mod:`indicators.imports`, exactly as for the
-``import_actuals`` command, so both refuse the same rows with the same
-Japanese messages and Excel row numbers.
+The resources are adapters. Reading, checking and writing a file are
+done by :mod:`indicators.imports` (and :mod:`indicators.definitions`),
+exactly as for the ``import_actuals`` command, so both refuse the same
+rows with the same Japanese messages and Excel row numbers, and write the
+same rows and history rows in bulk.
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ import tablib
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
+from import_export.results import RowResult
 
-from audit.writers import import_reason
 from indicators import wording
 from indicators.imports import (
     COLUMN_LABELS,
     REFUSED,
-    Action,
     ImportRefused,
     SheetImport,
-    assign_actual,
-    assign_target,
+    apply_actuals,
+    apply_targets,
     column_indexes,
     preview_actuals,
     preview_targets,
@@ -126,24 +126,29 @@ EXPORT_FORMATS = [SafeXLSX, SafeCSV]
 
 
 class CheckedRowsResource(resources.ModelResource):
-    """Rows checked by :mod:`indicators.imports` before any is imported.
+    """A file checked and written by :mod:`indicators.imports`, as the command does.
 
     ``before_import`` runs the file's preview (the same code as the
     command); a row with errors becomes an invalid row carrying them, so
-    django-import-export refuses the whole file, and ``assign`` is the
-    only place a row's values reach the model.
+    django-import-export refuses the whole file. On confirmation (not the
+    dry run of the preview step) ``apply_function``, the command's writer,
+    writes the whole clean file with its history rows, inside
+    django-import-export's transaction. The rows themselves are then
+    skipped: none is loaded, compared or saved, so neither step makes a
+    query per row.
     """
 
     preview_function: Any = None
-    assign_function: Any = None
+    apply_function: Any = None
 
     class Meta:
         # Options shared by the subclasses (django-import-export merges them).
         import_id_fields = ("indicator", "fiscal_year")
-        skip_unchanged = True
         report_skipped = True
-        clean_model_instances = True
         use_transactions = True
+        # No row is saved by django-import-export; "bulk" spares each row
+        # the savepoint it would otherwise open (its bulk lists stay empty).
+        use_bulk = True
 
     key_columns = (COLUMN_LABELS["code"], COLUMN_LABELS["fiscal_year"])
 
@@ -173,6 +178,11 @@ class CheckedRowsResource(resources.ModelResource):
     def get_export_queryset(self, request: Any = None) -> Any:
         return super().get_export_queryset(request).select_related("indicator")
 
+    def import_data_inner(self, dataset: tablib.Dataset, dry_run: bool, *args: Any,
+                          **kwargs: Any) -> Result:
+        self.dry_run = dry_run
+        return super().import_data_inner(dataset, dry_run, *args, **kwargs)
+
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         # The admin passes the signed-in user: rows outside their scope are refused.
         preview = type(self).preview_function(
@@ -187,45 +197,38 @@ class CheckedRowsResource(resources.ModelResource):
             )
         # Rows become their key as checked (Excel row, code, year); the
         # values travel in self.rows, already parsed.
-        checked = tablib.Dataset(headers=[ROW_COLUMN, *self.key_columns])
-        for sheet_row in dataset.kpi_sheet.rows:
-            row = self.rows.get(sheet_row.number)
-            checked.append([sheet_row.number, *self.key_values(row)])
+        numbers = [sheet_row.number for sheet_row in dataset.kpi_sheet.rows]
         dataset.wipe()
-        dataset.headers = checked.headers
-        dataset.extend(checked)
+        dataset.headers = [ROW_COLUMN, *self.key_columns]
+        dataset.extend([number, *self.key_values(self.rows.get(number))] for number in numbers)
+        if not self.dry_run and preview.ok:
+            # The same writes and history rows as the command: the user and
+            # the file's name give 「ファイル取込：<file>」. ImportRefused (a
+            # row the models refuse, a clash with another writer) becomes
+            # django-import-export's error, and nothing is kept.
+            type(self).apply_function(preview, user=kwargs.get("user"))
 
     def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         errors = self.row_errors.get(row[ROW_COLUMN])
         if errors:
             raise ValidationError({column: messages for column, messages in errors.items()})
 
-    def import_instance(self, instance: Any, row: dict[str, Any], **kwargs: Any) -> None:
-        super().import_instance(instance, row, **kwargs)
-        checked = self.rows[row[ROW_COLUMN]]
-        if checked.action in (Action.NEW, Action.CHANGED):
-            type(self).assign_function(instance, checked)
-
-    def before_save_instance(self, instance: Any, row: dict[str, Any], **kwargs: Any) -> None:
-        # The row is saved through the ORM, so django-simple-history records
-        # it; these say who imported it and from which file (a target
-        # revision keeps its own reason after the file's name).
-        user = kwargs.get("user")
-        if user is not None:
-            instance._history_user = user
-        instance._change_reason = import_reason(
-            self.preview.filename, detail=getattr(instance, "_change_reason", "")
-        )
-
-    def skip_row(self, instance: Any, original: Any, row: dict[str, Any],
-                 import_validation_errors: Any = None) -> bool:
-        checked = self.rows.get(row[ROW_COLUMN])
-        return checked is None or checked.action in (Action.SKIPPED, Action.UNCHANGED)
+    def import_row(self, row: dict[str, Any], instance_loader: Any, **kwargs: Any) -> RowResult:
+        """Report a row: invalid with its errors, or skipped (written by the file's writer)."""
+        row_result = self.get_row_result_class()()
+        try:
+            self.before_import_row(row, **kwargs)
+        except ValidationError as error:
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = error
+        else:
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        return row_result
 
     def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
         # The admin shows this preview: Excel row numbers, old → new.
         result.kpi_preview = self.preview
-        rows = {row[ROW_COLUMN] for row in dataset.dict}
+        rows = set(dataset[ROW_COLUMN]) if self.preview.errors else set()
         if any(error.row not in rows for error in self.preview.errors):
             # An error of no data row (a heading) must still stop the import.
             result.append_base_error(
@@ -251,7 +254,7 @@ class ActualResource(CheckedRowsResource):
     """Actuals by 指標コード and 年度; the same columns in and out."""
 
     preview_function = staticmethod(preview_actuals)
-    assign_function = staticmethod(assign_actual)
+    apply_function = staticmethod(apply_actuals)
 
     row_number = fields.Field(column_name=ROW_COLUMN, readonly=True)
     indicator = indicator_field()
@@ -271,7 +274,7 @@ class TargetResource(CheckedRowsResource):
     """Targets by 指標コード and 年度; the same columns in and out."""
 
     preview_function = staticmethod(preview_targets)
-    assign_function = staticmethod(assign_target)
+    apply_function = staticmethod(apply_targets)
 
     row_number = fields.Field(column_name=ROW_COLUMN, readonly=True)
     indicator = indicator_field()
@@ -297,13 +300,13 @@ class DefinitionSpreadsheetFormat(SpreadsheetFormat):
 class DefinitionResource(CheckedRowsResource):
     """Measures and KGIs with their targets, from the definitions template.
 
-    A row touches several models (measure, initiative, KGI, targets), so
+    A row touches several models (measure, initiative, KGI, targets):
     :func:`indicators.definitions.apply_definitions` writes the whole file
-    on confirmation, inside django-import-export's transaction; the rows
-    themselves are then skipped.
+    on confirmation, as it does for the ``import_definitions`` command.
     """
 
     preview_function = staticmethod(preview_definitions)
+    apply_function = staticmethod(apply_definitions)
     key_columns = (COLUMN_LABELS["code"],)
 
     row_number = fields.Field(column_name=ROW_COLUMN, readonly=True)
@@ -316,19 +319,3 @@ class DefinitionResource(CheckedRowsResource):
 
     def key_values(self, row: Any) -> list[Any]:
         return [row.code if row else ""]
-
-    def import_data_inner(self, dataset: tablib.Dataset, dry_run: bool, *args: Any,
-                          **kwargs: Any) -> Result:
-        self.dry_run = dry_run
-        return super().import_data_inner(dataset, dry_run, *args, **kwargs)
-
-    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
-        super().before_import(dataset, **kwargs)
-        if not self.dry_run and self.preview.ok:
-            apply_definitions(self.preview, user=kwargs.get("user"))
-
-    def import_instance(self, instance: Indicator, row: dict[str, Any], **kwargs: Any) -> None:
-        """Leave the row alone: apply_definitions() writes the file."""
-
-    def skip_row(self, *args: Any, **kwargs: Any) -> bool:
-        return True

@@ -128,3 +128,21 @@ def test_plan_list_links_its_definitions_template(plans, admin_client_ja):
     page = admin_client_ja.get(reverse("admin:plans_plan_changelist")).content.decode()
     assert reverse("spreadsheets:definitions_template", args=["iga-2"]) in page
     assert Plan.objects.count() == 3
+
+
+def test_an_error_in_a_heading_alone_refuses_the_file(plans, admin_client_ja):
+    """No data row carries the error: the file is refused all the same."""
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(filled_template(admin_client_ja, TWO_KGIS[:1]))
+    )
+    for cell in workbook.worksheets[0][1]:
+        if cell.value == "目標値 令和11年度（2029）":
+            cell.value = "目標値 いつか"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload(admin_client_ja, buffer.getvalue())
+    page = text(response)
+    assert "取り込めません（1件のエラー）" in page
+    assert "<td>1行目</td><td>目標値 いつか</td>" in page
+    assert reverse(PROCESS_URL) not in page
+    assert not Indicator.objects.filter(plan__code="iga-2").exists()
