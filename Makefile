@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Playwright drives the system browser, it downloads none of its own).
 BROWSER_STAMP := $(VENV)/.browser
 
-.PHONY: run test test-sqlite test-postgres bench install static-vendor clean
+.PHONY: run test lint test-sqlite test-postgres bench install static-vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || scripts/apt_install.sh python3-venv
@@ -35,7 +35,13 @@ run: $(STAMP) static-vendor
 	$(BIN)/python manage.py create_demo_user
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: test-sqlite test-postgres
+test: lint test-sqlite test-postgres
+
+# Architecture checks before any test: ruff's rules and the import-linter
+# contracts (the app layers), both configured in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP) $(BROWSER_STAMP) static-vendor
 	DATABASE_URL=sqlite:///db.test.sqlite3 $(BIN)/python -m pytest

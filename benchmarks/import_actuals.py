@@ -109,8 +109,10 @@ def main() -> None:
         from django.conf import settings
         from django.db import connection
 
-        from indicators.imports import Action, apply_actuals, preview_actuals, read_upload
         from indicators.models import Actual
+        from spreadsheets.actuals import preview_actuals
+        from spreadsheets.rows import Action, read_upload
+        from spreadsheets.writer import apply_actuals
 
         indicators = ROWS // len(YEARS)
         synthetic_plan(indicators)

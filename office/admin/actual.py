@@ -23,11 +23,6 @@ from indicators.evaluation import (
     indicator_year,
 )
 from indicators.models import Actual
-from indicators.resources import (
-    EXPORT_FORMATS,
-    ActualResource,
-    ActualSpreadsheetFormat,
-)
 from indicators.services import (
     LOCKED_MESSAGE,
     actuals_confirm,
@@ -42,10 +37,15 @@ from office.admin.common import (
     evaluation_html,
 )
 from office.admin.filters import ConfirmedFilter, RowYearFilter
-from office.admin.imports import SpreadsheetImportMixin
 from office.forms import (
     ActualForm,
     ReopenForm,
+)
+from spreadsheets.admin import SpreadsheetImportMixin
+from spreadsheets.resources import (
+    EXPORT_FORMATS,
+    ActualResource,
+    ActualSpreadsheetFormat,
 )
 
 if TYPE_CHECKING:

@@ -18,10 +18,6 @@ from indicators.evaluation import (
     evaluate_indicator_year,
 )
 from indicators.models import Actual, Indicator, Target
-from indicators.resources import (
-    DefinitionResource,
-    DefinitionSpreadsheetFormat,
-)
 from indicators.selectors import (
     listed_rows,
     plan_default_year,
@@ -38,7 +34,6 @@ from office.admin.common import (
     list_years,
 )
 from office.admin.filters import EvaluationFilter, FiscalYearFilter
-from office.admin.imports import SpreadsheetImportMixin
 from office.admin.inlines import ActualInline, HistoryInline, TargetInline
 from office.admin.plans import entry_sheet_url, status_table_url
 from office.forms import (
@@ -46,6 +41,11 @@ from office.forms import (
 )
 from plans.models import Initiative, Measure
 from plans.selectors import plans_visible_to
+from spreadsheets.admin import SpreadsheetImportMixin
+from spreadsheets.resources import (
+    DefinitionResource,
+    DefinitionSpreadsheetFormat,
+)
 
 if TYPE_CHECKING:
 

@@ -11,16 +11,16 @@ from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
 from audit.admin import AuditedAdmin
 from indicators import wording
 from indicators.models import Target
-from indicators.resources import (
+from office.admin.common import DECIMAL_OVERRIDES, LongListMixin
+from office.admin.filters import RowYearFilter
+from office.forms import (
+    TargetForm,
+)
+from spreadsheets.admin import SpreadsheetImportMixin
+from spreadsheets.resources import (
     EXPORT_FORMATS,
     TargetResource,
     TargetSpreadsheetFormat,
-)
-from office.admin.common import DECIMAL_OVERRIDES, LongListMixin
-from office.admin.filters import RowYearFilter
-from office.admin.imports import SpreadsheetImportMixin
-from office.forms import (
-    TargetForm,
 )
 
 if TYPE_CHECKING:

@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from spreadsheets.definitions.reader import Stored
 
 
-    pass
-
-
 def new_indicator_lines(indicator: Indicator, targets: list[Target]) -> list[str]:
     """Return what a new KGI will be, as preview lines."""
     lines = [
@@ -41,7 +38,8 @@ def new_indicator_lines(indicator: Indicator, targets: list[Target]) -> list[str
         lines.append(f"単位：{indicator.unit}")
     if indicator.baseline is not None:
         lines.append(
-            f"現状値：{baseline_label(indicator.baseline, indicator.baseline_places, indicator.unit)}"
+            "現状値："
+            f"{baseline_label(indicator.baseline, indicator.baseline_places, indicator.unit)}"
             f"（{year_label(indicator.baseline_year)}）"
         )
     lines += [
@@ -62,7 +60,9 @@ def indicator_changes(old: Indicator, new: Indicator, stored: Stored) -> list[st
         lines.append(f"施策：{measure_text(old_measure)} → {measure_text(new.measure)}")
     old_initiative = stored.initiatives_by_id.get(old.initiative_id)
     if new.initiative is not old_initiative:
-        lines.append(f"取組：{initiative_text(old_initiative)} → {initiative_text(new.initiative)}")
+        lines.append(
+            f"取組：{initiative_text(old_initiative)} → {initiative_text(new.initiative)}"
+        )
     if new.position != old.position:
         lines.append(f"表示順：{old.position} → {new.position}")
     if not same_text(old.item, new.item):

@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
-from indicators.imports import (
-    parse_target,
-)
 from indicators.models import Indicator, Kind, Target
 from indicators.wording import target_text
 from spreadsheets.definitions.columns import (
@@ -29,6 +26,7 @@ from spreadsheets.reading import (
     CellError,
     parse_text,
 )
+from spreadsheets.targets import parse_target
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,7 +54,10 @@ class KgiChecks:
             return
         if kind == Kind.MILESTONE and baseline is not None:
             if row.baseline is not None:
-                refuse("baseline", f"完了型の指標には現状値を入力できません：「{row.baseline_text}」")
+                refuse(
+                    "baseline",
+                    f"完了型の指標には現状値を入力できません：「{row.baseline_text}」",
+                )
             else:
                 stored = baseline_label(baseline, existing.baseline_places, existing.unit)
                 refuse(

@@ -12,11 +12,6 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from indicators import achievement, wording
-from indicators.imports import (
-    Action,
-    ImportRefused,
-    RowError,
-)
 from indicators.models import Accumulation, Indicator, Kind, Target
 from indicators.wording import outside_period_message
 from ise_iga_dx.lib import wareki
@@ -29,6 +24,7 @@ from spreadsheets.reading import (
     parse_number,
     parse_text,
 )
+from spreadsheets.rows import Action, ImportRefused, RowError
 
 if TYPE_CHECKING:
 
@@ -273,7 +269,7 @@ class TargetColumn:
     fiscal_year: int | None
 
 
-def target_year(header: str) -> int | None | bool:
+def target_year(header: str) -> int | bool | None:
     """Return the year a 目標値 header names; False for another header.
 
     None means the header starts with 目標値 but its year cannot be read.
@@ -329,7 +325,9 @@ def header_errors(targets: list[TargetColumn], plan: Plan | None) -> list[RowErr
                 "「目標値 R8」「目標値 2026」のように年度を付けてください。"
             )
         elif year in seen:
-            reason = f"{wareki.fiscal_year_label(year)}の目標値の列が「{seen[year]}」と重なっています。"
+            reason = (
+                f"{wareki.fiscal_year_label(year)}の目標値の列が「{seen[year]}」と重なっています。"
+            )
         elif plan is not None and year not in plan.fiscal_years:
             reason = outside_period_message(year, plan)
         else:

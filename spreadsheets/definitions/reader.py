@@ -14,13 +14,6 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from indicators.imports import (
-    Action,
-    ImportRefused,
-    RowError,
-    normalise_code,
-    read_upload,
-)
 from indicators.models import Accumulation, Indicator, Kind, Target
 from indicators.wording import target_text
 from plans.models import BasicPolicy, Initiative, Measure, Plan
@@ -57,6 +50,7 @@ from spreadsheets.reading import (
     parse_number,
     parse_text,
 )
+from spreadsheets.rows import Action, ImportRefused, RowError, normalise_code, read_upload
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -120,7 +114,9 @@ def stored_definitions(*, plan: Plan, codes: set[str]) -> Stored:
 class DefinitionReader(StructureRows, KgiChecks):
     """Check a definitions sheet against the stored plan; write nothing."""
 
-    def __init__(self, *, sheet: Sheet, filename: str, plans: QuerySet[Plan] | None = None) -> None:
+    def __init__(
+        self, *, sheet: Sheet, filename: str, plans: QuerySet[Plan] | None = None
+    ) -> None:
         self.sheet = sheet
         # The plans this import may change (a user's scope); None: every plan.
         self.plans = Plan.objects.all() if plans is None else plans

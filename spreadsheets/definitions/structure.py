@@ -73,7 +73,8 @@ class StructureRows:
                     self.renamed[key] = renamed_measure(stored, cell_text(title))
                 if row.number == first_row:
                     changes.append(
-                        f"施策名（{row.policy}-{row.measure}）：{quote(stored.title)} → {quote(title)}"
+                        f"施策名（{row.policy}-{row.measure}）："
+                        f"{quote(stored.title)} → {quote(title)}"
                     )
             return stored
         if not title:

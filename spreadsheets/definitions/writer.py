@@ -10,15 +10,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.writers import history_create, import_reason
-from indicators.imports import (
-    REFUSED,
-    Action,
-    ImportRefused,
-)
 from indicators.models import Indicator, Target
 from plans.models import Initiative, Measure, Plan
 from spreadsheets.definitions.columns import INDICATOR_FIELDS, DefinitionImport, DefinitionRow
 from spreadsheets.definitions.reader import preview_definitions
+from spreadsheets.rows import REFUSED, Action, ImportRefused
 
 if TYPE_CHECKING:
     from datetime import datetime

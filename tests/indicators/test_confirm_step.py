@@ -17,13 +17,15 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.roles import Role
-from indicators.imports import apply_actuals, preview_actuals, read_upload
 from indicators.models import Actual, Indicator
 from indicators.services import actuals_confirm
 from plans.models import Department, Measure, Municipality, Plan
+from spreadsheets.actuals import preview_actuals
+from spreadsheets.rows import read_upload
+from spreadsheets.writer import apply_actuals
 from tests.formdata import form_data
-from tests.indicators.test_imports import xlsx
 from tests.roles import client_for, user_with_role
+from tests.spreadsheets.test_imports import xlsx
 
 pytestmark = pytest.mark.django_db
 

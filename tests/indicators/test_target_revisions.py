@@ -11,14 +11,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.roles import Role
-from indicators.imports import Action, apply_targets, preview_targets, read_upload
 from indicators.models import Actual, Indicator, Kind, Target
 from indicators.selectors import indicator_year_rows
 from indicators.wording import revision_label
 from ise_iga_dx.lib.wareki import date_text
+from spreadsheets.rows import Action, read_upload
+from spreadsheets.targets import preview_targets
+from spreadsheets.writer import apply_targets
 from tests.formdata import form_data
-from tests.indicators.test_imports import xlsx
 from tests.roles import client_for, user_with_role
+from tests.spreadsheets.test_imports import xlsx
 
 pytestmark = pytest.mark.django_db
 

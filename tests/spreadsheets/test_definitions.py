@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from indicators.imports import Action, ImportRefused, read_upload
 from indicators.models import Indicator, Target
 from plans.models import Initiative, Measure, Plan
 from spreadsheets.definitions import (
@@ -29,6 +28,7 @@ from spreadsheets.definitions import (
     template_headers,
 )
 from spreadsheets.entry_sheet import entry_sheet
+from spreadsheets.rows import Action, ImportRefused, read_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.imports import Action, preview_actuals, read_upload
 from indicators.models import Actual, Indicator, Target
 from indicators.selectors import plan_status
 from plans.models import Department, Measure, Plan
 from spreadsheets import entry_sheet, status_table, xlsx
+from spreadsheets.actuals import preview_actuals
+from spreadsheets.rows import Action, read_upload
 
 pytestmark = pytest.mark.django_db
 

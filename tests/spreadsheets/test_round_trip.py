@@ -14,7 +14,7 @@ from indicators.models import Indicator
 from indicators.selectors import plan_status
 from plans.models import Plan
 from spreadsheets.entry_sheet import entry_sheet
-from tests.indicators.test_admin_import import upload
+from tests.spreadsheets.test_admin import upload
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from indicators.management.importing import SpreadsheetImportCommand
 from spreadsheets.definitions import DefinitionImport, apply_definitions, read_definitions
+from spreadsheets.management.importing import SpreadsheetImportCommand
 
 
 class Command(SpreadsheetImportCommand):

@@ -1,6 +1,6 @@
 """The admin import and the command write a file the same way.
 
-Both read and check a file with :mod:`indicators.imports` and write it with
+Both read and check a file with :mod:`spreadsheets.actuals` and :mod:`spreadsheets.targets` and write it with
 its bulk writer (``apply_actuals`` / ``apply_targets``): the same rows, the
 same history rows (type, user, reason, values). Each test imports one file
 through the admin (upload → preview → confirm), undoes it, imports it again
@@ -21,18 +21,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
-from indicators.imports import (
-    apply_actuals,
-    apply_targets,
-    preview_actuals,
-    preview_targets,
-    read_upload,
-)
 from indicators.models import Actual, ActualState, Indicator, Target
+from spreadsheets.actuals import preview_actuals
+from spreadsheets.rows import read_upload
+from spreadsheets.targets import preview_targets
+from spreadsheets.writer import apply_actuals, apply_targets
 from tests.formdata import form_data
-from tests.indicators.test_imports import DEPARTMENT_ROWS, xlsx
 from tests.pages.helpers import visible_text
 from tests.roles import client_for, user_with_role
+from tests.spreadsheets.test_imports import DEPARTMENT_ROWS, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -336,7 +333,7 @@ def test_a_row_confirmed_after_the_preview_stops_the_whole_file(office):
 
 def test_a_clash_while_writing_keeps_nothing(office, monkeypatch):
     """Another writer stores a row of the file first: the writer's refusal stops all."""
-    from indicators import resources
+    from spreadsheets import resources
 
     history = Actual.history.count()
 

@@ -181,7 +181,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_every_bad_row_named(plans, t
 def test_a_bad_last_row_leaves_the_database_unchanged(plans, tmp_path):
     before = sorted(Actual.objects.values_list("pk", "value", "updated_at"))
     rows = [[f"ISE2-{n:02d}", "R8", "1", None] for n in range(1, 16)] + [["ISE2-16", "R8", "x", None]]
-    message, errors = refused(tmp_path, xlsx(rows))
+    _message, errors = refused(tmp_path, xlsx(rows))
     assert "17行目 実績値（ISE2-16）" in errors
     assert sorted(Actual.objects.values_list("pk", "value", "updated_at")) == before
 
@@ -223,8 +223,10 @@ def test_a_missing_file_is_a_clear_error(plans, tmp_path):
 
 
 def test_targets_file_revises_targets_in_one_go(plans, tmp_path):
-    from indicators.imports import apply_targets, preview_targets, read_upload
     from indicators.models import Target
+    from spreadsheets.rows import read_upload
+    from spreadsheets.targets import preview_targets
+    from spreadsheets.writer import apply_targets
 
     # A changed target is a revision: 変更理由 and 決定日 travel with it.
     data = xlsx(
@@ -247,7 +249,8 @@ def test_targets_file_revises_targets_in_one_go(plans, tmp_path):
 
 
 def test_targets_file_refuses_bad_rows_whole(plans, tmp_path):
-    from indicators.imports import preview_targets, read_upload
+    from spreadsheets.rows import read_upload
+    from spreadsheets.targets import preview_targets
 
     data = xlsx(
         [["ISE2-13", "R9", "210", "上方修正の決定", "2026/6/1"], ["ISE2-13", "R13", "1"],

@@ -1,7 +1,8 @@
 """django-import-export resources: the admin's upload → preview → confirm.
 
 The resources are adapters. Reading, checking and writing a file are
-done by :mod:`indicators.imports` (and :mod:`indicators.definitions`),
+done by :mod:`spreadsheets.actuals`, :mod:`spreadsheets.targets`,
+:mod:`spreadsheets.writer` (and :mod:`spreadsheets.definitions`),
 exactly as for the ``import_actuals`` command, so both refuse the same
 rows with the same Japanese messages and Excel row numbers, and write the
 same rows and history rows in bulk.
@@ -19,21 +20,20 @@ from import_export.formats import base_formats
 from import_export.results import RowResult
 
 from indicators import wording
-from indicators.imports import (
+from indicators.models import Actual, Indicator, Target
+from spreadsheets.actuals import preview_actuals
+from spreadsheets.definitions import apply_definitions, definition_columns, preview_definitions
+from spreadsheets.rows import (
     COLUMN_LABELS,
     REFUSED,
     ImportRefused,
     SheetImport,
-    apply_actuals,
-    apply_targets,
     column_indexes,
-    preview_actuals,
-    preview_targets,
     read_upload,
     target_column_indexes,
 )
-from indicators.models import Actual, Indicator, Target
-from spreadsheets.definitions import apply_definitions, definition_columns, preview_definitions
+from spreadsheets.targets import preview_targets
+from spreadsheets.writer import apply_actuals, apply_targets
 from spreadsheets.xlsx import looks_like_formula
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ EXPORT_FORMATS = [SafeXLSX, SafeCSV]
 
 
 class CheckedRowsResource(resources.ModelResource):
-    """A file checked and written by :mod:`indicators.imports`, as the command does.
+    """A file checked and written as the command does (:mod:`spreadsheets.writer`).
 
     ``before_import`` runs the file's preview (the same code as the
     command); a row with errors becomes an invalid row carrying them, so
@@ -211,7 +211,7 @@ class CheckedRowsResource(resources.ModelResource):
     def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         errors = self.row_errors.get(row[ROW_COLUMN])
         if errors:
-            raise ValidationError({column: messages for column, messages in errors.items()})
+            raise ValidationError(dict(errors))
 
     def import_row(self, row: dict[str, Any], instance_loader: Any, **kwargs: Any) -> RowResult:
         """Report a row: invalid with its errors, or skipped (written by the file's writer)."""
@@ -301,7 +301,7 @@ class DefinitionResource(CheckedRowsResource):
     """Measures and KGIs with their targets, from the definitions template.
 
     A row touches several models (measure, initiative, KGI, targets):
-    :func:`indicators.definitions.apply_definitions` writes the whole file
+    :func:`spreadsheets.definitions.apply_definitions` writes the whole file
     on confirmation, as it does for the ``import_definitions`` command.
     """
 

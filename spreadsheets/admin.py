@@ -10,8 +10,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.forms import ImportForm
 
-from indicators.imports import ImportRefused, max_upload_bytes
 from plans.selectors import plans_managed_by
+from spreadsheets.rows import ImportRefused, max_upload_bytes
 
 if TYPE_CHECKING:
 

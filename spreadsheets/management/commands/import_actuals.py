@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from indicators.imports import ActualImport, apply_actuals, preview_actuals, read_upload
-from indicators.management.importing import SpreadsheetImportCommand
+from spreadsheets.actuals import ActualImport, preview_actuals
+from spreadsheets.management.importing import SpreadsheetImportCommand
+from spreadsheets.rows import read_upload
+from spreadsheets.writer import apply_actuals
 
 
 class Command(SpreadsheetImportCommand):

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.commands import add_user_argument, user_from_option
-from indicators.imports import ImportRefused
+from spreadsheets.rows import ImportRefused
 
 
 class SpreadsheetImportCommand(BaseCommand):

@@ -1,0 +1,215 @@
+"""Checking an actuals (実績値) file: :func:`preview_actuals` reads and checks
+every row without writing, and :func:`assign_actual` is the one place an
+uploaded row becomes an :class:`~indicators.models.Actual`.
+
+One path for every caller, the ``import_actuals`` command and the admin's
+django-import-export resource alike; :mod:`spreadsheets.writer` writes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from indicators import wording
+from indicators.evaluation import due_year_of, evaluate_indicator_year
+from indicators.models import Actual, ActualState, Indicator, Kind, Target
+from indicators.selectors import indicators_with_entry_by
+from indicators.wording import actual_text
+from ise_iga_dx.lib import wareki
+from spreadsheets.reading import (
+    CellError,
+    ParsedActual,
+    parse_actual,
+    parse_text,
+)
+from spreadsheets.rows import (
+    CONFIRMED_HINT,
+    DEFAULT_NOT_MEASURED_REASON,
+    Action,
+    RowError,
+    SheetImport,
+    check_row_key,
+    column_indexes,
+    named_indicators,
+    plan_ids,
+    refuser,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from spreadsheets.reading import Sheet
+
+
+@dataclass
+class ActualRow:
+    """One row of the file, checked, with what importing it would do."""
+
+    row: int
+    code: str
+    fiscal_year: int
+    indicator: Indicator
+    parsed: ParsedActual | None
+    note: str | None
+    existing: Actual | None
+    action: Action
+    target_value: Decimal | None = None
+    # A milestone's first target year (selectors.due_year_of).
+    due_year: int | None = None
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return wareki.fiscal_year_label(self.fiscal_year)
+
+    @property
+    def evaluation_label(self) -> str:
+        """Return the evaluation the row will have once imported."""
+        parsed = self.parsed
+        if parsed is None:
+            actual = self.existing
+        else:
+            actual = Actual(state=parsed.state, value=parsed.value, fiscal_year=self.fiscal_year)
+        target = None if self.target_value is None else Target(value=self.target_value)
+        return wording.format_evaluation(evaluate_indicator_year(
+            indicator=self.indicator, target=target, actual=actual, due_year=self.due_year
+        ))
+
+    @property
+    def old_label(self) -> str:
+        if self.existing is None:
+            return "未入力"
+        return actual_text(self.indicator, self.existing.state, self.existing.value,
+                           self.existing.value_places)
+
+    @property
+    def new_label(self) -> str:
+        if self.parsed is None:
+            return "未入力"
+        return actual_text(self.indicator, self.parsed.state, self.parsed.value,
+                           self.parsed.places)
+
+
+@dataclass
+class ActualImport(SheetImport):
+    """The outcome of reading an actuals file."""
+
+    # The preview shows each row's evaluation once imported.
+    evaluates = True
+
+
+def preview_actuals(
+    *, sheet: Sheet, filename: str = "", user: AbstractBaseUser | None = None
+) -> ActualImport:
+    """Check every row of ``sheet`` and say what importing it would do.
+
+    With ``user``, a row of a KGI whose actuals they may not enter is
+    refused by its row. Three queries whatever the number of rows (plus
+    the user's scope): the indicators named, and their existing actuals
+    and targets.
+    """
+    columns = column_indexes(sheet.headers)
+    result = ActualImport(filename=filename)
+    within = None if user is None else indicators_with_entry_by(user=user)
+    indicators = named_indicators(sheet, columns, within)
+    plans = plan_ids(indicators)
+    existing = {
+        (actual.indicator_id, actual.fiscal_year): actual
+        for actual in Actual.objects.filter(indicator__plan_id__in=plans)
+    }
+    # Only the value is needed, for the preview's evaluation: no model rows.
+    targets = {
+        (indicator_id, fiscal_year): value
+        for indicator_id, fiscal_year, value in Target.objects.filter(
+            indicator__plan_id__in=plans
+        ).values_list("indicator_id", "fiscal_year", "value")
+    }
+    target_years: dict[int, list[int]] = {}
+    for indicator_id, fiscal_year in targets:
+        target_years.setdefault(indicator_id, []).append(fiscal_year)
+    seen: dict[tuple[str, int], int] = {}
+    for sheet_row in sheet.rows:
+        errors: list[RowError] = []
+        refuse = refuser(errors, sheet_row.number)
+        cell = sheet_row.cells.__getitem__
+        key = check_row_key(sheet_row.cells, columns, indicators=indicators, seen=seen,
+                            number=sheet_row.number, refuse=refuse, scoped=user is not None)
+        code, indicator, fiscal_year = key.code, key.indicator, key.fiscal_year
+        parsed = None
+        try:
+            parsed = parse_actual(cell(columns["actual"]))
+        except CellError as error:
+            refuse("actual", str(error), code)
+        if parsed is not None and indicator is not None:
+            reason = kind_mismatch(indicator, parsed)
+            if reason:
+                refuse("actual", reason, code)
+        note = parse_text(cell(columns["note"])) if "note" in columns else None
+        if errors:
+            result.errors.extend(errors)
+            continue
+        current = existing.get((indicator.pk, fiscal_year))
+        action = row_action(parsed, note, current)
+        if action == Action.CHANGED and current.confirmed:
+            refuse("actual", confirmed_message(indicator, current), code)
+            result.errors.extend(errors)
+            continue
+        result.rows.append(
+            ActualRow(
+                row=sheet_row.number, code=code, fiscal_year=fiscal_year, indicator=indicator,
+                parsed=parsed, note=note, existing=current, action=action,
+                target_value=targets.get((indicator.pk, fiscal_year)),
+                due_year=due_year_of(indicator, target_years.get(indicator.pk, ())),
+            )
+        )
+    return result
+
+
+def confirmed_message(indicator: Indicator, actual: Actual) -> str:
+    """Say why a row may not change a confirmed actual, quoting the stored one."""
+    stored = actual_text(indicator, actual.state, actual.value, actual.value_places)
+    return f"確定済みの実績値（{stored}）は変更できません。{CONFIRMED_HINT}"
+
+
+def kind_mismatch(indicator: Indicator, parsed: ParsedActual) -> str:
+    milestone = indicator.kind == Kind.MILESTONE
+    if milestone and parsed.state == ActualState.MEASURED:
+        return (
+            "完了型の指標です。数値ではなく「完了」か「未完了」と書いてください"
+            f"（{parsed.value}）。"
+        )
+    if not milestone and parsed.state in (ActualState.DONE, ActualState.NOT_DONE):
+        return "「完了」「未完了」は完了型の指標だけに書けます。"
+    return ""
+
+
+def row_action(parsed: ParsedActual | None, note: str | None, current: Actual | None) -> Action:
+    if parsed is None:
+        return Action.SKIPPED
+    if current is None:
+        return Action.NEW
+    # Numerically equal values are the same actual: an Excel number cell
+    # cannot carry the decimals typed (45 and 45.0 read alike).
+    same = (
+        parsed.state == current.state
+        and parsed.value == current.value
+        and (note is None or note == current.note)
+    )
+    return Action.UNCHANGED if same else Action.CHANGED
+
+
+def assign_actual(actual: Actual, row: ActualRow) -> None:
+    """Set ``actual`` from an imported row (the one place this happens)."""
+    parsed = row.parsed
+    if parsed is None:
+        raise ValueError("a blank row is not imported")
+    if parsed.value is None or parsed.value != actual.value:
+        actual.value_places = parsed.places
+    actual.state = parsed.state
+    actual.value = parsed.value
+    if row.note is not None:
+        actual.note = row.note
+    if parsed.state == ActualState.NOT_MEASURED:
+        actual.not_measured_reason = (
+            row.note or actual.not_measured_reason or DEFAULT_NOT_MEASURED_REASON
+        )
