@@ -31,6 +31,9 @@ MAX_QUERIES = 15
 DASHBOARD_P95_MS = 150
 PRINT_P95_MS = 300
 REPEAT_LOAD_BYTES = 150_000
+# The spreadsheet issue's goal: an import of 10,000 rows within 3× the time
+# openpyxl alone takes to read the file, by the command and by the admin.
+IMPORT_GOAL = 3
 
 
 def load(name: str) -> dict | None:
@@ -178,26 +181,50 @@ def engine_section() -> list[str]:
 
 
 def import_section() -> list[str]:
-    rows = []
+    paths, others = [], []
     for vendor, label in DATABASES:
         result = load(f"import-{vendor}")
-        if result:
-            rows.append([label, f"{result['openpyxl_read_only_s']} s",
-                         f"{result['import_new_rows_s']} s",
-                         f"{result['import_unchanged_rows_s']} s",
-                         f"**{result['ratio_new_median']}×**",
-                         f"{result['ratio_unchanged_median']}×"])
-    if not rows:
+        if not result:
+            continue
+        floor = f"{result['openpyxl_read_only_s']} s"
+        ratio = result["ratio_new_median"]
+        paths.append([label, "command `import_actuals`", floor,
+                      f"{result['import_new_rows_s']} s", f"**{ratio}×**",
+                      verdict(ratio <= IMPORT_GOAL)])
+        other = [label, f"{result['import_unchanged_rows_s']} s",
+                 f"{result['ratio_unchanged_median']}×"]
+        if "admin_new_rows_s" in result:
+            ratio = result["admin_ratio_new_median"]
+            paths.append([label, "admin: preview + confirm", floor,
+                          f"{result['admin_new_rows_s']} s", f"**{ratio}×**",
+                          verdict(ratio <= IMPORT_GOAL)])
+            other += [f"{result['admin_preview_s']} s",
+                      f"{result['admin_ratio_preview_median']}×",
+                      f"{result['admin_confirm_s']} s",
+                      f"{result['admin_ratio_confirm_median']}×"]
+        else:
+            paths.append([label, "admin: preview + confirm", floor, "not measured", "—", "—"])
+            other += ["not measured", "—", "not measured", "—"]
+        others.append(other)
+    if not paths:
         return []
     return [
         "## Importing actuals (spreadsheet issue)", "",
         "`python -m benchmarks.import_actuals`: an .xlsx of 10,000 actual rows (2,500 synthetic",
-        "KGIs × R8–R11, typed the way departments type) imported whole (read, check every row,",
-        "write every row and its history row in one transaction), each run paired with openpyxl",
-        "alone reading the same file; median ratio of 7 pairs, fastest times. Goal of the",
-        "spreadsheet issue: at most 3×. Each database has its own throw-away database.", "",
-        *table(["database", "openpyxl alone", "import, 10,000 new rows",
-                "import, 10,000 unchanged rows", "ratio new", "ratio unchanged"], rows), "",
+        "KGIs × R8–R11, typed the way departments type) imported whole, each timing paired with",
+        "openpyxl alone reading the same file; median ratio of 7 pairs, fastest times. Two paths",
+        "write the file the same way (read, check every row, write every row and its history",
+        "row in one transaction): the `import_actuals` command, and the admin's import through",
+        "Django's test client in process as a signed-in superuser: its preview step (the upload",
+        "read, kept, checked, and its 10,000 rows rendered for review) and its confirm step (the",
+        "file read and checked again, then written). The admin's figure is both steps together.",
+        f"Goal of the spreadsheet issue: at most {IMPORT_GOAL}× openpyxl, for each path. Each",
+        "database has its own throw-away database.", "",
+        *table(["database", "path", "openpyxl alone", "import, 10,000 new rows", "ratio",
+                f"≤ {IMPORT_GOAL}×"], paths), "",
+        *table(["database", "command, 10,000 unchanged rows", "ratio",
+                "admin preview step, new rows", "ratio", "admin confirm step, new rows",
+                "ratio"], others), "",
     ]
 
 
