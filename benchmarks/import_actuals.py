@@ -17,7 +17,7 @@ the entry sheet, and times, best of several runs:
   confirm step (POST the confirm form: the file is read from the cache,
   checked again, and written by the command's writer; the redirect it
   answers with is not followed). Both steps go through
-  django-import-export and ``indicators.resources.ActualResource``.
+  django-import-export and ``spreadsheets.resources.ActualResource``.
 
 The goal is at most 3× the openpyxl time, for each path: the admin's
 figure is both steps together, each of which reads and checks the file.
@@ -57,7 +57,9 @@ def synthetic_plan(indicators: int) -> None:
     from indicators.models import Indicator, Target
     from plans.models import BasicPolicy, Measure, Municipality, Plan
 
-    municipality, _ = Municipality.objects.get_or_create(code="bench", name="ベンチマーク市（合成）")
+    municipality, _ = Municipality.objects.get_or_create(
+        code="bench", name="ベンチマーク市（合成）"
+    )
     plan, _ = Plan.objects.get_or_create(
         code="bench-1", defaults={"municipality": municipality, "name": "合成データ計画",
                                   "start_year": 2026, "end_year": 2029},

@@ -244,7 +244,8 @@ def load_section() -> list[str]:
         f"({result['workers']} sync workers, DEBUG off) on PostgreSQL with the national data set;",
         f"wrk {result['wrk_version']} on loopback with {result['connections']} connections, each",
         "a user sending its next request as soon as the last is answered (no think time), for",
-        f"{result['seconds']} s after a warm-up. Requests are drawn over {result['plans_requested']:,}",
+        f"{result['seconds']} s after a warm-up. Requests are drawn over "
+        f"{result['plans_requested']:,}",
         "random plans; 80% as the system administrator, 20% as a city's DX office on its own",
         "plan. An error is any answer but 200, or a socket error or time-out.", "",
         *table(["requests", "requests/s", "p50", "p95", "p99", "errors", "server errors"],
@@ -313,7 +314,8 @@ def budgets_section(national: dict, transfer: dict | None) -> list[str]:
         small = load("pages-postgresql")["small"]["pages"]
         differing = [
             f"{page['name']} {other['queries']} → {page['queries']}"
-            for page, other in zip(data["pages"], small) if page["queries"] != other["queries"]
+            for page, other in zip(data["pages"], small, strict=True)
+            if page["queries"] != other["queries"]
         ]
         rows.append([f"queries per page constant and ≤ {MAX_QUERIES}",
                      f"at most {most}; "
