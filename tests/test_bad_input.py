@@ -26,9 +26,7 @@ from accounts.roles import Role
 from indicators.models import Actual, Indicator
 from plans.models import Department, Plan
 from spreadsheets.entry_sheet import entry_sheet
-from tests.formdata import form_data
-from tests.pages.helpers import visible_text
-from tests.roles import PASSWORD, client_for, user_with_role
+from tests.helpers import PASSWORD, client_for, form_data, user_with_role, visible_text
 
 BAD = {
     "letters": "abc",

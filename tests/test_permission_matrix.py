@@ -65,8 +65,7 @@ from accounts.roles import Role
 from indicators.models import Actual, Indicator, Target
 from plans.models import Department, Measure, Municipality, Plan
 from spreadsheets import definitions
-from tests.formdata import form_data
-from tests.roles import PASSWORD, user_with_role
+from tests.helpers import PASSWORD, form_data, user_with_role
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -21,9 +21,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from indicators.models import Actual
 from ise_iga_dx.security import client_ip_address, client_username
-from tests.formdata import form_data
-from tests.pages.helpers import visible_text
-from tests.roles import PASSWORD, client_for, user_with_role
+from tests.helpers import PASSWORD, client_for, form_data, user_with_role, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from plans.models import Department, Measure
-from tests.pages.helpers import visible_text
-from tests.roles import client_for, user_with_role
+from tests.helpers import client_for, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,7 @@ from django.urls import reverse
 from accounts.models import Affiliation
 from accounts.roles import Role, scope_of
 from plans.models import Department, Municipality
-from tests.formdata import form_data
-from tests.pages.helpers import visible_text
-from tests.roles import user_with_role
+from tests.helpers import form_data, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from indicators.models import Actual, Indicator
-from tests.pages.helpers import section, visible_text
-from tests.roles import user_with_role
+from tests.helpers import section, user_with_role, visible_text
 
 HISTORY_HEADING = "変更履歴（最近10件）"
 WHEN = re.compile(r"令和\d+年\d+月\d+日 \d\d:\d\d")

@@ -25,9 +25,7 @@ from tests.audit.helpers import (
     kgi_history,
     new_actual,
 )
-from tests.formdata import form_data
-from tests.pages.helpers import visible_text
-from tests.roles import client_for, user_with_role
+from tests.helpers import client_for, form_data, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 

@@ -34,11 +34,15 @@ from indicators.history import indicator_change_history
 from indicators.models import Actual, Indicator, Target
 from plans.models import Department, Measure
 from tests.audit.helpers import ise_office, kgi_history, new_actual
-from tests.formdata import form_data
-from tests.pages.helpers import visible_text
-from tests.roles import client_for, user_with_role
+from tests.helpers import (
+    DEPARTMENT_ROWS,
+    client_for,
+    form_data,
+    user_with_role,
+    visible_text,
+    xlsx,
+)
 from tests.spreadsheets.test_admin_definitions import TWO_KGIS, filled_template
-from tests.spreadsheets.test_imports import DEPARTMENT_ROWS, xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from accounts.roles import Role
 from demo.synthetic import PREFECTURE, kind_and_accumulation
 from indicators.models import Accumulation, Actual, ActualState, Indicator, Kind, Target
 from plans.models import BasicPolicy, Department, Measure, Municipality, Plan
-from tests.roles import client_for, user_with_role
+from tests.helpers import client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -23,9 +23,7 @@ from plans.models import Department, Measure, Municipality, Plan
 from spreadsheets.actuals import preview_actuals
 from spreadsheets.rows import read_upload
 from spreadsheets.writer import apply_actuals
-from tests.formdata import form_data
-from tests.roles import client_for, user_with_role
-from tests.spreadsheets.test_imports import xlsx
+from tests.helpers import client_for, form_data, user_with_role, xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -30,8 +30,7 @@ from tests.audit.helpers import (
     kgi_history,
     new_actual,
 )
-from tests.formdata import form_data
-from tests.roles import client_for
+from tests.helpers import client_for, form_data
 
 pytestmark = pytest.mark.django_db
 

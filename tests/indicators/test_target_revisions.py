@@ -18,9 +18,7 @@ from ise_iga_dx.lib.wareki import date_text
 from spreadsheets.rows import Action, read_upload
 from spreadsheets.targets import preview_targets
 from spreadsheets.writer import apply_targets
-from tests.formdata import form_data
-from tests.roles import client_for, user_with_role
-from tests.spreadsheets.test_imports import xlsx
+from tests.helpers import client_for, form_data, user_with_role, xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.roles import Role
 from demo.synthetic import synthetic_generate
 from plans.models import Municipality, Plan
-from tests.roles import client_for, user_with_role
+from tests.helpers import client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 ACTUALS = "/admin/indicators/actual/"

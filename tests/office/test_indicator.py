@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from indicators.models import Actual, Indicator, Target
 from plans.models import Plan
-from tests.formdata import form_data
+from tests.helpers import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -355,7 +355,7 @@ def test_the_list_opens_each_plan_on_its_default_year_as_the_dashboard_does(plan
     """An Ise office login: ise-1 on 令和7年度, ise-2 on 令和8年度, none 計画期間外."""
     from accounts.roles import Role
     from indicators.selectors import plan_default_year
-    from tests.roles import user_with_role
+    from tests.helpers import user_with_role
 
     client.force_login(user_with_role(Role.OFFICE, municipality="ise"))
     page = text(changelist(client))

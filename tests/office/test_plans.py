@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from plans.models import BasicPolicy, Department, Measure, Municipality
-from tests.formdata import form_data
-from tests.pages.helpers import visible_text
+from tests.helpers import form_data, visible_text
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from indicators.models import Actual, Indicator
-from tests.roles import user_with_role
+from tests.helpers import user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,7 @@ from indicators.models import Actual, Indicator, Target
 from indicators.services import actuals_confirm, target_record_revision
 from plans.models import Department, Plan
 from spreadsheets import status_table
-from tests.pages.helpers import add_synthetic_kgis, section, visible_text
-from tests.roles import client_for, user_with_role
+from tests.helpers import add_synthetic_kgis, client_for, section, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 

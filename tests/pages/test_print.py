@@ -10,8 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from tests.pages.helpers import visible_text
-from tests.roles import client_for, user_with_role
+from tests.helpers import client_for, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 

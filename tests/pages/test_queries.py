@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from indicators.models import Indicator
 from plans.models import Department, Measure
-from tests.pages.helpers import add_synthetic_kgis, visible_text
+from tests.helpers import add_synthetic_kgis, visible_text
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from indicators.selectors import (
 from pages import selectors
 from plans.models import Plan
 from plans.selectors import plans_visible_to
-from tests.roles import user_with_role
+from tests.helpers import user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from indicators.models import Actual, Indicator
 from plans.models import Department, Measure
-from tests.pages.helpers import section, visible_text
-from tests.roles import client_for, user_with_role
+from tests.helpers import client_for, section, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 

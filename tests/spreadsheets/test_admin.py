@@ -11,9 +11,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from indicators.models import Actual
-from tests.formdata import form_data
-from tests.roles import user_with_role
-from tests.spreadsheets.test_imports import BAD_ROWS, DEPARTMENT_ROWS, xlsx
+from tests.helpers import BAD_ROWS, DEPARTMENT_ROWS, form_data, user_with_role, xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from indicators.models import Indicator, Target
 from plans.models import Plan
-from tests.formdata import form_data
-from tests.roles import user_with_role
+from tests.helpers import form_data, user_with_role
 
 pytestmark = pytest.mark.django_db
 

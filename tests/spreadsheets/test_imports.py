@@ -13,21 +13,11 @@ from django.core.management import CommandError, call_command
 from indicators.models import Actual
 from indicators.selectors import plan_status
 from plans.models import Plan
+from tests.helpers import ACTUAL_HEADER, BAD_ROWS, DEPARTMENT_ROWS, xlsx
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["指標コード", "年度", "実績値", "備考"]
-
-
-def xlsx(rows: list[list], header: list[str] = HEADER) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+HEADER = ACTUAL_HEADER
 
 
 def csv_bytes(rows: list[list[str]], encoding: str = "utf-8", header=HEADER) -> bytes:
@@ -57,21 +47,7 @@ def evaluations(code: str, year: int) -> dict[str, str]:
     return {row.indicator.code: row.evaluation_label for row in rows}
 
 
-# A sheet typed the way departments type: mixed years, full-width digits,
-# separators, %, dashes, blanks.
-DEPARTMENT_ROWS = [
-    ["ISE2-01", "R8", "42.5%", "アンケート回収率 80%"],
-    ["ISE2-02", "令和8年度", "２０", ""],
-    ["ISE2-03", 2026, "158", None],
-    ["ISE2-04", "2026年度", "－", "調査を実施せず"],
-    ["ISE2-05", "Ｒ８", "", "集計中"],
-    ["ISE2-08", "R8", "6,450.5", None],
-    ["ISE2-11", "R8", "5,700,000", None],
-    ["ISE2-12", "R8", "0", None],
-    ["ISE2-16", "令和8年度", "５３，５００", None],
-]
-
-
+# DEPARTMENT_ROWS (tests.helpers): a sheet typed the way departments type.
 def test_a_department_sheet_lands_with_the_evaluations_the_rules_give(plans, tmp_path):
     out, _ = run_import(tmp_path, xlsx(DEPARTMENT_ROWS))
     assert "新規 8件" in out and "空欄 1件" in out
@@ -149,18 +125,6 @@ def test_milestone_done_and_not_done(plans, tmp_path):
     run_import(tmp_path, xlsx([["ISE1-14", "R6", "未完了", None], ["ISE1-14", "R5", "完了", None]]))
     states = dict(Actual.objects.filter(indicator__code="ISE1-14").values_list("fiscal_year", "state"))
     assert states[2024] == "not_done" and states[2023] == "done"
-
-
-BAD_ROWS = [
-    ["ISE2-01", "R8", "41", None],            # row 2: fine
-    ["ISE9-99", "R8", "1", None],             # row 3: unknown code
-    ["ISE2-02", "R8", "たくさん", None],       # row 4: not a number
-    ["ISE2-03", "R12", "1", None],            # row 5: year outside the plan
-    ["ISE2-01", "2026年度", "42", None],       # row 6: same code and year twice
-    ["ISE2-10", "R8", "-5", None],            # row 7: negative count
-    ["ISE1-14", "R7", "1", None],             # row 8: number on a milestone
-    ["ISE2-13", "来年", "1", None],            # row 9: not a year
-]
 
 
 def test_a_file_with_bad_rows_is_refused_whole_with_every_bad_row_named(plans, tmp_path):

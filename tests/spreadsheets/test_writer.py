@@ -26,10 +26,14 @@ from spreadsheets.actuals import preview_actuals
 from spreadsheets.rows import read_upload
 from spreadsheets.targets import preview_targets
 from spreadsheets.writer import apply_actuals, apply_targets
-from tests.formdata import form_data
-from tests.pages.helpers import visible_text
-from tests.roles import client_for, user_with_role
-from tests.spreadsheets.test_imports import DEPARTMENT_ROWS, xlsx
+from tests.helpers import (
+    DEPARTMENT_ROWS,
+    client_for,
+    form_data,
+    user_with_role,
+    visible_text,
+    xlsx,
+)
 
 pytestmark = pytest.mark.django_db
 
