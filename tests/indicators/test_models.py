@@ -1,4 +1,8 @@
-"""The database refuses what the rules forbid, whoever writes."""
+"""The database refuses what the rules forbid, whoever writes.
+
+Rules of the models, not numbers of the documents: the rows come from
+factories (tests/factories.py), a plan of R8–R11 unless a test says so.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from indicators.models import Actual, Indicator, Target
+from indicators.models import Actual, Kind, Target
+from tests.factories import (
+    ActualFactory,
+    IndicatorFactory,
+    MeasureFactory,
+    MilestoneFactory,
+    TargetFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +33,16 @@ def refused(**fields) -> bool:
     return False
 
 
-def test_one_actual_per_indicator_and_year(plans):
-    indicator = Indicator.objects.get(code="ISE2-01")
+def test_one_actual_per_indicator_and_year():
+    indicator = IndicatorFactory()
     Actual.objects.create(indicator=indicator, fiscal_year=2026, value=41)
     assert refused(indicator=indicator, fiscal_year=2026, value=42)
 
 
-def test_one_target_per_indicator_and_year(plans):
+def test_one_target_per_indicator_and_year():
+    target = TargetFactory(fiscal_year=2026, value=Decimal(40))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Target.objects.create(indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
-                              value=50)
+        Target.objects.create(indicator=target.indicator, fiscal_year=2026, value=50)
 
 
 @pytest.mark.parametrize(
@@ -46,12 +57,12 @@ def test_one_target_per_indicator_and_year(plans):
     ids=["measured-without-value", "not-measured-with-value", "done-with-value", "negative",
          "unknown-state"],
 )
-def test_database_constraints_on_actuals(plans, fields):
-    assert refused(indicator=Indicator.objects.get(code="ISE2-02"), fiscal_year=2026, **fields)
+def test_database_constraints_on_actuals(fields):
+    assert refused(indicator=IndicatorFactory(), fiscal_year=2026, **fields)
 
 
-def test_a_reduction_indicator_needs_a_baseline(plans):
-    indicator = Indicator.objects.get(code="ISE2-11")
+def test_a_reduction_indicator_needs_a_baseline():
+    indicator = IndicatorFactory(kind=Kind.REDUCTION, unit="枚", baseline=Decimal(1000))
     indicator.baseline = None
     with pytest.raises(ValidationError, match="0 より大きい現状値"):
         indicator.full_clean()
@@ -59,42 +70,42 @@ def test_a_reduction_indicator_needs_a_baseline(plans):
         indicator.save()
 
 
-def test_an_indicator_cannot_hang_off_another_plans_measure(plans):
-    indicator = Indicator.objects.get(code="ISE2-01")
-    indicator.measure = Indicator.objects.get(code="ISE1-01").measure
+def test_an_indicator_cannot_hang_off_another_plans_measure():
+    indicator = IndicatorFactory()
+    indicator.measure = MeasureFactory()
     with pytest.raises(ValidationError, match="この計画の施策"):
         indicator.full_clean()
 
 
-def test_a_target_outside_the_plan_period_is_refused(plans):
-    target = Target(indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2030, value=1)
+def test_a_target_outside_the_plan_period_is_refused():
+    target = Target(indicator=IndicatorFactory(), fiscal_year=2030, value=1)
     with pytest.raises(ValidationError, match="計画期間"):
         target.full_clean()
 
 
-def test_a_milestone_target_has_no_value(plans):
-    target = Target(indicator=Indicator.objects.get(code="ISE1-14"), fiscal_year=2024, value=1)
+def test_a_milestone_target_has_no_value():
+    target = Target(indicator=MilestoneFactory(), fiscal_year=2028, value=1)
     with pytest.raises(ValidationError, match="完了型の指標には目標値を入力できません"):
         target.full_clean()
 
 
-def test_an_actual_after_the_plan_is_refused_but_history_is_kept(plans):
-    indicator = Indicator.objects.get(code="ISE2-12")
+def test_an_actual_after_the_plan_is_refused_but_history_is_kept():
+    indicator = IndicatorFactory()
     with pytest.raises(ValidationError, match="計画期間"):
         Actual(indicator=indicator, fiscal_year=2030, value=0).full_clean()
-    Actual.objects.get(indicator=indicator, fiscal_year=2022).full_clean()
+    ActualFactory(indicator=indicator, fiscal_year=2022, value=Decimal(3)).full_clean()
 
 
-def test_values_keep_the_decimals_entered(plans):
+def test_values_keep_the_decimals_entered():
     actual = Actual.objects.create(
-        indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
+        indicator=IndicatorFactory(), fiscal_year=2026,
         value=Decimal("39.98"), value_places=2,
     )
     actual.refresh_from_db()
     assert f"{actual.value_as_entered:f}" == "39.98"
 
 
-def test_a_target_year_before_any_era_label_still_gets_a_message(plans):
-    target = Target(indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=1900, value=1)
+def test_a_target_year_before_any_era_label_still_gets_a_message():
+    target = Target(indicator=IndicatorFactory(), fiscal_year=1900, value=1)
     with pytest.raises(ValidationError, match="1900年度は計画期間"):
         target.clean()
