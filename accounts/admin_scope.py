@@ -91,7 +91,6 @@ class ScopedAdminMixin:
         return super().history_view(request, object_id, extra_context)
 
 
-
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     """A related-object filter offering only the objects within the user's scope.
 

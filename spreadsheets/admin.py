@@ -14,7 +14,6 @@ from plans.selectors import plans_managed_by
 from spreadsheets.rows import ImportRefused, max_upload_bytes
 
 if TYPE_CHECKING:
-
     from django.http import HttpRequest
 
 

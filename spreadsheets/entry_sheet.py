@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from plans.models import Department, Plan
 
 
-
 ENTRY_SHEET_TITLE = "実績入力"
 GUIDE_SHEET_TITLE = "記入方法"
 

@@ -29,12 +29,10 @@ from spreadsheets.xlsx import (
 )
 
 if TYPE_CHECKING:
-
     from openpyxl.worksheet.worksheet import Worksheet
 
     from indicators.evaluation import IndicatorYear
     from plans.models import Plan
-
 
 
 STATUS_SHEET_TITLE = "評価表"

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
-
 def insert_actuals(actuals: list[Actual], *, now: datetime) -> None:
     """Insert new actuals the fastest way each database offers.
 

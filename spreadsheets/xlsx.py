@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from plans.models import Plan
 
 
-
 # Excel and LibreOffice read text starting with these as a formula once a
 # user edits the cell (OWASP "CSV injection" adds tab and carriage return).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

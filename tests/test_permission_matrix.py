@@ -65,7 +65,7 @@ from accounts.roles import Role
 from indicators.models import Actual, Indicator, Target
 from plans.models import Department, Measure, Municipality, Plan
 from spreadsheets import definitions
-from tests.helpers import PASSWORD, form_data, user_with_role
+from tests.helpers import ACTUAL_HEADER, PASSWORD, form_data, user_with_role, xlsx
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -752,19 +752,7 @@ def test_confirm_step(world, role, endpoint, target, expected):
 # ---------------------------------------------------------------------------
 # Imports in the admin.
 
-ACTUAL_HEADER = ["指標コード", "年度", "実績値", "備考"]
 TARGET_HEADER = ["指標コード", "年度", "目標値"]
-
-
-def xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def definitions_file(world: World, role: str, target: str) -> tuple[bytes, str]:
@@ -778,7 +766,7 @@ def definitions_file(world: World, role: str, target: str) -> tuple[bytes, str]:
     values = {"計画コード": city.plan.code, "基本方針番号": 1, "施策番号": 1, "指標コード": code,
               "項目": "権限表テスト用の指標（架空）", "単位": "件", "評価の型": "増加型",
               "集計方法": "単年度"}
-    return xlsx(headers, [[values.get(header) for header in headers]]), code
+    return xlsx([[values.get(header) for header in headers]], headers), code
 
 
 def import_upload(world: World, role: str, endpoint: str, target: str) -> tuple[str, bytes, str]:
@@ -786,14 +774,14 @@ def import_upload(world: World, role: str, endpoint: str, target: str) -> tuple[
     if endpoint == "取込-実績-アップロード":
         code = world.kgi(role, target).code
         return "admin:indicators_actual_import", xlsx(
-            ACTUAL_HEADER, [[code, NEW_YEAR, "12", None]]
+            [[code, NEW_YEAR, "12", None]], ACTUAL_HEADER
         ), code
     if endpoint == "取込-目標値-アップロード":
         kgi = world.kgi(role, target)
         value = Target.objects.get(indicator=kgi, fiscal_year=YEAR).value
         # The value in force, unchanged: accepted means "変更なし".
         return "admin:indicators_target_import", xlsx(
-            TARGET_HEADER, [[kgi.code, YEAR, f"{value:f}"]]
+            [[kgi.code, YEAR, f"{value:f}"]], TARGET_HEADER
         ), kgi.code
     data, code = definitions_file(world, role, target)
     return "admin:indicators_indicator_import", data, code
@@ -996,8 +984,8 @@ def test_kpi_status_needs_a_whole_plan_role(world):
 def test_import_actuals_refuses_a_row_outside_the_users_scope(world, tmp_path):
     user = login_for(DEPARTMENT_ISE, world)
     path = tmp_path / "部署回答.xlsx"
-    path.write_bytes(xlsx(ACTUAL_HEADER, [["ISE2-01", NEW_YEAR, "12", None],
-                                          ["ISE2-16", NEW_YEAR, "54000", None]]))
+    path.write_bytes(xlsx([["ISE2-01", NEW_YEAR, "12", None],
+                           ["ISE2-16", NEW_YEAR, "54000", None]]))
     err = io.StringIO()
     with pytest.raises(CommandError, match="1件のエラー"):
         call_command("import_actuals", str(path), "--user", user.username,

@@ -49,7 +49,6 @@ from spreadsheets.resources import (
 )
 
 if TYPE_CHECKING:
-
     from django.db.models import QuerySet
     from django.http import HttpRequest
 

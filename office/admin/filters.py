@@ -22,7 +22,6 @@ from office.admin.common import (
 from plans.models import Plan
 
 if TYPE_CHECKING:
-
     from django.db.models import QuerySet
     from django.http import HttpRequest
 

@@ -34,7 +34,6 @@ from office.forms import (
 )
 
 if TYPE_CHECKING:
-
     from django.http import HttpRequest
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
@@ -22,10 +20,6 @@ from spreadsheets.resources import (
     TargetResource,
     TargetSpreadsheetFormat,
 )
-
-if TYPE_CHECKING:
-
-    pass
 
 
 @admin.register(Target)

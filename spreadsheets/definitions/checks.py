@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
-
-
 class KgiChecks:
     """Check a row's KGI: its kind, its model rules, its targets and positions.
 

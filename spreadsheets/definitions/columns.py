@@ -27,8 +27,6 @@ from spreadsheets.reading import (
 from spreadsheets.rows import Action, ImportRefused, RowError
 
 if TYPE_CHECKING:
-
-
     from spreadsheets.reading import Sheet
 
 

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
-
-
 class StructureRows:
     """Place a row's KGI under its measure (施策) and initiative (取組).
 

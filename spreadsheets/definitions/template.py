@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 
-
 # Template ---------------------------------------------------------------
 
 TEMPLATE_WIDTHS = {

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from django.db.models import Model
 
 
-
 # Apply ------------------------------------------------------------------
 
 

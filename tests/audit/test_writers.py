@@ -185,8 +185,6 @@ def test_a_long_file_name_is_clipped_to_the_reason_column():
     assert len(reason) == 100 and reason.startswith("ファイル取込：あ") and reason.endswith("…")
 
 
-
-
 def test_an_import_reason_keeps_a_rows_own_reason_after_the_file_name():
     assert import_reason("目標.xlsx", detail="目標値の変更：国に合わせる") == (
         "ファイル取込：目標.xlsx／目標値の変更：国に合わせる"

@@ -59,16 +59,12 @@ def test_format_evaluation(result: Result, text: str) -> None:
     assert format_evaluation(result) == text
 
 
-
-
 @pytest.mark.parametrize(
     ("rate", "text"),
     [("106.25", "106.3"), ("100", "100.0"), ("66.6666", "66.7"), ("0", "0.0")],
 )
 def test_format_rate(rate: str, text: str) -> None:
     assert format_rate(D(rate)) == text
-
-
 
 
 @pytest.mark.parametrize(
@@ -87,8 +83,6 @@ def test_format_rate(rate: str, text: str) -> None:
 )
 def test_format_number(value: str, unit: str, places: int | None, text: str) -> None:
     assert format_number(D(value), unit, places) == text
-
-
 
 
 @pytest.mark.parametrize(
@@ -150,8 +144,6 @@ def test_format_number(value: str, unit: str, places: int | None, text: str) -> 
 )
 def test_format_target(kwargs: dict[str, object], text: str) -> None:
     assert format_target(**kwargs) == text  # type: ignore[arg-type]
-
-
 
 
 @pytest.mark.parametrize(
