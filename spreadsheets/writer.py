@@ -89,6 +89,32 @@ def record_actual_history(
         )
 
 
+def blank_rows(model: type[Actual | Target]) -> Callable[[Any, int], Any]:
+    """Return ``blank(indicator, fiscal_year)``, building an unsaved ``model`` row.
+
+    The same row as ``model(indicator=…, fiscal_year=…)``, built from its
+    fields' defaults in order: Django's positional constructor takes a
+    third of the time of the keyword one, which an import pays per row.
+    """
+    fields = model._meta.concrete_fields
+    if any(field.has_default() and callable(field.default) for field in fields):
+        return lambda indicator, year: model(indicator=indicator, fiscal_year=year)
+    defaults = [field.get_default() for field in fields]
+    names = [field.attname for field in fields]
+    indicator_at, year_at = names.index("indicator_id"), names.index("fiscal_year")
+    cache_indicator = model._meta.get_field("indicator").set_cached_value
+
+    def blank(indicator: Any, fiscal_year: int) -> Any:
+        values = defaults.copy()
+        values[indicator_at] = indicator.pk
+        values[year_at] = fiscal_year
+        row = model(*values)
+        cache_indicator(row, indicator)
+        return row
+
+    return blank
+
+
 def prepare_writes(
     preview: SheetImport,
     *,
@@ -106,6 +132,7 @@ def prepare_writes(
     """
     if not preview.ok:
         raise ImportRefused(REFUSED)
+    blank = blank_rows(model)
     new: list[Any] = []
     changed: list[Any] = []
     for row in preview.rows:
@@ -115,7 +142,7 @@ def prepare_writes(
             # clean() reads the indicator and its plan: the preview's, loaded
             # once, rather than two queries per changed row.
             row.existing.indicator = row.indicator
-        instance = row.existing or model(indicator=row.indicator, fiscal_year=row.fiscal_year)
+        instance = row.existing or blank(row.indicator, row.fiscal_year)
         assign(instance, row)
         try:
             instance.clean()
