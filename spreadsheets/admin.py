@@ -11,6 +11,7 @@ from django.urls import reverse
 from import_export.forms import ImportForm
 
 from plans.selectors import plans_managed_by
+from spreadsheets.resources import forget_kept_sheet
 from spreadsheets.rows import ImportRefused, max_upload_bytes
 
 if TYPE_CHECKING:
@@ -81,27 +82,35 @@ class SpreadsheetImportMixin:
         confirm page's hidden fields come back from the browser.
         django-import-export would answer either with a 500.
         """
-        if (request.method == "POST" and self.has_import_permission(request)
-                and not self.confirmation_usable(request)):
+        if request.method != "POST" or not self.has_import_permission(request):
+            return super().process_import(request, **kwargs)
+        kept = self.kept_upload(request)
+        if kept is None:
             self.message_user(request, UPLOAD_GONE_MESSAGE, messages.ERROR)
             return HttpResponseRedirect(
                 reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
             )
-        return super().process_import(request, **kwargs)
+        response = super().process_import(request, **kwargs)
+        if kept:
+            # Confirmed or refused, the preview's read of the file is done with.
+            forget_kept_sheet(kept)
+        return response
 
-    def confirmation_usable(self, request: HttpRequest) -> bool:
+    def kept_upload(self, request: HttpRequest) -> bytes | None:
+        """Return the upload the confirm form names, b"" for a form in error, or None."""
         form = self.create_confirm_form(request)
         if not form.is_valid():
-            return True  # django-import-export shows the form's errors
+            return b""  # django-import-export shows the form's errors
         data = form.cleaned_data
         if not (listed_index(data["format"], len(self.get_import_formats()))
                 and listed_index(data.get("resource") or "0",
                                  len(self.get_import_resource_classes(request)))):
-            return False
+            return None
         storage = self.get_tmp_storage_class()(
             name=data["import_file_name"], read_mode="rb", **self.get_tmp_storage_class_kwargs()
         )
-        return storage.read() is not None
+        kept = storage.read()
+        return None if kept is None else bytes(kept)
 
     def process_result(self, result: Any, request: HttpRequest) -> Any:
         if result.has_errors() or result.has_validation_errors():

@@ -10,14 +10,19 @@ same rows and history rows in bulk.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import zlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import tablib
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.results import RowResult
+from import_export.tmp_storages import CacheStorage
 
 from indicators import wording
 from indicators.models import Actual, Indicator, Target
@@ -29,6 +34,8 @@ from spreadsheets.rows import (
     ImportRefused,
     SheetImport,
     column_indexes,
+    max_rows,
+    max_upload_bytes,
     read_upload,
     target_column_indexes,
 )
@@ -39,7 +46,44 @@ from spreadsheets.xlsx import looks_like_formula
 if TYPE_CHECKING:
     from import_export.results import Result
 
+    from spreadsheets.reading import Sheet
+
 ROW_COLUMN = "行"
+
+
+def kept_sheet_key(data: bytes) -> str:
+    """The cache key of the sheet read from ``data`` (within today's limits)."""
+    digest = hashlib.sha256(data).hexdigest()
+    return f"spreadsheets:sheet:{max_upload_bytes()}:{max_rows()}:{digest}"
+
+
+def read_upload_kept(data: bytes) -> Sheet:
+    """Read an upload, or return the sheet its preview step read already.
+
+    The admin reads a file at the preview step and again, from its kept
+    copy, at the confirm step. The sheet as read (cells only: no check,
+    no database value) is kept in the cache beside the file, under the
+    file's SHA-256, for as long as django-import-export keeps the file:
+    the same bytes read the same, so the confirm step skips the second
+    read while every check runs again (docs/performance.md). Only this
+    server writes that cache entry, as it does every other. The format
+    cannot see the file name: any non-Excel upload is tried as CSV, and a
+    binary file is refused by the reader.
+    """
+    key = kept_sheet_key(data)
+    packed = cache.get(key)
+    if packed is not None:
+        return pickle.loads(zlib.decompress(packed))
+    sheet = read_upload(data, "upload.csv")
+    # Compressed, the sheet of 10,000 rows is a tenth of its pickle.
+    packed = zlib.compress(pickle.dumps(sheet, pickle.HIGHEST_PROTOCOL), 1)
+    cache.set(key, packed, timeout=CacheStorage.CACHE_LIFETIME)
+    return sheet
+
+
+def forget_kept_sheet(data: bytes) -> None:
+    """Drop the sheet kept for ``data`` once its import is confirmed."""
+    cache.delete(kept_sheet_key(data))
 
 
 class SpreadsheetFormat(base_formats.Format):
@@ -61,9 +105,7 @@ class SpreadsheetFormat(base_formats.Format):
         return "Excel（.xlsx）または CSV（UTF-8／Shift_JIS）"
 
     def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
-        # The format cannot see the file name: any non-Excel upload is tried
-        # as CSV, and a binary file is refused by the reader.
-        sheet = read_upload(bytes(in_stream), "upload.csv")
+        sheet = read_upload_kept(bytes(in_stream))
         self.check_columns(sheet.headers)
         dataset = tablib.Dataset(headers=[ROW_COLUMN])
         for row in sheet.rows:
@@ -133,9 +175,9 @@ class CheckedRowsResource(resources.ModelResource):
     django-import-export refuses the whole file. On confirmation (not the
     dry run of the preview step) ``apply_function``, the command's writer,
     writes the whole clean file with its history rows, inside
-    django-import-export's transaction. The rows themselves are then
-    skipped: none is loaded, compared or saved, so neither step makes a
-    query per row.
+    django-import-export's transaction. django-import-export itself sees
+    only the rows in error: none is loaded, compared or saved by it, so
+    neither step makes a query per row.
     """
 
     preview_function: Any = None
@@ -150,15 +192,12 @@ class CheckedRowsResource(resources.ModelResource):
         # the savepoint it would otherwise open (its bulk lists stay empty).
         use_bulk = True
 
+    # The columns django-import-export looks rows up by (import_id_fields).
     key_columns = (COLUMN_LABELS["code"], COLUMN_LABELS["fiscal_year"])
-
-    def key_values(self, row: Any) -> list[Any]:
-        return [row.code, row.fiscal_year] if row else ["", None]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.preview: SheetImport | None = None
-        self.rows: dict[int, Any] = {}
         self.row_errors: dict[int, dict[str, list[str]]] = {}
 
     # The Excel row number is the import's bookkeeping, not a column to
@@ -190,17 +229,20 @@ class CheckedRowsResource(resources.ModelResource):
             user=kwargs.get("user"),
         )
         self.preview = preview
-        self.rows = {row.row: row for row in preview.rows}
         for error in preview.errors:
             self.row_errors.setdefault(error.row, defaultdict(list))[error.column].append(
                 error.reason
             )
-        # Rows become their key as checked (Excel row, code, year); the
-        # values travel in self.rows, already parsed.
-        numbers = [sheet_row.number for sheet_row in dataset.kpi_sheet.rows]
+        # Only the rows in error go on, by their Excel row number: each
+        # becomes an invalid row, so django-import-export refuses the file.
+        # A clean row needs nothing from it (apply_function writes the file
+        # whole), and 10,000 of them took it a third of a second to pass
+        # over (docs/performance.md).
+        numbers = [sheet_row.number for sheet_row in dataset.kpi_sheet.rows
+                   if sheet_row.number in self.row_errors]
         dataset.wipe()
         dataset.headers = [ROW_COLUMN, *self.key_columns]
-        dataset.extend([number, *self.key_values(self.rows.get(number))] for number in numbers)
+        dataset.extend([number, *[None] * len(self.key_columns)] for number in numbers)
         if not self.dry_run and preview.ok:
             # The same writes and history rows as the command: the user and
             # the file's name give 「ファイル取込：<file>」. ImportRefused (a
@@ -317,5 +359,3 @@ class DefinitionResource(CheckedRowsResource):
         fields = ("row_number", "code")
         import_id_fields = ("code",)
 
-    def key_values(self, row: Any) -> list[Any]:
-        return [row.code if row else ""]

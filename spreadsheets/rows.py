@@ -61,6 +61,11 @@ CONFIRMED_HINT = (
 DEFAULT_NOT_MEASURED_REASON = "取込ファイルで「－」（評価対象外）と入力されました。"
 
 
+# The admin's preview lists at most this many rows: a department's file is
+# well within it, and 10,000 rendered rows are 3 MB of HTML nobody reads.
+PREVIEW_ROWS = 200
+
+
 class Action(StrEnum):
     NEW = "new"
     CHANGED = "changed"
@@ -120,8 +125,35 @@ class SheetImport:
     def summary(self) -> str:
         counts = self.counts
         return (
-            f"新規 {counts[Action.NEW]}件 / 変更 {counts[Action.CHANGED]}件 / "
-            f"変更なし {counts[Action.UNCHANGED]}件 / 空欄 {counts[Action.SKIPPED]}件"
+            f"新規 {counts[Action.NEW]:,}件 / 変更 {counts[Action.CHANGED]:,}件 / "
+            f"変更なし {counts[Action.UNCHANGED]:,}件 / 空欄 {counts[Action.SKIPPED]:,}件"
+        )
+
+    @property
+    def shown_rows(self) -> list[Any]:
+        """The rows the preview lists: all of them, or PREVIEW_ROWS of a long file.
+
+        A long file lists the rows it changes first, then the new ones,
+        then the rest, each in Excel row order: what an import overwrites
+        is what the office must see (docs/spreadsheets.md). Every row is
+        still checked, counted in :meth:`summary` and imported.
+        """
+        if len(self.rows) <= PREVIEW_ROWS:
+            return self.rows
+        order = {Action.CHANGED: 0, Action.NEW: 1}
+        return sorted(self.rows, key=lambda row: (order.get(row.action, 2), row.row))[
+            :PREVIEW_ROWS
+        ]
+
+    @property
+    def hidden_rows_note(self) -> str:
+        """Say how many rows a long file's preview leaves out ("" when none)."""
+        hidden = len(self.rows) - PREVIEW_ROWS
+        if hidden <= 0:
+            return ""
+        return (
+            f"{len(self.rows):,}行のうち、変更・新規の行を優先して{PREVIEW_ROWS:,}行を表示しています"
+            f"（表示していない行：{hidden:,}行）。確定すると、表示していない行も含めてすべて取り込みます。"
         )
 
 

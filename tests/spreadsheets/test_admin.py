@@ -167,3 +167,95 @@ def test_exported_actuals_neutralise_formulas_and_reimport(plans, admin_client_j
     assert exported[2] in ("42.5", 42.5)
     assert exported[3] == """'=HYPERLINK("http://x","y")"""
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def long_file_plan() -> list[str]:
+    """60 KGIs of a synthetic plan: 240 rows over R8–R11, past the preview's 200."""
+    from tests.factories import IndicatorFactory, MeasureFactory
+
+    measure = MeasureFactory()
+    return [IndicatorFactory(measure=measure, code=f"LONG-{n:02d}").code for n in range(60)]
+
+
+def test_a_long_file_lists_its_changes_first_and_imports_every_row(admin_client_ja):
+    from indicators.models import Indicator
+    from spreadsheets.rows import PREVIEW_ROWS
+
+    codes = long_file_plan()
+    # Two stored actuals the file changes, at its end: listed first all the same.
+    for code in codes[-2:]:
+        Actual.objects.create(indicator=Indicator.objects.get(code=code), fiscal_year=2029,
+                              value=5)
+    rows = [[code, f"R{year - 2018}", 7, None] for code in codes for year in range(2026, 2030)]
+    response = upload(admin_client_ja, xlsx(rows))
+    page = text(response)
+    assert "新規 238件 / 変更 2件 / 変更なし 0件 / 空欄 0件" in page
+    assert (
+        f"240行のうち、変更・新規の行を優先して{PREVIEW_ROWS}行を表示しています"
+        "（表示していない行：40行）。確定すると、表示していない行も含めてすべて取り込みます。"
+    ) in page
+    listed = preview_rows(response)
+    assert len(listed) == PREVIEW_ROWS
+    assert [row[:3] for row in listed[:3]] == [
+        ["237行目", "変更", "LONG-58"], ["241行目", "変更", "LONG-59"], ["2行目", "新規", "LONG-00"],
+    ]
+    assert listed[-1][:2] == [f"{PREVIEW_ROWS - 1}行目", "新規"]
+
+    confirm = form_data(response.content.decode(), action=reverse(PROCESS_URL))
+    response = admin_client_ja.post(reverse(PROCESS_URL), confirm, follow=True)
+    assert "取り込みました：新規 238件 / 変更 2件" in text(response)
+    imported = Actual.objects.filter(indicator__code__startswith="LONG-")
+    assert imported.count() == 240
+    assert set(imported.values_list("value", flat=True)) == {7}
+
+
+def test_a_short_file_lists_every_row_without_a_note(admin_client_ja):
+    codes = long_file_plan()[:3]
+    response = upload(admin_client_ja, xlsx([[code, "R8", 7, None] for code in codes]))
+    assert len(preview_rows(response)) == 3
+    assert "表示していない行" not in text(response)
+
+
+def test_the_confirm_step_reads_the_file_once_and_checks_it_again(
+    admin_client_ja, monkeypatch
+):
+    """The preview's read is kept for the confirm step; the checks run anew."""
+    from django.core.cache import cache
+
+    from indicators.models import Indicator
+    from spreadsheets import resources
+
+    codes = long_file_plan()[:2]
+    data = xlsx([[code, "R8", 7, None] for code in codes])
+    reads = []
+    read = resources.read_upload
+    monkeypatch.setattr(resources, "read_upload",
+                        lambda *args: reads.append(args) or read(*args))
+    response = upload(admin_client_ja, data)
+    assert len(reads) == 1
+    assert cache.get(resources.kept_sheet_key(data)) is not None
+
+    # Between the two steps another writer stores one of the file's rows:
+    # the confirm step's check sees it (the kept read holds cells only).
+    Actual.objects.create(indicator=Indicator.objects.get(code=codes[0]), fiscal_year=2026,
+                          value=7)
+    confirm = form_data(response.content.decode(), action=reverse(PROCESS_URL))
+    response = admin_client_ja.post(reverse(PROCESS_URL), confirm, follow=True)
+    assert len(reads) == 1
+    assert "取り込みました：新規 1件 / 変更 0件 / 変更なし 1件" in text(response)
+    assert cache.get(resources.kept_sheet_key(data)) is None
+
+
+def test_a_confirm_step_whose_kept_read_expired_reads_the_file_again(admin_client_ja):
+    from django.core.cache import cache
+
+    from spreadsheets import resources
+
+    codes = long_file_plan()[:2]
+    data = xlsx([[code, "R8", 7, None] for code in codes])
+    response = upload(admin_client_ja, data)
+    cache.delete(resources.kept_sheet_key(data))
+    confirm = form_data(response.content.decode(), action=reverse(PROCESS_URL))
+    response = admin_client_ja.post(reverse(PROCESS_URL), confirm, follow=True)
+    assert "取り込みました：新規 2件" in text(response)
+    assert Actual.objects.filter(indicator__code__in=codes).count() == 2
