@@ -183,7 +183,9 @@ def _read_xlsx(data: bytes, max_rows: int | None) -> Sheet:
     """Return the first worksheet, reading cached formula results only."""
     workbook = _open_workbook(data, data_only=True)
     try:
-        headers, rows, uncached = _read_cells(workbook, max_rows)
+        headers, rows, uncached = _read_cells(
+            workbook, max_rows, percent_formats=_has_percent_formats(data)
+        )
     except SpreadsheetError:
         raise
     except Exception as exc:
@@ -228,6 +230,30 @@ def _has_formulas(data: bytes) -> bool:
     return False
 
 
+# The built-in number formats 9 (0%) and 10 (0.00%), as a cell style names them.
+_BUILTIN_PERCENT = re.compile(rb"""numFmtId\s*=\s*["']\s*(?:9|10)\s*["']""")
+
+
+def _has_percent_formats(data: bytes) -> bool:
+    """Return whether the package's styles may show a number as a percentage.
+
+    openpyxl takes the styles from xl/styles.xml alone. Without a built-in
+    percent format there or a "%" in it (or one escaped), no cell can be a
+    percentage, and the cells' formats need not be read at all; any doubt
+    reads them.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            xml = package.read("xl/styles.xml")
+    except KeyError:
+        return False
+    except zipfile.BadZipFile:
+        return True
+    lowered = xml.lower()
+    return (b"%" in xml or b"&#37;" in xml or b"&#x25;" in lowered
+            or _BUILTIN_PERCENT.search(xml) is not None)
+
+
 def _open_workbook(data: bytes, *, data_only: bool) -> Workbook:
     """Return the workbook in ``data`` opened read-only."""
     try:
@@ -249,24 +275,28 @@ def _first_worksheet(workbook: Workbook) -> ReadOnlyWorksheet:
 
 
 def _read_cells(
-    workbook: Workbook, max_rows: int | None
+    workbook: Workbook, max_rows: int | None, *, percent_formats: bool = True
 ) -> tuple[tuple[str, ...], list[tuple[int, list[Cell]]], dict[int, list[int]]]:
-    """Return headers, non-blank rows and where those rows have None cells."""
+    """Return headers, non-blank rows and where those rows have None cells.
+
+    Without ``percent_formats`` (the package has none) no number is scaled,
+    and the values are read alone: openpyxl then builds no cell object.
+    """
     worksheet = _first_worksheet(workbook)
     rows: list[tuple[int, list[Cell]]] = []
     uncached: dict[int, list[int]] = {}
-    row_iter = iter(worksheet.iter_rows())
+    row_iter = iter(worksheet.iter_rows(values_only=not percent_formats))
     first = next(row_iter, None)
     if first is None:
         raise SpreadsheetError(_NO_HEADER)
-    headers = _headers(cell.value for cell in first)
+    headers = _headers(cell.value for cell in first) if percent_formats else _headers(first)
     width = len(headers)
 
     for number, source in enumerate(row_iter, start=2):
         cells: list[Cell] = []
         blank = True
-        for cell in source[:width]:
-            value = cell.value
+        for item in source[:width]:
+            value = item.value if percent_formats else item
             if value is None:
                 cells.append(_EMPTY)
             elif isinstance(value, str):
@@ -275,7 +305,9 @@ def _read_cells(
                 cells.append(Cell(value))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 blank = False
-                cells.append(Cell(value, percent=_is_percent_format(cell.number_format)))
+                cells.append(Cell(
+                    value, percent=percent_formats and _is_percent_format(item.number_format)
+                ))
             else:
                 blank = False
                 cells.append(Cell(value))

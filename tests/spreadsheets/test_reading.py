@@ -187,6 +187,20 @@ def test_xlsx_percent_cells() -> None:
     assert parse_actual(cells[3]) == ParsedActual(ActualState.MEASURED, D("45"), 0)
 
 
+@pytest.mark.parametrize("number_format", ["0%", "0.00%"])
+def test_xlsx_built_in_percent_format_alone(number_format: str) -> None:
+    """Excel's two built-in percent formats go by number, no "%" in the styles."""
+    data = xlsx([["a", "b"], [0.45, 0.45]], formats={"A2": number_format})
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        assert b"%" not in package.read("xl/styles.xml")
+
+    cells = read_sheet(data, "actuals.xlsx").rows[0].cells
+
+    assert [cell.percent for cell in cells] == [True, False]
+    assert parse_actual(cells[0]) == ParsedActual(ActualState.MEASURED, D("45"), 0)
+    assert parse_actual(cells[1]) == ParsedActual(ActualState.MEASURED, D("0.45"), 2)
+
+
 def test_xlsx_formula_without_cached_value(workbook_spy: list[dict[str, object]]) -> None:
     data = xlsx(
         [
