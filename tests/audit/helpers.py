@@ -15,11 +15,16 @@ HISTORY_HEADING = "変更履歴（最近10件）"
 WHEN = re.compile(r"令和\d+年\d+月\d+日 \d\d:\d\d")
 
 
-def ise_office(username: str = "ise-office", full_name: str = "伊勢 花子"):
-    user = user_with_role(Role.OFFICE, municipality="ise", username=username)
+def office_of(municipality: str, username: str = "test-office", full_name: str = "テスト 花子"):
+    """A DX office user of ``municipality`` (a code), with a name the history shows."""
+    user = user_with_role(Role.OFFICE, municipality=municipality, username=username)
     user.first_name = full_name
     user.save()
     return user
+
+
+def ise_office(username: str = "ise-office", full_name: str = "伊勢 花子"):
+    return office_of("ise", username, full_name)
 
 
 def kgi_history(client, code: str) -> str:

@@ -4,6 +4,11 @@ Imports, the confirm step and the fixtures write their rows in bulk, which
 sends no signal; they record the same history a save would: the user
 (「システム」 without one), the time, the values, and a reason such as
 「ファイル取込：<file name>」.
+
+What is recorded, not numbers of the documents: the KGIs, targets and
+actuals come from factories (tests/factories.py). The definitions import
+keeps iga-2's template, as tests/spreadsheets/test_admin_definitions.py
+builds it.
 """
 
 from __future__ import annotations
@@ -32,10 +37,10 @@ from audit.writers import (
 )
 from indicators.history import indicator_change_history
 from indicators.models import Actual, Indicator, Target
-from plans.models import Department, Measure
-from tests.audit.helpers import ise_office, kgi_history, new_actual
+from plans.models import Department, Measure, Plan
+from tests.audit.helpers import kgi_history, new_actual, office_of
+from tests.factories import DepartmentFactory, IndicatorFactory, PlanFactory
 from tests.helpers import (
-    DEPARTMENT_ROWS,
     client_for,
     form_data,
     user_with_role,
@@ -68,11 +73,45 @@ def imported(reason: str, model: type = Actual):
     return model.history.filter(history_change_reason=reason)
 
 
-def test_an_admin_import_records_the_user_and_the_file_for_every_row_written(plans):
-    new_actual("ISE2-08", value="6000.0")
-    user = ise_office()
+def office(plan: Plan, username: str = "test-office"):
+    """A named DX office user of the plan's city."""
+    return office_of(plan.municipality.code, username=username)
+
+
+@pytest.fixture
+def plan() -> Plan:
+    return PlanFactory(municipality__name="テスト市")
+
+
+@pytest.fixture
+def department_sheet(plan) -> tuple[list[Indicator], list[list]]:
+    """Nine increase KGIs of the plan, the first in 時間 with an R8 actual of
+    6,000.0, and an R8 sheet typed as departments type: 7 new, 1 changed, 1 blank."""
+    kgis = [IndicatorFactory(measure__policy__plan=plan, unit="時間" if n == 0 else "件")
+            for n in range(9)]
+    new_actual(kgis[0].code, value="6000.0")
+    codes = [kgi.code for kgi in kgis]
+    rows = [
+        [codes[0], "R8", "6,450.5", None],
+        [codes[1], "令和8年度", "２０", ""],
+        [codes[2], 2026, "158", None],
+        [codes[3], "2026年度", "－", "調査を実施せず"],
+        [codes[4], "Ｒ８", "", "集計中"],
+        [codes[5], "R8", "1,250,000", None],
+        [codes[6], "R8", "0", None],
+        [codes[7], "令和8年度", "３，４００", None],
+        [codes[8], "R8", "42", None],
+    ]
+    return kgis, rows
+
+
+def test_an_admin_import_records_the_user_and_the_file_for_every_row_written(
+    plan, department_sheet
+):
+    kgis, rows = department_sheet
+    user = office(plan)
     client = client_for(user)
-    response = upload_actuals(client, DEPARTMENT_ROWS)
+    response = upload_actuals(client, rows)
     assert "新規 7件 / 変更 1件" in visible_text(response)
     reason = "ファイル取込：部署回答.xlsx"
     # The preview writes nothing, its history neither.
@@ -87,16 +126,17 @@ def test_an_admin_import_records_the_user_and_the_file_for_every_row_written(pla
     changed = records.get(history_type="~")
     assert changed.value == Decimal("6450.5")
 
-    listed = kgi_history(client, "ISE2-08")
+    listed = kgi_history(client, kgis[0].code)
     assert "令和8年度（2026） 実績値：6,000.0時間 → 6,450.5時間" in listed
     assert reason in listed
 
 
-def test_an_admin_targets_import_records_the_user_and_the_file(plans):
-    user = ise_office()
+def test_an_admin_targets_import_records_the_user_and_the_file(plan):
+    user = office(plan)
     client = client_for(user)
-    Target.objects.filter(indicator__code="ISE2-13", fiscal_year=2027).delete()
-    data = xlsx([["ISE2-13", "R9", "210"]], header=["指標コード", "年度", "目標値"])
+    kgi = IndicatorFactory(measure__policy__plan=plan)
+    assert not Target.objects.filter(indicator=kgi, fiscal_year=2027).exists()
+    data = xlsx([[kgi.code, "R9", "210"]], header=["指標コード", "年度", "目標値"])
     response = client.post(
         reverse("admin:indicators_target_import"),
         {"import_file": SimpleUploadedFile("目標.xlsx", data), "format": "0", "resource": "0"},
@@ -107,15 +147,15 @@ def test_an_admin_targets_import_records_the_user_and_the_file(plans):
     assert (record.history_type, record.history_user, record.value) == ("+", user, 210)
 
 
-def test_the_import_command_records_the_user_given(plans, tmp_path):
-    new_actual("ISE2-08", value="6000.0")
-    user = ise_office(username="ise-importer")
+def test_the_import_command_records_the_user_given(plan, department_sheet, tmp_path):
+    kgis, rows = department_sheet
+    user = office(plan, username="test-importer")
     path = tmp_path / "回答R8.xlsx"
-    path.write_bytes(xlsx(DEPARTMENT_ROWS))
+    path.write_bytes(xlsx(rows))
     call_command("import_actuals", str(path), "--user", user.username, stdout=io.StringIO())
 
     records = imported("ファイル取込：回答R8.xlsx")
-    written = Actual.objects.filter(fiscal_year=2026, indicator__plan__code="ise-2")
+    written = Actual.objects.filter(fiscal_year=2026, indicator__plan=plan)
     assert records.count() == written.count() == 8
     assert set(records.values_list("history_user", flat=True)) == {user.pk}
     # The history holds each row as stored, its id included.
@@ -125,17 +165,18 @@ def test_the_import_command_records_the_user_given(plans, tmp_path):
         assert (latest.state, latest.value, latest.value_places, latest.note) == (
             actual.state, actual.value, actual.value_places, actual.note
         )
-    assert Actual.history.filter(id=written.get(indicator__code="ISE2-08").pk,
+    assert Actual.history.filter(id=written.get(indicator=kgis[0]).pk,
                                  history_type="~").count() == 1
 
 
-def test_an_import_without_a_user_is_the_systems(plans, tmp_path, client):
+def test_an_import_without_a_user_is_the_systems(plan, tmp_path, client):
+    kgi = IndicatorFactory(measure__policy__plan=plan, unit="%")
     path = tmp_path / "回答.xlsx"
-    path.write_bytes(xlsx([["ISE2-01", "R8", "42.5%", None]]))
+    path.write_bytes(xlsx([[kgi.code, "R8", "42.5%", None]]))
     call_command("import_actuals", str(path), stdout=io.StringIO())
     record = imported("ファイル取込：回答.xlsx").get()
     assert record.history_user is None
-    listed = kgi_history(client_for(ise_office()), "ISE2-01")
+    listed = kgi_history(client_for(office(plan)), kgi.code)
     assert "システム 令和8年度（2026） 実績値を登録：42.5% ファイル取込：回答.xlsx" in listed
 
 
@@ -226,9 +267,10 @@ def test_history_create_writes_nothing_for_no_rows():
     assert queries.captured_queries == []
 
 
-def test_history_create_records_the_user_the_reason_and_one_time(plans):
-    user = ise_office()
-    first, second = new_actual(value="40.0"), new_actual(year=2027, value="41.0")
+def test_history_create_records_the_user_the_reason_and_one_time(plan):
+    user = office(plan)
+    code = IndicatorFactory(measure__policy__plan=plan, unit="%").code
+    first, second = new_actual(code, value="40.0"), new_actual(code, year=2027, value="41.0")
     second._change_reason = "行の理由"
     when = timezone.make_aware(datetime(2026, 11, 22, 14, 5))
     written = history_create(
@@ -245,8 +287,8 @@ def test_history_create_records_the_user_the_reason_and_one_time(plans):
     assert records[first.pk].value == Decimal("40.0")
 
 
-def test_history_create_without_a_time_or_user_is_the_systems_now(plans):
-    actual = new_actual()
+def test_history_create_without_a_time_or_user_is_the_systems_now():
+    actual = new_actual(IndicatorFactory(unit="%").code)
     before = timezone.now()
     (record,) = history_create([actual], model=Actual, reason="理由")
     stored = Actual.history.get(history_id=record.history_id)
@@ -256,8 +298,8 @@ def test_history_create_without_a_time_or_user_is_the_systems_now(plans):
     assert stored.history_date >= before
 
 
-def test_record_initial_history_gives_a_first_record_only_to_rows_without_one(plans):
-    department = Department.objects.first()
+def test_record_initial_history_gives_a_first_record_only_to_rows_without_one():
+    department = DepartmentFactory()
     Department.history.filter(id=department.pk).delete()
     assert record_initial_history() == 1
     record = Department.history.get(id=department.pk)

@@ -2,6 +2,10 @@
 
 A confirmed actual is locked, for everyone and on every path (admin page,
 the KGI page's rows, imports), until DX推進担当 reopens it with a reason.
+
+Rules of the workflow, not numbers of the documents: the city, its plan,
+KGIs and actuals come from factories (tests/factories.py). Only that the
+documents' published actuals load confirmed is checked on the shipped plans.
 """
 
 from __future__ import annotations
@@ -19,10 +23,16 @@ from django.urls import reverse
 from accounts.roles import Role
 from indicators.models import Actual, Indicator
 from indicators.services import actuals_confirm
-from plans.models import Department, Measure, Municipality, Plan
 from spreadsheets.actuals import preview_actuals
 from spreadsheets.rows import read_upload
 from spreadsheets.writer import apply_actuals
+from tests.factories import (
+    ActualFactory,
+    DepartmentFactory,
+    IndicatorFactory,
+    MunicipalityFactory,
+    PlanFactory,
+)
 from tests.helpers import client_for, form_data, user_with_role, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -33,37 +43,65 @@ REASON = "集計の誤りが見つかったため"
 
 
 @pytest.fixture
-def office(plans):
-    return user_with_role(Role.OFFICE, municipality="ise", username="ise-office")
+def city():
+    return MunicipalityFactory(name="テスト市")
 
 
 @pytest.fixture
-def department_user(plans):
-    """An Ise department user whose department owns ISE2-01's measure."""
-    department = Department.objects.get(municipality__code="ise", name="デジタル政策課")
-    department.measures.add(Indicator.objects.get(code="ISE2-01").measure)
-    return user_with_role(Role.DEPARTMENT, municipality="ise", departments=("デジタル政策課",),
-                          username="ise-department")
+def plan(city):
+    """The city's plan, R8–R11."""
+    return PlanFactory(municipality=city)
 
 
 @pytest.fixture
-def iga_office(plans):
-    return user_with_role(Role.OFFICE, municipality="iga", username="iga-office")
+def kgi(plan) -> Indicator:
+    """A KGI of the plan, counted in 件, with no actuals yet."""
+    return IndicatorFactory(measure__policy__plan=plan)
 
 
 @pytest.fixture
-def entered(plans) -> Actual:
+def office(city):
+    return user_with_role(Role.OFFICE, municipality=city.code, username="test-office")
+
+
+@pytest.fixture
+def department_user(city, kgi):
+    """A department user of the city whose department owns the KGI's measure."""
+    department = DepartmentFactory(municipality=city)
+    department.measures.add(kgi.measure)
+    return user_with_role(Role.DEPARTMENT, municipality=city.code,
+                          departments=(department.name,), username="test-department")
+
+
+@pytest.fixture
+def other_city():
+    return MunicipalityFactory(name="別テスト市")
+
+
+@pytest.fixture
+def other_office(other_city):
+    return user_with_role(Role.OFFICE, municipality=other_city.code, username="other-office")
+
+
+@pytest.fixture
+def entered(kgi) -> Actual:
     """An R8 actual a department has entered: 入力中."""
-    return Actual.objects.create(indicator=Indicator.objects.get(code="ISE2-01"),
-                                 fiscal_year=2026, value=Decimal("42.5"), value_places=1)
+    return ActualFactory(indicator=kgi, fiscal_year=2026, value=Decimal("42.5"), value_places=1)
 
 
 @pytest.fixture
-def confirmed(plans) -> Actual:
-    """ISE1-01's R7 actual, published in the document: confirmed."""
-    actual = Actual.objects.get(indicator__code="ISE1-01", fiscal_year=2025)
+def confirmed(plan) -> Actual:
+    """An R8 actual of 30件 on another KGI of the plan, confirmed as a
+    document's published actual is loaded: no date, no user."""
+    actual = ActualFactory(indicator__measure__policy__plan=plan, fiscal_year=2026,
+                           value=Decimal(30), confirmed=True)
     assert actual.confirmed
     return actual
+
+
+def test_the_documents_published_actuals_load_confirmed(plans):
+    """About the documents: ISE1-01's R7 actual, published, is loaded confirmed."""
+    assert Actual.objects.get(indicator__code="ISE1-01", fiscal_year=2025).confirmed
 
 
 def text(response) -> str:
@@ -89,7 +127,7 @@ def test_new_actuals_are_entered_unconfirmed(office, entered):
 
 def test_the_office_confirms_selected_actuals(office, entered):
     response = run_action(client_for(office), "confirm_selected", entered)
-    assert "1件の実績値を確定しました：ISE2-01 R8" in text(response)
+    assert f"1件の実績値を確定しました：{entered.indicator.code} R8" in text(response)
     entered.refresh_from_db()
     assert entered.confirmed and entered.confirmed_by == office
     assert entered.confirmed_at is not None
@@ -99,7 +137,7 @@ def test_the_office_confirms_selected_actuals(office, entered):
     )
     # The list says so, and filters by it.
     listing = text(client_for(office).get(reverse(CHANGELIST), {"confirmed": "yes"}))
-    assert "確定状況" in listing and "確定（令和" in listing and "・ise-office）" in listing
+    assert "確定状況" in listing and "確定（令和" in listing and "・test-office）" in listing
 
 
 def test_confirming_an_already_confirmed_actual_changes_nothing(office, confirmed):
@@ -109,8 +147,8 @@ def test_confirming_an_already_confirmed_actual_changes_nothing(office, confirme
     assert confirmed.history.count() == before
 
 
-def test_confirm_writes_a_fixed_number_of_queries(office, django_assert_num_queries, plans):
-    indicator = Indicator.objects.get(code="ISE2-01")
+def test_confirm_writes_a_fixed_number_of_queries(office, django_assert_num_queries, kgi):
+    indicator = kgi
     actuals = [Actual(indicator=indicator, fiscal_year=year, value=Decimal(1))
                for year in (2026, 2027, 2028, 2029)]
     Actual.objects.bulk_create(actuals)
@@ -140,8 +178,8 @@ def test_a_department_user_can_neither_confirm_nor_reopen(department_user, enter
     assert "この実績値を確定する" not in page and "確定を取り消す" not in page
 
 
-def test_another_citys_office_finds_nothing_to_confirm(iga_office, entered):
-    client = client_for(iga_office)
+def test_another_citys_office_finds_nothing_to_confirm(other_office, entered):
+    client = client_for(other_office)
     url = reverse("admin:indicators_actual_confirm", args=[entered.pk])
     assert client.get(url).status_code == 404
     assert client.post(url).status_code == 404
@@ -150,12 +188,9 @@ def test_another_citys_office_finds_nothing_to_confirm(iga_office, entered):
     assert not entered.confirmed
 
 
-def test_rows_outside_the_managed_plans_are_skipped_with_a_message(office, entered):
+def test_rows_outside_the_managed_plans_are_skipped_with_a_message(office, entered, other_city):
     """The action's own check, for a selection wider than the user's plans."""
-    iga = Plan.objects.get(code="iga-2")
-    measure = Measure.objects.filter(policy__plan=iga).first()
-    kgi = Indicator.objects.create(plan=iga, measure=measure, code="IGA2-90", position=90,
-                                   item="テスト指標", unit="件")
+    kgi = IndicatorFactory(measure__policy__plan__municipality=other_city)
     outside = Actual.objects.create(indicator=kgi, fiscal_year=2026, value=Decimal(1))
     request = RequestFactory().post("/")
     request.user = office
@@ -164,11 +199,11 @@ def test_rows_outside_the_managed_plans_are_skipped_with_a_message(office, enter
     model_admin = admin.site.get_model_admin(Actual)
     model_admin.confirm_selected(request, Actual.objects.filter(pk__in=[entered.pk, outside.pk]))
     shown = [str(message) for message in get_messages(request)]
-    assert "1件の実績値を確定しました：ISE2-01 R8" in shown
-    assert "担当外の計画の実績値1件は変更しませんでした：IGA2-90 R8" in shown
+    assert f"1件の実績値を確定しました：{entered.indicator.code} R8" in shown
+    assert f"担当外の計画の実績値1件は変更しませんでした：{kgi.code} R8" in shown
     outside.refresh_from_db()
     assert not outside.confirmed
-    assert Municipality.objects.get(code="iga") == kgi.plan.municipality
+    assert other_city == kgi.plan.municipality
 
 
 def test_one_actual_is_confirmed_from_its_own_page(office, entered):
@@ -195,11 +230,11 @@ def test_a_confirmed_actuals_page_is_read_only_and_says_why(office, confirmed):
     assert 'name="_save"' not in page.content.decode()
     assert reverse("admin:indicators_actual_reopen", args=[confirmed.pk]) in page.content.decode()
     data = form_data(page.content.decode())
-    data.update({"indicator": str(confirmed.indicator_id), "fiscal_year": "2025",
+    data.update({"indicator": str(confirmed.indicator_id), "fiscal_year": "2026",
                  "state": "measured", "value": "150", "_save": "保存"})
     assert client.post(url, data).status_code == 403
     confirmed.refresh_from_db()
-    assert confirmed.value == 142
+    assert confirmed.value == 30
 
 
 def test_a_confirmed_actual_cannot_be_deleted(office, confirmed):
@@ -233,31 +268,31 @@ def actual_prefix(data: dict[str, str], year: int) -> str:
 
 def test_the_kgi_page_refuses_a_change_to_a_confirmed_row(office, confirmed):
     client = client_for(office)
-    url, data = indicator_page_data(client, "ISE1-01")
-    prefix = actual_prefix(data, 2025)
+    url, data = indicator_page_data(client, confirmed.indicator.code)
+    prefix = actual_prefix(data, 2026)
     data[f"{prefix}value"] = "150"
     response = client.post(url, data)
     assert response.status_code == 200
     page = text(response)
     assert LOCKED in page and "下記のエラーを修正してください" in page
     confirmed.refresh_from_db()
-    assert confirmed.value == 142
+    assert confirmed.value == 30
 
 
 def test_the_kgi_page_refuses_to_delete_a_confirmed_row(office, confirmed):
     client = client_for(office)
-    url, data = indicator_page_data(client, "ISE1-01")
-    data[f"{actual_prefix(data, 2025)}DELETE"] = "on"
+    url, data = indicator_page_data(client, confirmed.indicator.code)
+    data[f"{actual_prefix(data, 2026)}DELETE"] = "on"
     response = client.post(url, data)
     assert response.status_code == 200
-    assert ("令和7年度（2025）の実績値：確定済みのため削除できません。"
+    assert ("令和8年度（2026）の実績値：確定済みのため削除できません。"
             "削除するには DX推進担当が確定を取り消してください。") in text(response)
     assert Actual.objects.filter(pk=confirmed.pk).exists()
 
 
 def test_the_kgi_page_saves_when_confirmed_rows_are_untouched(office, confirmed):
     client = client_for(office)
-    url, data = indicator_page_data(client, "ISE1-01")
+    url, data = indicator_page_data(client, confirmed.indicator.code)
     page = client.get(url).content.decode()
     # The row says it is confirmed, linking to its own page.
     change = reverse("admin:indicators_actual_change", args=[confirmed.pk])
@@ -265,8 +300,8 @@ def test_the_kgi_page_saves_when_confirmed_rows_are_untouched(office, confirmed)
     assert client.post(url, data).status_code == 302
     # A browser sends a textarea's line breaks as CRLF: still no change.
     Actual.objects.filter(pk=confirmed.pk).update(progress="一行目\n二行目")
-    url, data = indicator_page_data(client, "ISE1-01")
-    data[f"{actual_prefix(data, 2025)}progress"] = "一行目\r\n二行目"
+    url, data = indicator_page_data(client, confirmed.indicator.code)
+    data[f"{actual_prefix(data, 2026)}progress"] = "一行目\r\n二行目"
     assert client.post(url, data).status_code == 302
 
 
@@ -275,32 +310,33 @@ def test_the_kgi_page_shows_who_confirmed(office, entered):
     page = text(client_for(office).get(reverse(
         "admin:indicators_indicator_change", args=[entered.indicator_id]
     )))
-    assert re.search(r"確定（令和\d+年\d+月\d+日・ise-office）", page)
+    assert re.search(r"確定（令和\d+年\d+月\d+日・test-office）", page)
 
 
 def entry_file(rows: list[list[str]]) -> bytes:
     return xlsx(rows, header=["指標コード", "年度", "実績値"])
 
 
-def test_an_import_refuses_a_changed_value_for_a_confirmed_actual(confirmed):
+def test_an_import_refuses_a_changed_value_for_a_confirmed_actual(confirmed, kgi):
+    code = confirmed.indicator.code
     result = preview_actuals(sheet=read_upload(entry_file([
-        ["ISE1-01", "R7", "150"], ["ISE1-02", "R7", "9"],
+        [code, "R8", "150"], [kgi.code, "R8", "9"],
     ]), "回答.xlsx"))
     messages = [str(error) for error in result.errors]
     assert messages[0] == (
-        "2行目 実績値（ISE1-01）：確定済みの実績値（142件）は変更できません。"
+        f"2行目 実績値（{code}）：確定済みの実績値（30件）は変更できません。"
         "変更するには DX推進担当が確定を取り消してください（値が同じ行はそのまま取り込めます）。"
     )
     assert all(error.column == "実績値" for error in result.errors)
     with pytest.raises(Exception, match="エラーのある行"):
         apply_actuals(result)
     confirmed.refresh_from_db()
-    assert confirmed.value == 142
+    assert confirmed.value == 30
 
 
 def test_an_import_accepts_the_unchanged_value_of_a_confirmed_actual(confirmed, entered):
     result = preview_actuals(sheet=read_upload(entry_file([
-        ["ISE1-01", "R7", "142"], ["ISE2-01", "R8", "43.0"],
+        [confirmed.indicator.code, "R8", "30"], [entered.indicator.code, "R8", "43.0"],
     ]), "回答.xlsx"))
     assert result.ok, [str(error) for error in result.errors]
     assert result.summary() == "新規 0件 / 変更 1件 / 変更なし 1件 / 空欄 0件"
