@@ -12,15 +12,16 @@ the entry sheet, and times, best of several runs:
 - the admin's import of the same file, as an office does it, through
   Django's test client in process (every middleware and the admin's
   views; no network), signed in as a superuser: the preview step (POST
-  the upload to the import page: the file is read, kept in the cache
-  table, checked, and the preview of its 10,000 rows rendered) and the
-  confirm step (POST the confirm form: the file is read from the cache,
-  checked again, and written by the command's writer; the redirect it
-  answers with is not followed). Both steps go through
-  django-import-export and ``spreadsheets.resources.ActualResource``.
+  the upload to the import page: the file is kept in the cache table,
+  read, its read kept beside it, checked, and the preview of its first
+  200 rows rendered) and the confirm step (POST the confirm form: the
+  preview's read is taken from the cache, every row checked again, and
+  written by the command's writer; the redirect it answers with is not
+  followed). Both steps go through django-import-export and
+  ``spreadsheets.resources.ActualResource``.
 
 The goal is at most 3× the openpyxl time, for each path: the admin's
-figure is both steps together, each of which reads and checks the file.
+figure is both steps together, each of which checks the file.
 Each import run, and each admin step, is timed right after an openpyxl
 run and the ratio is taken per pair: this machine's speed drifts by half
 from minute to minute, and a pair sees the same drift. Prints one JSON

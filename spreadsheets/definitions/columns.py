@@ -213,6 +213,20 @@ def same_text(stored: str, typed: str) -> bool:
     return cell_text(stored) == cell_text(typed)
 
 
+def first_given(given: list[tuple[int, str]], number: int) -> tuple[int, str, str | None]:
+    """Return the first (row, text) given for a name, and row ``number``'s text if it differs.
+
+    A measure's title or an initiative's purpose may be repeated on every
+    row of the file that names it; the first row's text is the one kept,
+    and a row giving another is refused by its own row.
+    """
+    first_row, first = given[0] if given else (0, "")
+    other = next(
+        (text for row, text in given if row == number and not same_text(text, first)), None
+    )
+    return first_row, first, other
+
+
 def folded(text: str) -> str:
     """Return ``text`` for comparing names: 「ＤＸ研修」 and 「DX研修」 match."""
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()

@@ -12,6 +12,7 @@ from spreadsheets.definitions.columns import (
     NONE_TEXT,
     RowCells,
     cell_text,
+    first_given,
     folded,
     measure_text,
     quote,
@@ -55,15 +56,13 @@ class StructureRows:
             )
             return None
         key = (row.policy, row.measure)
-        titles = self.measure_titles.get(key, [])
-        first_row, title = titles[0] if titles else (0, "")
-        for number, other in titles:
-            if number == row.number and not same_text(other, title):
-                refuse(
-                    "measure_title",
-                    f"施策 {row.policy}-{row.measure} の施策名が{first_row}行目（{quote(title)}）"
-                    f"と違います：{quote(other)}",
-                )
+        first_row, title, other = first_given(self.measure_titles.get(key, []), row.number)
+        if other is not None:
+            refuse(
+                "measure_title",
+                f"施策 {row.policy}-{row.measure} の施策名が{first_row}行目（{quote(title)}）"
+                f"と違います：{quote(other)}",
+            )
         stored = self.stored.measures.get(key)
         if stored is not None:
             if title and not same_text(stored.title, title):
@@ -109,15 +108,13 @@ class StructureRows:
                 return self.stored.initiatives_by_id.get(existing.initiative_id)
             return None
         key = (measure.policy.number, measure.number, folded(row.initiative))
-        purposes = self.purposes.get(key, [])
-        first_row, purpose = purposes[0] if purposes else (0, "")
-        for number, other in purposes:
-            if number == row.number and not same_text(other, purpose):
-                refuse(
-                    "purpose",
-                    f"取組{quote(row.initiative)}の目的（意図）が{first_row}行目と違います："
-                    f"{quote(other)}",
-                )
+        first_row, purpose, other = first_given(self.purposes.get(key, []), row.number)
+        if other is not None:
+            refuse(
+                "purpose",
+                f"取組{quote(row.initiative)}の目的（意図）が{first_row}行目と違います："
+                f"{quote(other)}",
+            )
         stored = None
         if measure.pk is not None:
             stored = self.stored.initiatives.get((measure.pk, folded(row.initiative)))

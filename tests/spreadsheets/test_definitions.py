@@ -388,6 +388,10 @@ BAD_ROWS = [
     kgi("IGA2-25", 1, 1, "テスト指標25", baseline="▲3"),             # 25: negative baseline
     kgi("IGA2-26", 3, 6, "テスト指標26", measure_title="テスト施策X"),  # 26: fine, new measure
     kgi("IGA2-27", 3, 6, "テスト指標27", measure_title="テスト施策Y"),  # 27: other title
+    kgi("IGA2-28", 1, 1, "テスト指標28", initiative="テスト取組Z",
+        purpose="テスト目的P"),                                       # 28: fine, new initiative
+    kgi("IGA2-29", 1, 1, "テスト指標29", initiative="テスト取組Z",
+        purpose="テスト目的Q"),                                       # 29: other purpose
 ]
 
 
@@ -421,6 +425,7 @@ def test_every_refusal_names_the_row_and_column(plans):
         24: {"現状値"},
         25: {"現状値"},
         27: {"施策名"},
+        29: {"目的（意図）"},
     }
     messages = "\n".join(str(error) for error in result.errors)
     for expected in (
@@ -450,6 +455,8 @@ def test_every_refusal_names_the_row_and_column(plans):
         "25行目 現状値（IGA2-25）：負の値は入力できません：「▲3」",
         "27行目 施策名（IGA2-27）：施策 3-6 の施策名が26行目（「テスト施策X」）と違います："
         "「テスト施策Y」",
+        "29行目 目的（意図）（IGA2-29）：取組「テスト取組Z」の目的（意図）が28行目と違います："
+        "「テスト目的Q」",
     ):
         assert expected in messages, expected
     with pytest.raises(ImportRefused):
