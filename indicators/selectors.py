@@ -130,8 +130,8 @@ def plans_year_condition(fiscal_years: Mapping[int, int]) -> Q:
     The year is one CASE over the plans, grouped by year: a condition per
     plan built an SQL expression deeper than SQLite allows (a 500 over
     1,741 plans), and an OR of one condition per year led SQLite to read
-    every row of those years through the year index (290 ms for the home
-    page at national size, against 50 ms this way).
+    every row of those years through the year index (measured in
+    docs/performance.md, issue 6).
     """
     plans_by_year: dict[int, list[int]] = {}
     for plan_id, year in fiscal_years.items():

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 MAX_ID = 2**63 - 1
 SHOWN_INPUT = 20
 # The home page shows plans a page at a time: a national instance holds
-# 1,741 municipalities' plans, and evaluating them all took 11 s.
+# 1,741 municipalities' plans, too many to evaluate for one page
+# (docs/performance.md, issue 6).
 PLANS_PER_PAGE = 20
 MAX_SEARCH = 100
 

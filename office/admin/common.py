@@ -119,11 +119,11 @@ def confirmation_label(actual: Actual) -> str:
 class LongListMixin:
     """The list settings of the tables that grow with every municipality.
 
-    A national instance holds 69,640 KGIs and 557,000 targets and as many
-    actuals. 「N件（全件M件）」 would count the table twice on every page;
-    and Django's admin takes about 1 ms to render a row (its action
-    checkbox is a form widget): 100 rows kept the actual list over the
-    pages' 150 ms budget, 50 keep it under (docs/performance.md).
+    A national instance holds hundreds of thousands of targets and as
+    many actuals. 「N件（全件M件）」 would count the table twice on every
+    page, and Django's admin renders a row slowly (its action checkbox is
+    a form widget): 50 rows a page keep the actual list within the pages'
+    budget, 100 did not (measured in docs/performance.md, issue 6).
     """
 
     list_per_page = 50

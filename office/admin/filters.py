@@ -60,9 +60,10 @@ class RowYearFilter(admin.SimpleListFilter):
     """年度 of the actual and target lists, without reading every row for it.
 
     Django's filter for a plain field runs SELECT DISTINCT over the whole
-    table: 76 ms over the 557,000 actuals of a national instance, on every
-    page of the list. The choices here are the years from the earliest to
-    the latest row in the user's scope: two look-ups on the year index.
+    table on every page of the list, half the page's time at national
+    size (docs/performance.md, issue 6). The choices here are the years
+    from the earliest to the latest row in the user's scope: two look-ups
+    on the year index.
     The parameter keeps Django's name, so bookmarked lists still filter.
     """
 
