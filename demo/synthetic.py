@@ -26,14 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 
 from accounts.models import Affiliation
-from indicators.models import (
-    Accumulation,
-    Actual,
-    ActualState,
-    Indicator,
-    Kind,
-    Target,
-)
+from indicators.models import Accumulation, Actual, ActualState, Indicator, Kind, Target
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
 
 PREFIX = "syn-"

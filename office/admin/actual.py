@@ -18,16 +18,9 @@ from import_export.admin import ImportExportModelAdmin
 from accounts.admin_scope import NOT_FOUND, ScopedAdminMixin, ScopedRelatedFilter
 from accounts.roles import scope_of
 from audit.admin import AuditedAdmin
-from indicators.evaluation import (
-    due_year_of,
-    indicator_year,
-)
+from indicators.evaluation import due_year_of, indicator_year
 from indicators.models import Actual
-from indicators.services import (
-    LOCKED_MESSAGE,
-    actuals_confirm,
-    actuals_reopen,
-)
+from indicators.services import LOCKED_MESSAGE, actuals_confirm, actuals_reopen
 from indicators.wording import actual_label
 from ise_iga_dx.lib import wareki
 from office.admin.common import (
@@ -37,16 +30,9 @@ from office.admin.common import (
     evaluation_html,
 )
 from office.admin.filters import ConfirmedFilter, RowYearFilter
-from office.forms import (
-    ActualForm,
-    ReopenForm,
-)
+from office.forms import ActualForm, ReopenForm
 from spreadsheets.admin import SpreadsheetImportMixin
-from spreadsheets.resources import (
-    EXPORT_FORMATS,
-    ActualResource,
-    ActualSpreadsheetFormat,
-)
+from spreadsheets.resources import EXPORT_FORMATS, ActualResource, ActualSpreadsheetFormat
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet

@@ -9,20 +9,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from indicators import achievement, wording
-from indicators.evaluation import (
-    IndicatorYear,
-)
+from indicators.evaluation import IndicatorYear
 from indicators.models import Actual
-from indicators.selectors import (
-    indicators_visible_to,
-    plan_default_years,
-)
+from indicators.selectors import indicators_visible_to, plan_default_years
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_year
 from ise_iga_dx.lib.wareki import date_text
-from office.forms import (
-    KpiDecimalField,
-)
+from office.forms import KpiDecimalField
 from plans.models import Plan
 
 if TYPE_CHECKING:

@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 
 from indicators import wording
-from indicators.selectors import (
-    plan_year_rows,
-)
+from indicators.selectors import plan_year_rows
 from ise_iga_dx.lib.params import parse_year
 from office.admin.common import (
     DEFAULT_YEAR_LABEL,

@@ -12,17 +12,9 @@ from import_export.admin import ImportMixin
 from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
 from audit.admin import AuditedAdmin
 from indicators import wording
-from indicators.evaluation import (
-    IndicatorYear,
-    due_year_of,
-    evaluate_indicator_year,
-)
+from indicators.evaluation import IndicatorYear, due_year_of, evaluate_indicator_year
 from indicators.models import Actual, Indicator, Target
-from indicators.selectors import (
-    listed_rows,
-    plan_default_year,
-    with_due_year,
-)
+from indicators.selectors import listed_rows, plan_default_year, with_due_year
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_id
 from office.admin.common import (
@@ -36,16 +28,11 @@ from office.admin.common import (
 from office.admin.filters import EvaluationFilter, FiscalYearFilter
 from office.admin.inlines import ActualInline, HistoryInline, TargetInline
 from office.admin.plans import entry_sheet_url, status_table_url
-from office.forms import (
-    IndicatorForm,
-)
+from office.forms import IndicatorForm
 from plans.models import Initiative, Measure
 from plans.selectors import plans_visible_to
 from spreadsheets.admin import SpreadsheetImportMixin
-from spreadsheets.resources import (
-    DefinitionResource,
-    DefinitionSpreadsheetFormat,
-)
+from spreadsheets.resources import DefinitionResource, DefinitionSpreadsheetFormat
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet

@@ -11,14 +11,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from indicators import wording
-from indicators.evaluation import (
-    due_year_of,
-    indicator_year,
-)
+from indicators.evaluation import due_year_of, indicator_year
 from indicators.models import Actual, Indicator, Target
-from indicators.services import (
-    LOCKED_DELETE_MESSAGE,
-)
+from indicators.services import LOCKED_DELETE_MESSAGE
 from indicators.wording import actual_label
 from ise_iga_dx.lib import wareki
 from office.admin.common import (
@@ -28,10 +23,7 @@ from office.admin.common import (
     evaluation_html,
     year_choices,
 )
-from office.forms import (
-    ActualForm,
-    TargetForm,
-)
+from office.forms import ActualForm, TargetForm
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

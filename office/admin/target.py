@@ -11,15 +11,9 @@ from indicators import wording
 from indicators.models import Target
 from office.admin.common import DECIMAL_OVERRIDES, LongListMixin
 from office.admin.filters import RowYearFilter
-from office.forms import (
-    TargetForm,
-)
+from office.forms import TargetForm
 from spreadsheets.admin import SpreadsheetImportMixin
-from spreadsheets.resources import (
-    EXPORT_FORMATS,
-    TargetResource,
-    TargetSpreadsheetFormat,
-)
+from spreadsheets.resources import EXPORT_FORMATS, TargetResource, TargetSpreadsheetFormat
 
 
 @admin.register(Target)

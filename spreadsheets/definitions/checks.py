@@ -22,10 +22,7 @@ from spreadsheets.definitions.columns import (
     target_heading,
     with_text,
 )
-from spreadsheets.reading import (
-    CellError,
-    parse_text,
-)
+from spreadsheets.reading import CellError, parse_text
 from spreadsheets.targets import parse_target
 
 if TYPE_CHECKING:

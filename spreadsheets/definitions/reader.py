@@ -43,13 +43,7 @@ from spreadsheets.definitions.columns import (
     target_heading,
 )
 from spreadsheets.definitions.structure import StructureRows
-from spreadsheets.reading import (
-    Cell,
-    CellError,
-    parse_fiscal_year,
-    parse_number,
-    parse_text,
-)
+from spreadsheets.reading import Cell, CellError, parse_fiscal_year, parse_number, parse_text
 from spreadsheets.rows import Action, ImportRefused, RowError, normalise_code, read_upload
 
 if TYPE_CHECKING:
