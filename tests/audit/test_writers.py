@@ -40,13 +40,7 @@ from indicators.models import Actual, Indicator, Target
 from plans.models import Department, Measure, Plan
 from tests.audit.helpers import kgi_history, new_actual, office_of
 from tests.factories import DepartmentFactory, IndicatorFactory, PlanFactory
-from tests.helpers import (
-    client_for,
-    form_data,
-    user_with_role,
-    visible_text,
-    xlsx,
-)
+from tests.helpers import client_for, form_data, user_with_role, visible_text, xlsx
 from tests.spreadsheets.test_admin_definitions import TWO_KGIS, filled_template
 
 pytestmark = pytest.mark.django_db
