@@ -1,7 +1,9 @@
 """Spreadsheets in and out: how an upload is read, checked and written, and
 how the sheets the office downloads are made.
 
-- ``reading``: the Django-free reader of .xlsx/.csv uploads and their cells.
+- ``reading``: the Django-free reader of .xlsx/.csv uploads into rows of
+  cells; ``cells``: parsing those cells as staff type them (years,
+  actuals, numbers, text), Django-free too.
 - ``rows``: what every import shares (columns, actions, row errors, the
   checks of a row's code and year); ``actuals`` and ``targets`` check
   their files; ``writer`` is the one writer of both, for the admin import

@@ -17,7 +17,7 @@ from indicators.models import Actual, ActualState, Indicator, Kind, Target
 from indicators.selectors import indicators_with_entry_by
 from indicators.wording import actual_text
 from ise_iga_dx.lib import wareki
-from spreadsheets.reading import CellError, ParsedActual, parse_actual, parse_text
+from spreadsheets.cells import CellError, ParsedActual, parse_actual, parse_text
 from spreadsheets.rows import (
     CONFIRMED_HINT,
     DEFAULT_NOT_MEASURED_REASON,

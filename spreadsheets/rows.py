@@ -17,15 +17,8 @@ from django.conf import settings
 
 from indicators.models import Indicator
 from indicators.wording import outside_period_message
-from spreadsheets.reading import (
-    Cell,
-    CellError,
-    SpreadsheetError,
-    normalise_header,
-    parse_fiscal_year,
-    parse_text,
-    read_sheet,
-)
+from spreadsheets.cells import Cell, CellError, normalise_header, parse_fiscal_year, parse_text
+from spreadsheets.reading import SpreadsheetError, read_sheet
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet

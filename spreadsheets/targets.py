@@ -17,7 +17,7 @@ from indicators.services import revision_errors, revision_history_reason, target
 from indicators.wording import target_text
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.wareki import date_text
-from spreadsheets.reading import Cell, CellError, parse_number, parse_text
+from spreadsheets.cells import Cell, CellError, parse_number, parse_text
 from spreadsheets.rows import (
     COLUMN_LABELS,
     Action,

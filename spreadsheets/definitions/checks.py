@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from indicators.models import Indicator, Kind, Target
 from indicators.wording import target_text
+from spreadsheets.cells import CellError, parse_text
 from spreadsheets.definitions.columns import (
     FIELD_COLUMNS,
     REVISION_HINT,
@@ -22,7 +23,6 @@ from spreadsheets.definitions.columns import (
     target_heading,
     with_text,
 )
-from spreadsheets.reading import CellError, parse_text
 from spreadsheets.targets import parse_target
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from indicators.models import Accumulation, Indicator, Kind, Target
 from indicators.wording import outside_period_message
 from ise_iga_dx.lib import wareki
 from plans.models import Initiative, Measure, Plan
-from spreadsheets.reading import (
+from spreadsheets.cells import (
     Cell,
     CellError,
     normalise_header,

@@ -18,6 +18,7 @@ from indicators.models import Accumulation, Indicator, Kind, Target
 from indicators.wording import target_text
 from plans.models import BasicPolicy, Initiative, Measure, Plan
 from plans.selectors import plans_managed_by
+from spreadsheets.cells import Cell, CellError, parse_fiscal_year, parse_number, parse_text
 from spreadsheets.definitions.changes import indicator_changes, new_indicator_lines
 from spreadsheets.definitions.checks import KgiChecks
 from spreadsheets.definitions.columns import (
@@ -43,7 +44,6 @@ from spreadsheets.definitions.columns import (
     target_heading,
 )
 from spreadsheets.definitions.structure import StructureRows
-from spreadsheets.reading import Cell, CellError, parse_fiscal_year, parse_number, parse_text
 from spreadsheets.rows import Action, ImportRefused, RowError, normalise_code, read_upload
 
 if TYPE_CHECKING:
