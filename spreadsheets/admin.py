@@ -80,7 +80,9 @@ class SpreadsheetImportMixin:
         The upload waits in the cache between preview and confirmation; a
         second click on 確定, or a cleared cache, finds it gone, and the
         confirm page's hidden fields come back from the browser.
-        django-import-export would answer either with a 500.
+        django-import-export would answer either with a 500. Once
+        confirmed (or refused), the preview's read of the file kept beside
+        it (:func:`spreadsheets.resources.read_upload_kept`) is dropped.
         """
         if request.method != "POST" or not self.has_import_permission(request):
             return super().process_import(request, **kwargs)
