@@ -1,3 +1,5 @@
+"""The template context every page gets from accounts: the user's scope (docs/roles.md)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

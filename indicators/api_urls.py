@@ -1,3 +1,5 @@
+"""The JSON API's URLs (/api/v1/…), views in :mod:`indicators.api`."""
+
 from django.urls import path
 
 from indicators import api

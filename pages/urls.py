@@ -1,3 +1,6 @@
+"""The pages' URLs: home, dashboard, print page, KGI page, department page (views in
+:mod:`pages.views`)."""
+
 from django.urls import path
 
 from pages import views

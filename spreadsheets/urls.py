@@ -1,3 +1,5 @@
+"""The downloads' URLs: entry sheets, the review table, the definitions template."""
+
 from django.urls import path
 
 from spreadsheets import views
