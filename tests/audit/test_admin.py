@@ -4,6 +4,9 @@ Every save in the admin is recorded with its user; the 「変更履歴」 page
 lists each record with its changes, old → new, printed by audit.describe.
 A past version can be read, never saved back; a page where nothing was
 changed records nothing.
+
+What the history shows, not numbers of the documents: the KGI, its
+target and actuals come from factories (tests/factories.py).
 """
 
 from __future__ import annotations
@@ -15,24 +18,40 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from indicators.models import ActualState, Indicator, Target
-from plans.models import Measure
 from tests.audit.helpers import (
     HISTORY_HEADING,
     WHEN,
     history_text,
     indicator_change_url,
-    ise_office,
     kgi_history,
     new_actual,
+    office_of,
 )
+from tests.factories import IndicatorFactory, MeasureFactory, MunicipalityFactory, TargetFactory
 from tests.helpers import client_for, form_data, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 
+CODE = "TEST-01"
 
-def test_an_admin_change_of_an_actual_records_who_when_and_old_to_new(plans):
-    actual = new_actual(value="40.0")
-    user = ise_office()
+
+@pytest.fixture
+def kgi() -> Indicator:
+    """TEST-01, a % KGI of a 「テスト市」 plan with an R8 target of 30.0%."""
+    indicator = IndicatorFactory(measure__policy__plan__municipality__name="テスト市",
+                                 code=CODE, unit="%")
+    TargetFactory(indicator=indicator, fiscal_year=2026, value=Decimal("30.0"), value_places=1)
+    return indicator
+
+
+def office(indicator: Indicator):
+    """「テスト 花子」, a DX office user of the KGI's city."""
+    return office_of(indicator.plan.municipality.code)
+
+
+def test_an_admin_change_of_an_actual_records_who_when_and_old_to_new(kgi):
+    actual = new_actual(CODE, value="40.0")
+    user = office(kgi)
     client = client_for(user)
     url = reverse("admin:indicators_actual_change", args=[actual.pk])
     data = form_data(client.get(url).content.decode())
@@ -46,24 +65,24 @@ def test_an_admin_change_of_an_actual_records_who_when_and_old_to_new(plans):
     assert actual.history.count() == 2
 
     admin_page = history_text(client, "actual", actual.pk)
-    assert "変更履歴：ISE2-01 R8 実績" in admin_page
-    assert "変更 伊勢 花子" in admin_page
+    assert "変更履歴：TEST-01 R8 実績" in admin_page
+    assert "変更 テスト 花子" in admin_page
     assert "実績値： 40.0 → 42.5" in admin_page
     # A record, not an undo button.
     assert "戻す操作はできません" in admin_page
 
-    listed = kgi_history(client, "ISE2-01")
+    listed = kgi_history(client, CODE)
     first = listed[len(HISTORY_HEADING):].split("令和8年度（2026） 実績値：")[0]
     assert WHEN.search(first)
-    assert "伊勢 花子" in first
+    assert "テスト 花子" in first
     assert "令和8年度（2026） 実績値：40.0% → 42.5%" in listed
 
 
-def test_saving_a_page_where_nothing_changed_records_nothing(plans, admin_client_ja):
-    actual = new_actual(value="40.0")
+def test_saving_a_page_where_nothing_changed_records_nothing(kgi, admin_client_ja):
+    actual = new_actual(CODE, value="40.0")
     indicator = actual.indicator
     before = (indicator.history.count(), Target.history.count(), actual.history.count())
-    url = indicator_change_url("ISE2-01")
+    url = indicator_change_url(CODE)
     assert admin_client_ja.post(url, form_data(admin_client_ja.get(url).content.decode())
                                 ).status_code == 302
     actual_url = reverse("admin:indicators_actual_change", args=[actual.pk])
@@ -73,8 +92,8 @@ def test_saving_a_page_where_nothing_changed_records_nothing(plans, admin_client
     assert (indicator.history.count(), Target.history.count(), actual.history.count()) == before
 
 
-def test_history_pages_follow_the_users_scope(plans):
-    actual = new_actual()
+def test_history_pages_follow_the_users_scope(kgi):
+    actual = new_actual(CODE)
     record = actual.history.first()
     pages = [
         reverse("admin:indicators_actual_history", args=[actual.pk]),
@@ -84,19 +103,20 @@ def test_history_pages_follow_the_users_scope(plans):
                 args=[Target.objects.filter(indicator=actual.indicator).first().pk]),
         reverse("admin:plans_plan_history", args=[actual.indicator.plan_id]),
     ]
-    iga = client_for(user_with_role(Role.OFFICE, municipality="iga"))
-    ise = client_for(ise_office())
+    elsewhere = MunicipalityFactory(name="別テスト市")
+    outside = client_for(user_with_role(Role.OFFICE, municipality=elsewhere.code))
+    own = client_for(office(kgi))
     for url in pages:
-        assert iga.get(url).status_code == 404, url
-        assert ise.get(url).status_code == 200, url
+        assert outside.get(url).status_code == 404, url
+        assert own.get(url).status_code == 200, url
 
 
-def test_a_past_version_is_shown_but_never_saved_back(plans):
-    actual = new_actual(value="40.0")
+def test_a_past_version_is_shown_but_never_saved_back(kgi):
+    actual = new_actual(CODE, value="40.0")
     first = actual.history.first()
     actual.value = Decimal("45.0")
     actual.save()
-    client = client_for(ise_office())
+    client = client_for(office(kgi))
     url = reverse("admin:indicators_actual_simple_history", args=[actual.pk, first.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -107,15 +127,15 @@ def test_a_past_version_is_shown_but_never_saved_back(plans):
     assert actual.value == Decimal("45.0")
 
 
-def test_stored_text_is_escaped_in_the_history(plans):
-    actual = new_actual()
-    client = client_for(ise_office())
+def test_stored_text_is_escaped_in_the_history(kgi):
+    actual = new_actual(CODE)
+    client = client_for(office(kgi))
     url = reverse("admin:indicators_actual_change", args=[actual.pk])
     data = form_data(client.get(url).content.decode())
     data["note"] = "<script>alert(1)</script>"
     assert client.post(url, data).status_code == 302
 
-    response = client.get(reverse("pages:indicator", args=["ISE2-01"]))
+    response = client.get(reverse("pages:indicator", args=[CODE]))
     html = response.content.decode()
     listed = html[html.index(HISTORY_HEADING):]
     assert "<script>alert(1)</script>" not in listed
@@ -131,9 +151,9 @@ def changes_column(page: str) -> str:
     return table.split(" 表示 ", 1)[0]
 
 
-def test_a_value_reads_with_its_decimals_and_a_choice_by_its_label(plans):
-    actual = new_actual(value="40.0")
-    client = client_for(ise_office())
+def test_a_value_reads_with_its_decimals_and_a_choice_by_its_label(kgi):
+    actual = new_actual(CODE, value="40.0")
+    client = client_for(office(kgi))
     actual.value, actual.value_places = Decimal("42.50"), 2
     actual.save()
     newest = changes_column(history_text(client, "actual", actual.pk))
@@ -151,13 +171,13 @@ def test_a_value_reads_with_its_decimals_and_a_choice_by_its_label(plans):
     assert "評価対象外の理由： （空欄） → 調査を休止" in newest
 
 
-def test_a_related_row_reads_by_its_name(plans):
-    indicator = Indicator.objects.get(code="ISE2-01")
+def test_a_related_row_reads_by_its_name(kgi):
+    indicator = kgi
     before = indicator.measure
-    other = Measure.objects.filter(policy__plan=indicator.plan).exclude(pk=before.pk).first()
+    other = MeasureFactory(policy=before.policy)
     indicator.measure, indicator.initiative = other, None
     indicator.save()
-    client = client_for(ise_office())
+    client = client_for(office(kgi))
     response = client.get(reverse("admin:indicators_indicator_history", args=[indicator.pk]))
     newest = changes_column(visible_text(response))
     assert f"施策： {before} → {other}" in newest

@@ -1,16 +1,46 @@
-"""manage.py kpi_status prints the document's table or deterministic JSON."""
+"""manage.py kpi_status prints the document's table or deterministic JSON.
+
+What the documents say (ise-2's KGIs in order, ISE2-08 in full, ise-1's
+R7 review with its two printed errors, the plans' names) is checked on the
+shipped plans; the JSON's rates, keys and errors on factory plans
+(tests/factories.py).
+"""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from indicators.models import Actual, Indicator
+from indicators.models import Accumulation, Actual, ActualState, Indicator
+from plans.models import Plan
+from tests.factories import (
+    ActualFactory,
+    IndicatorFactory,
+    MilestoneFactory,
+    PlanFactory,
+    TargetFactory,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan() -> Plan:
+    """A 「テスト市」 plan ``test-plan`` (R8–R11), no KGIs yet."""
+    return PlanFactory(municipality__name="テスト市", code="test-plan")
+
+
+def kgi(plan: Plan, code: str, target: str | None = None, **fields) -> Indicator:
+    """A KGI ``code`` of ``plan``, with an R8 ``target`` if given."""
+    indicator = IndicatorFactory(measure__policy__plan=plan, code=code, **fields)
+    if target is not None:
+        TargetFactory(indicator=indicator, fiscal_year=2026, value=Decimal(target),
+                      value_places=len(target.partition(".")[2]))
+    return indicator
 
 
 def kpi_status(*args: str) -> str:
@@ -40,23 +70,43 @@ def test_json_for_ise2_lists_every_indicator_in_document_order(plans):
     }
 
 
-def test_json_shows_an_entered_actual_with_its_rate(plans):
+def test_json_shows_an_entered_actual_with_its_rate(plan):
+    kgi(plan, "TEST-01", "10", position=1)
     Actual.objects.create(
-        indicator=Indicator.objects.get(code="ISE2-08"), fiscal_year=2026,
+        indicator=kgi(plan, "TEST-02", "6000.0", unit="時間", position=2), fiscal_year=2026,
         value="6450.5", value_places=1,
     )
-    document = json.loads(kpi_status("--plan", "ise-2", "--year", "2026", "--format", "json"))
-    row = document["indicators"][7]
-    assert (row["actual"], row["evaluation"], row["rate"]) == ("6450.5", "achieved", "102.4")
+    document = json.loads(kpi_status("--plan", plan.code, "--year", "2026", "--format", "json"))
+    row = document["indicators"][1]
+    assert row["code"] == "TEST-02"
+    # 6,450.5 ÷ 6,000.0
+    assert (row["actual"], row["evaluation"], row["rate"]) == ("6450.5", "achieved", "107.5")
 
 
-def test_json_is_deterministic_with_sorted_keys(plans):
-    args = ("--plan", "ise-1", "--year", "2025", "--format", "json")
+def test_json_is_deterministic_with_sorted_keys(plan):
+    # Not achieved (47 ÷ 50), a milestone, not measured, and a calendar-year KGI.
+    ActualFactory(indicator=kgi(plan, "TEST-01", "50"), fiscal_year=2026, value=Decimal(47))
+    MilestoneFactory(measure__policy__plan=plan, code="TEST-02")
+    ActualFactory(indicator=kgi(plan, "TEST-03", "20"), fiscal_year=2026,
+                  state=ActualState.NOT_MEASURED, value=None,
+                  not_measured_reason="調査を実施せず")
+    kgi(plan, "TEST-04", "30", accumulation=Accumulation.CALENDAR)
+    args = ("--plan", plan.code, "--year", "2026", "--format", "json")
     first = kpi_status(*args)
     assert first == kpi_status(*args)
     document = json.loads(first)
     assert list(document) == sorted(document)
     assert list(document["indicators"][0]) == sorted(document["indicators"][0])
+    by_code = {row["code"]: row for row in document["indicators"]}
+    assert by_code["TEST-01"]["evaluation"] == "not_achieved"
+    assert by_code["TEST-01"]["rate"] == "94.0"
+    assert by_code["TEST-02"]["kind"] == "milestone"
+    assert by_code["TEST-03"]["evaluation"] == "not_measured"
+    assert by_code["TEST-04"]["accumulation"] == "calendar"
+
+
+def test_json_for_the_ise1_review_gives_the_documents_results(plans):
+    document = json.loads(kpi_status("--plan", "ise-1", "--year", "2025", "--format", "json"))
     by_code = {row["code"]: row for row in document["indicators"]}
     assert by_code["ISE1-13"]["evaluation"] == "not_achieved"
     assert by_code["ISE1-13"]["rate"] == "94.0"
@@ -87,16 +137,16 @@ def test_table_is_the_default_format(plans):
     ("args", "message"),
     [
         (("--plan", "nope", "--year", "2026"), "計画コード「nope」はありません"),
-        (("--plan", "ise-2", "--year", "2030"), "計画期間"),
-        (("--plan", "ise-2", "--year", "1900"), "計画期間"),
+        (("--plan", "test-plan", "--year", "2030"), "計画期間"),
+        (("--plan", "test-plan", "--year", "1900"), "計画期間"),
     ],
 )
-def test_unknown_plan_or_year_is_a_clear_error(plans, args, message):
+def test_unknown_plan_or_year_is_a_clear_error(plan, args, message):
     with pytest.raises(CommandError, match=message):
         kpi_status(*args)
 
 
-def test_unknown_plan_exits_non_zero(plans, capsys):
+def test_unknown_plan_exits_non_zero(capsys):
     from django.core.management import execute_from_command_line
 
     with pytest.raises(SystemExit) as exit_info:

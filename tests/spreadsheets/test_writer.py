@@ -5,6 +5,10 @@ its bulk writer (``apply_actuals`` / ``apply_targets``): the same rows, the
 same history rows (type, user, reason, values). Each test imports one file
 through the admin (upload → preview → confirm), undoes it, imports it again
 through the command's path, and compares.
+
+How the two write, not numbers of the documents: the plan, its KGIs and
+their targets come from factories (tests/factories.py), and the sheet is
+typed for them the way departments type.
 """
 
 from __future__ import annotations
@@ -22,18 +26,13 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from indicators.models import Actual, ActualState, Indicator, Target
+from plans.models import Plan
 from spreadsheets.actuals import preview_actuals
 from spreadsheets.rows import read_upload
 from spreadsheets.targets import preview_targets
 from spreadsheets.writer import apply_actuals, apply_targets
-from tests.helpers import (
-    DEPARTMENT_ROWS,
-    client_for,
-    form_data,
-    user_with_role,
-    visible_text,
-    xlsx,
-)
+from tests.factories import IndicatorFactory, PlanFactory, TargetFactory
+from tests.helpers import client_for, form_data, user_with_role, visible_text, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +58,46 @@ def outcome_of(run, read):
         return seen
 
 
+# The plan's KGIs: 13 of them, so that 50 rows of its four years exist.
+UNITS = ["%", "名", "名", "%", "%", "時間", "枚", "件", "名", "件", "%", "件", "件"]
+
+# A sheet typed the way departments type: mixed years, full-width digits,
+# separators, %, dashes, blanks.
+DEPARTMENT_ROWS = [
+    ["TEST-01", "R8", "42.5%", "アンケート回収率 80%"],
+    ["TEST-02", "令和8年度", "２０", ""],
+    ["TEST-03", 2026, "158", None],
+    ["TEST-04", "2026年度", "－", "調査を実施せず"],
+    ["TEST-05", "Ｒ８", "", "集計中"],
+    ["TEST-06", "R8", "6,450.5", None],
+    ["TEST-07", "R8", "1,250,000", None],
+    ["TEST-08", "R8", "0", None],
+    ["TEST-09", "令和8年度", "３，４００", None],
+]
+
+
 @pytest.fixture
-def office(plans):
-    return user_with_role(Role.OFFICE, municipality="ise", username="ise-office")
+def plan() -> Plan:
+    """A 「テスト市」 plan (R8–R11) of the KGIs TEST-01 to TEST-13, no actuals;
+    TEST-10 has targets of 160件 (R8) and 205件 (R9), TEST-01 of R8–R10 only."""
+    plan = PlanFactory(municipality__name="テスト市")
+    for position, unit in enumerate(UNITS, start=1):
+        IndicatorFactory(measure__policy__plan=plan, code=f"TEST-{position:02d}",
+                         position=position, unit=unit)
+    kgis = {kgi.code: kgi for kgi in plan.indicators.all()}
+    TargetFactory(indicator=kgis["TEST-10"], fiscal_year=2026, value=Decimal("160"))
+    TargetFactory(indicator=kgis["TEST-10"], fiscal_year=2027, value=Decimal("205"))
+    for year, value in ((2026, "30.0"), (2027, "50.0"), (2028, "70.0")):
+        TargetFactory(indicator=kgis["TEST-01"], fiscal_year=year, value=Decimal(value),
+                      value_places=1)
+    TargetFactory(indicator=kgis["TEST-02"], fiscal_year=2026, value=Decimal("20"))
+    return plan
+
+
+@pytest.fixture
+def office(plan):
+    return user_with_role(Role.OFFICE, municipality=plan.municipality.code,
+                          username="test-office")
 
 
 def upload(client, data: bytes, name: str, model: str = "actual"):
@@ -89,8 +125,9 @@ def admin_import(client, model: str, data: bytes, name: str) -> str:
 
 
 def stored(model, fields: tuple[str, ...]) -> list[tuple]:
-    """Every row of the ise-2 plan's years (R8–R11), by code and year."""
-    return sorted(model.objects.filter(indicator__plan__code="ise-2", fiscal_year__gte=2026)
+    """Every row of the 「テスト市」 plan's years (R8–R11), by code and year."""
+    return sorted(model.objects.filter(indicator__plan__municipality__name="テスト市",
+                                       fiscal_year__gte=2026)
                   .values_list("indicator__code", "fiscal_year", *fields))
 
 
@@ -117,20 +154,20 @@ def last_history_id(model) -> int:
 # Actuals --------------------------------------------------------------------
 
 
-def test_actuals_imported_in_the_admin_and_by_the_command_are_the_same(office, tmp_path):
-    indicators = {i.code: i for i in Indicator.objects.filter(plan__code="ise-2")}
-    Actual.objects.create(indicator=indicators["ISE2-08"], fiscal_year=2026,
+def test_actuals_imported_in_the_admin_and_by_the_command_are_the_same(plan, office, tmp_path):
+    indicators = {i.code: i for i in plan.indicators.all()}
+    Actual.objects.create(indicator=indicators["TEST-06"], fiscal_year=2026,
                           value=Decimal("6000.0"), value_places=1)
-    Actual.objects.create(indicator=indicators["ISE2-02"], fiscal_year=2026,
+    Actual.objects.create(indicator=indicators["TEST-02"], fiscal_year=2026,
                           value=Decimal("20"))
-    Actual.objects.create(indicator=indicators["ISE2-13"], fiscal_year=2026,
+    Actual.objects.create(indicator=indicators["TEST-10"], fiscal_year=2026,
                           value=Decimal("150"))
     rows = [
         *DEPARTMENT_ROWS,
         # Changed to not measured, without a note: the default reason.
-        ["ISE2-13", "R8", "－", None],
+        ["TEST-10", "R8", "－", None],
         # New: the decimals typed are kept.
-        ["ISE2-14", "R9", "12.50", "再集計"],
+        ["TEST-11", "R9", "12.50", "再集計"],
     ]
     data = xlsx(rows)
     name = "部署回答.xlsx"
@@ -159,36 +196,36 @@ def test_actuals_imported_in_the_admin_and_by_the_command_are_the_same(office, t
     reason = f"ファイル取込：{name}"
     records = {(code, year): tuple(record) for code, year, *record in history}
     assert {key: record[0] for key, record in records.items()} == {
-        **{(code, 2026): "+" for code in ("ISE2-01", "ISE2-03", "ISE2-04", "ISE2-11",
-                                          "ISE2-12", "ISE2-16")},
-        ("ISE2-14", 2027): "+", ("ISE2-08", 2026): "~", ("ISE2-13", 2026): "~",
+        **{(code, 2026): "+" for code in ("TEST-01", "TEST-03", "TEST-04", "TEST-07",
+                                          "TEST-08", "TEST-09")},
+        ("TEST-11", 2027): "+", ("TEST-06", 2026): "~", ("TEST-10", 2026): "~",
     }
     # Every row by the importing user, with the file's name, holding the stored row's id.
     assert {(record[1], record[2], record[-1]) for record in records.values()} == {
         (office.pk, reason, True)
     }
     # state, value, places, note, not_measured_reason, confirmed
-    assert records[("ISE2-04", 2026)][3:9] == (
+    assert records[("TEST-04", 2026)][3:9] == (
         ActualState.NOT_MEASURED, None, 0, "調査を実施せず", "調査を実施せず", False
     )
-    assert records[("ISE2-13", 2026)][3:9] == (
+    assert records[("TEST-10", 2026)][3:9] == (
         ActualState.NOT_MEASURED, None, 0, "",
         "取込ファイルで「－」（評価対象外）と入力されました。", False,
     )
-    assert records[("ISE2-08", 2026)][3:6] == (ActualState.MEASURED, Decimal("6450.5"), 1)
-    assert records[("ISE2-14", 2027)][3:7] == (ActualState.MEASURED, Decimal("12.50"), 2, "再集計")
+    assert records[("TEST-06", 2026)][3:6] == (ActualState.MEASURED, Decimal("6450.5"), 1)
+    assert records[("TEST-11", 2027)][3:7] == (ActualState.MEASURED, Decimal("12.50"), 2, "再集計")
 
 
 # Targets --------------------------------------------------------------------
 
 
 def test_targets_imported_in_the_admin_and_by_the_command_are_the_same(office):
-    Target.objects.filter(indicator__code="ISE2-01", fiscal_year=2029).delete()
+    assert not Target.objects.filter(indicator__code="TEST-01", fiscal_year=2029).exists()
     rows = [
-        ["ISE2-13", "R9", "210", REVISION_REASON, "2026/6/1"],  # a revision
-        ["ISE2-13", "R8", "170", None, None],  # unchanged
-        ["ISE2-01", "R11", "105.0", None, None],  # new
-        ["ISE2-02", "R8", None, None, None],  # blank
+        ["TEST-10", "R9", "210", REVISION_REASON, "2026/6/1"],  # a revision
+        ["TEST-10", "R8", "160", None, None],  # unchanged
+        ["TEST-01", "R11", "105.0", None, None],  # new
+        ["TEST-02", "R8", None, None, None],  # blank
     ]
     data = xlsx(rows, header=TARGET_HEADER)
     name = "目標値.xlsx"
@@ -215,14 +252,14 @@ def test_targets_imported_in_the_admin_and_by_the_command_are_the_same(office):
     assert by_admin == by_command
     _targets, history = by_admin
     records = {(code, year): tuple(record) for code, year, *record in history}
-    assert set(records) == {("ISE2-13", 2027), ("ISE2-01", 2029)}
-    revision = records[("ISE2-13", 2027)]
+    assert set(records) == {("TEST-10", 2027), ("TEST-01", 2029)}
+    revision = records[("TEST-10", 2027)]
     assert revision[0:2] == ("~", office.pk)
     # The revision's own reason after the file's name, as an edit records it.
     assert revision[2] == f"ファイル取込：{name}／目標値の変更：{REVISION_REASON}"
-    assert revision[3:] == (Decimal("210"), 0, Decimal("200"), 0, REVISION_REASON,
+    assert revision[3:] == (Decimal("210"), 0, Decimal("205"), 0, REVISION_REASON,
                             datetime.date(2026, 6, 1), True)
-    new = records[("ISE2-01", 2029)]
+    new = records[("TEST-01", 2029)]
     assert new[:3] == ("+", office.pk, f"ファイル取込：{name}")
     assert new[3] == Decimal("105.0") and new[-1] is True
 
@@ -231,8 +268,9 @@ def test_targets_imported_in_the_admin_and_by_the_command_are_the_same(office):
 
 
 def actual_rows(count: int) -> list[list]:
-    """``count`` rows of the ise-2 plan's KGIs and years, every one a value."""
-    codes = sorted(Indicator.objects.filter(plan__code="ise-2").values_list("code", flat=True))
+    """``count`` rows of the 「テスト市」 plan's KGIs and years, every one a value."""
+    codes = sorted(Indicator.objects.filter(plan__municipality__name="テスト市")
+                   .values_list("code", flat=True))
     keys = [(code, year) for year in (2026, 2027, 2028, 2029) for code in codes][:count]
     return [[code, year, f"{n + 1}.5", "部署回答"] for n, (code, year) in enumerate(keys)]
 
@@ -242,7 +280,7 @@ def queries_to_import(rows: list[list], *, changed: int, step) -> int:
 
     The first ``changed`` rows' actuals exist already, with another value.
     """
-    indicators = {i.code: i for i in Indicator.objects.filter(plan__code="ise-2")}
+    indicators = {i.code: i for i in Indicator.objects.filter(plan__municipality__name="テスト市")}
     counted = []
 
     def run():
@@ -267,7 +305,7 @@ def writer_queries(data: bytes) -> int:
     return len(queries.captured_queries)
 
 
-def test_the_writer_takes_as_many_queries_for_50_rows_as_for_5(plans):
+def test_the_writer_takes_as_many_queries_for_50_rows_as_for_5(plan):
     few = queries_to_import(actual_rows(5), changed=2, step=writer_queries)
     many = queries_to_import(actual_rows(50), changed=20, step=writer_queries)
     assert few == many
@@ -319,9 +357,9 @@ def confirm_after(client, data: bytes, meanwhile) -> str:
     return visible_text(response)
 
 
-def test_a_row_confirmed_after_the_preview_stops_the_whole_file(office):
+def test_a_row_confirmed_after_the_preview_stops_the_whole_file(plan, office):
     stored_actual = Actual.objects.create(
-        indicator=Indicator.objects.get(code="ISE2-08"), fiscal_year=2026,
+        indicator=Indicator.objects.get(code="TEST-06"), fiscal_year=2026,
         value=Decimal("6000.0"), value_places=1,
     )
     history = Actual.history.count()
@@ -331,11 +369,11 @@ def test_a_row_confirmed_after_the_preview_stops_the_whole_file(office):
 
     page = confirm_after(client_for(office), xlsx(DEPARTMENT_ROWS), confirm_it)
     assert CHANGED_SINCE in page
-    assert list(Actual.objects.filter(fiscal_year=2026)) == [stored_actual]
+    assert list(Actual.objects.filter(indicator__plan=plan)) == [stored_actual]
     assert Actual.history.count() == history
 
 
-def test_a_clash_while_writing_keeps_nothing(office, monkeypatch):
+def test_a_clash_while_writing_keeps_nothing(plan, office, monkeypatch):
     """Another writer stores a row of the file first: the writer's refusal stops all."""
     from spreadsheets import resources
 
@@ -355,5 +393,5 @@ def test_a_clash_while_writing_keeps_nothing(office, monkeypatch):
     assert CHANGED_SINCE in page
     # Nothing of the file; the clashing row too was written inside
     # django-import-export's transaction here, and went with it.
-    assert not Actual.objects.filter(fiscal_year=2026).exists()
+    assert not Actual.objects.filter(indicator__plan=plan).exists()
     assert Actual.history.count() == history
