@@ -104,3 +104,17 @@ class ActualFactory(DjangoModelFactory[Actual]):
     fiscal_year = 2026
     state = ActualState.MEASURED
     value = Decimal("10")
+
+
+def kgi_with_targets(plan: Plan, code: str, unit: str = "件",
+                     targets: dict[int, str] | None = None, **fields) -> Indicator:
+    """A KGI ``code`` of ``plan``, in a policy of its own, with ``targets``.
+
+    ``targets`` maps a fiscal year to the value as typed ("30.0" keeps
+    its one decimal place).
+    """
+    indicator = IndicatorFactory(measure__policy__plan=plan, code=code, unit=unit, **fields)
+    for year, value in (targets or {}).items():
+        TargetFactory(indicator=indicator, fiscal_year=year, value=Decimal(value),
+                      value_places=len(value.partition(".")[2]))
+    return indicator

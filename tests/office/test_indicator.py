@@ -29,6 +29,7 @@ from tests.factories import (
     MilestoneFactory,
     PlanFactory,
     TargetFactory,
+    kgi_with_targets,
 )
 from tests.helpers import client_for, form_data, user_with_role
 
@@ -53,15 +54,6 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def kgi(plan: Plan, code: str, unit: str = "件", targets: dict[int, str] | None = None,
-        **fields) -> Indicator:
-    """A KGI ``code`` of ``plan`` with ``targets`` (year: value as typed)."""
-    indicator = IndicatorFactory(measure__policy__plan=plan, code=code, unit=unit, **fields)
-    for year, value in (targets or {}).items():
-        TargetFactory(indicator=indicator, fiscal_year=year, value=Decimal(value),
-                      value_places=len(value.partition(".")[2]))
-    return indicator
-
 
 @pytest.fixture
 def plan() -> Plan:
@@ -69,9 +61,9 @@ def plan() -> Plan:
     to 90.0%; TEST-02, a count of 名 with an R8 target of 50,000名; and the
     milestone TEST-90. No actuals."""
     plan = PlanFactory(municipality__name="テスト市")
-    kgi(plan, "TEST-01", "%", {2026: "30.0", 2027: "50.0", 2028: "70.0", 2029: "90.0"},
+    kgi_with_targets(plan, "TEST-01", "%", {2026: "30.0", 2027: "50.0", 2028: "70.0", 2029: "90.0"},
         position=1)
-    kgi(plan, "TEST-02", "名", {2026: "50000"}, position=2)
+    kgi_with_targets(plan, "TEST-02", "名", {2026: "50000"}, position=2)
     MilestoneFactory(measure__policy__plan=plan, code="TEST-90", position=90)
     return plan
 
@@ -198,7 +190,7 @@ def test_target_revision_keeps_the_decimals_typed(plan, admin_client_ja):
 
 def test_history_years_are_shown_and_survive_a_save(plan, admin_client_ja):
     # Four actuals of R4–R7, before the plan's period (R8–R11).
-    history = kgi(plan, "TEST-03", "%", {2026: "1.0"})
+    history = kgi_with_targets(plan, "TEST-03", "%", {2026: "1.0"})
     for year, value in ((2022, "0.7"), (2023, "12.5"), (2024, "4.2"), (2025, "0.0")):
         ActualFactory(indicator=history, fiscal_year=year, value=Decimal(value), value_places=1,
                       confirmed=True)
@@ -354,7 +346,7 @@ def test_unknown_year_in_the_list_falls_back_to_each_plans_default_year(plan):
     # plans (令和7年度), which put every row of a current plan 「計画期間外」:
     # the city's earlier plan (R3–R7) has an R7 actual, its current one none.
     earlier = PlanFactory(municipality=plan.municipality, start_year=2021, end_year=2025)
-    ActualFactory(indicator=kgi(earlier, "TEST-50", targets={2025: "10"}), fiscal_year=2025)
+    ActualFactory(indicator=kgi_with_targets(earlier, "TEST-50", targets={2025: "10"}), fiscal_year=2025)
     office = client_for(user_with_role(Role.OFFICE, municipality=plan.municipality.code))
     for bad in ("abc", "99999", "-1", "2026'--", "2030", "²⁰²⁶", "R8", " 2026"):
         response = changelist(office, fiscal_year=bad)
@@ -418,7 +410,7 @@ def test_a_new_kgi_cannot_take_a_year_outside_its_plan(admin_client_ja):
 def test_stored_numbers_are_shown_in_the_form_as_printed_and_save_unchanged(
     plan, admin_client_ja
 ):
-    kgi(plan, "TEST-03", "時間", {2026: "4800.0"}, baseline=Decimal("4321.5"),
+    kgi_with_targets(plan, "TEST-03", "時間", {2026: "4800.0"}, baseline=Decimal("4321.5"),
         baseline_places=1, baseline_year=2025)
     page = admin_client_ja.get(change_url("TEST-03")).content.decode()
     assert 'value="4,321.5"' in page and 'value="4,800.0"' in page

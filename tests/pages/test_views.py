@@ -32,6 +32,7 @@ from tests.factories import (
     MunicipalityFactory,
     PlanFactory,
     TargetFactory,
+    kgi_with_targets,
 )
 from tests.helpers import client_for, section, user_with_role, visible_text
 
@@ -60,15 +61,6 @@ def page_url(name: str, args: list[str] | None) -> str:
     return reverse(name, args=args)
 
 
-def kgi(plan: Plan, code: str, unit: str = "件", targets: dict[int, str] | None = None,
-        **fields) -> Indicator:
-    """A KGI ``code`` of ``plan``, in a policy of its own, with ``targets``."""
-    indicator = IndicatorFactory(measure__policy__plan=plan, code=code, unit=unit, **fields)
-    for year, value in (targets or {}).items():
-        TargetFactory(indicator=indicator, fiscal_year=year, value=Decimal(value),
-                      value_places=len(value.partition(".")[2]))
-    return indicator
-
 
 @pytest.fixture
 def city():
@@ -81,10 +73,10 @@ def plan(city) -> Plan:
     with targets of 30.0% to 70.0%; TEST-02 and TEST-03, counts with an R8
     target of 10件."""
     plan = PlanFactory(municipality=city, code=PLAN, name=PLAN_NAME)
-    kgi(plan, "TEST-01", "%", {2026: "30.0", 2027: "40.0", 2028: "50.0", 2029: "70.0"},
+    kgi_with_targets(plan, "TEST-01", "%", {2026: "30.0", 2027: "40.0", 2028: "50.0", 2029: "70.0"},
         position=1, baseline=Decimal("20.0"), baseline_places=1, baseline_year=2025)
-    kgi(plan, "TEST-02", "件", {2026: "10"}, position=2)
-    kgi(plan, "TEST-03", "件", {2026: "10"}, position=3)
+    kgi_with_targets(plan, "TEST-02", "件", {2026: "10"}, position=2)
+    kgi_with_targets(plan, "TEST-03", "件", {2026: "10"}, position=3)
     return plan
 
 
@@ -93,7 +85,7 @@ def past_plan(city) -> Plan:
     """第1期テスト計画 (R3–R7): TEST-11, with an R7 target of 10件 and actual of 12件."""
     plan = PlanFactory(municipality=city, code=PAST, name=PAST_NAME,
                        start_year=2021, end_year=2025)
-    ActualFactory(indicator=kgi(plan, "TEST-11", "件", {2025: "10"}), fiscal_year=2025,
+    ActualFactory(indicator=kgi_with_targets(plan, "TEST-11", "件", {2025: "10"}), fiscal_year=2025,
                   value=Decimal(12), confirmed=True)
     return plan
 
@@ -361,9 +353,9 @@ def test_indicator_page_explains_the_kgi(plans, member_client):
 def kinds(plan) -> None:
     """TEST-21, a reduction from 1,000,000枚; TEST-22, a decrease whose
     targets are all 0件; TEST-23, a milestone."""
-    kgi(plan, "TEST-21", "枚", {2026: "2.0", 2029: "10.0"}, kind=Kind.REDUCTION,
+    kgi_with_targets(plan, "TEST-21", "枚", {2026: "2.0", 2029: "10.0"}, kind=Kind.REDUCTION,
         baseline=Decimal(1_000_000), baseline_year=2025)
-    kgi(plan, "TEST-22", "件", dict.fromkeys(plan.fiscal_years, "0"), kind=Kind.DECREASE)
+    kgi_with_targets(plan, "TEST-22", "件", dict.fromkeys(plan.fiscal_years, "0"), kind=Kind.DECREASE)
     MilestoneFactory(measure__policy__plan=plan, code="TEST-23")
 
 
