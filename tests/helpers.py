@@ -200,54 +200,30 @@ def xlsx(rows: list[list], header: list[str] = ACTUAL_HEADER) -> bytes:
 
 
 # A sheet typed the way departments type: mixed years, full-width digits,
-# separators, %, dashes, blanks.
+# separators, %, dashes, blanks. The codes are those of a factory plan's KGIs
+# (TEST-01 to TEST-09 and the milestone MILESTONE), as
+# tests/spreadsheets/test_imports.py and test_writer.py build them.
+MILESTONE = "TEST-90"
 DEPARTMENT_ROWS = [
-    ["ISE2-01", "R8", "42.5%", "アンケート回収率 80%"],
-    ["ISE2-02", "令和8年度", "２０", ""],
-    ["ISE2-03", 2026, "158", None],
-    ["ISE2-04", "2026年度", "－", "調査を実施せず"],
-    ["ISE2-05", "Ｒ８", "", "集計中"],
-    ["ISE2-08", "R8", "6,450.5", None],
-    ["ISE2-11", "R8", "5,700,000", None],
-    ["ISE2-12", "R8", "0", None],
-    ["ISE2-16", "令和8年度", "５３，５００", None],
+    ["TEST-01", "R8", "42.5%", "アンケート回収率 80%"],
+    ["TEST-02", "令和8年度", "２５", ""],
+    ["TEST-03", 2026, "395", None],
+    ["TEST-04", "2026年度", "－", "調査を実施せず"],
+    ["TEST-05", "Ｒ８", "", "集計中"],
+    ["TEST-06", "R8", "6,450.5", None],
+    ["TEST-07", "R8", "1,250,000", None],
+    ["TEST-08", "R8", "0", None],
+    ["TEST-09", "令和8年度", "３，４００", None],
 ]
 
 # One good row and one bad row of each kind, by Excel row number.
 BAD_ROWS = [
-    ["ISE2-01", "R8", "41", None],            # row 2: fine
-    ["ISE9-99", "R8", "1", None],             # row 3: unknown code
-    ["ISE2-02", "R8", "たくさん", None],       # row 4: not a number
-    ["ISE2-03", "R12", "1", None],            # row 5: year outside the plan
-    ["ISE2-01", "2026年度", "42", None],       # row 6: same code and year twice
-    ["ISE2-10", "R8", "-5", None],            # row 7: negative count
-    ["ISE1-14", "R7", "1", None],             # row 8: number on a milestone
-    ["ISE2-13", "来年", "1", None],            # row 9: not a year
+    ["TEST-01", "R8", "41", None],            # row 2: fine
+    ["TEST-99", "R8", "1", None],             # row 3: unknown code
+    ["TEST-02", "R8", "たくさん", None],       # row 4: not a number
+    ["TEST-03", "R12", "1", None],            # row 5: year outside the plan
+    ["TEST-01", "2026年度", "42", None],       # row 6: same code and year twice
+    ["TEST-09", "R8", "-5", None],            # row 7: negative count
+    [MILESTONE, "R8", "1", None],             # row 8: number on a milestone
+    ["TEST-06", "来年", "1", None],            # row 9: not a year
 ]
-
-
-def load_xlsx(data: bytes) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(io.BytesIO(data))
-
-
-def entry_rows(sheet) -> dict[tuple[str, int], tuple]:
-    """Map (code, year) to the cells of each data row of an entry sheet."""
-    return {(row[0].value, row[1].value): row for row in sheet.iter_rows(min_row=2)}
-
-
-def status_rows(sheet) -> dict[str, tuple]:
-    """Map indicator codes to the cells of their review-table row."""
-    return {
-        row[0].value: row
-        for row in sheet.iter_rows(min_row=3)
-        if isinstance(row[0].value, str) and re.fullmatch(r"[A-Z0-9]+-\d+", row[0].value)
-    }
-
-
-def rgb(cell) -> str:
-    """Return a cell's solid fill colour, or "" when it has none."""
-    return cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else ""
-
-
-# The title the review table of ise-1's final year (R7) starts with.
-ISE1_TITLE = "伊勢市デジタル行政推進ビジョン（第1期）　令和7年度（2025）"

@@ -11,12 +11,38 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from indicators.models import Actual
-from tests.helpers import BAD_ROWS, DEPARTMENT_ROWS, form_data, user_with_role, xlsx
+from tests.helpers import form_data, user_with_role, xlsx
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "admin:indicators_actual_import"
 PROCESS_URL = "admin:indicators_actual_process_import"
+
+# A sheet typed the way departments type (mixed years, full-width digits,
+# separators, %, dashes, blanks), against ise-2's KGIs and targets as shipped.
+DEPARTMENT_ROWS = [
+    ["ISE2-01", "R8", "42.5%", "アンケート回収率 80%"],
+    ["ISE2-02", "令和8年度", "２０", ""],
+    ["ISE2-03", 2026, "158", None],
+    ["ISE2-04", "2026年度", "－", "調査を実施せず"],
+    ["ISE2-05", "Ｒ８", "", "集計中"],
+    ["ISE2-08", "R8", "6,450.5", None],
+    ["ISE2-11", "R8", "5,700,000", None],
+    ["ISE2-12", "R8", "0", None],
+    ["ISE2-16", "令和8年度", "５３，５００", None],
+]
+
+# One good row and one bad row of each kind, by Excel row number.
+BAD_ROWS = [
+    ["ISE2-01", "R8", "41", None],            # row 2: fine
+    ["ISE9-99", "R8", "1", None],             # row 3: unknown code
+    ["ISE2-02", "R8", "たくさん", None],       # row 4: not a number
+    ["ISE2-03", "R12", "1", None],            # row 5: year outside the plan
+    ["ISE2-01", "2026年度", "42", None],       # row 6: same code and year twice
+    ["ISE2-10", "R8", "-5", None],            # row 7: negative count
+    ["ISE1-14", "R7", "1", None],             # row 8: number on a milestone
+    ["ISE2-13", "来年", "1", None],            # row 9: not a year
+]
 
 
 def upload(client, data: bytes, name: str = "部署回答.xlsx"):

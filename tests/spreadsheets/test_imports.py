@@ -19,7 +19,7 @@ from indicators.models import Actual, Indicator, Kind
 from indicators.selectors import plan_status
 from plans.models import Plan
 from tests.factories import IndicatorFactory, MilestoneFactory, PlanFactory, TargetFactory
-from tests.helpers import ACTUAL_HEADER, xlsx
+from tests.helpers import ACTUAL_HEADER, BAD_ROWS, DEPARTMENT_ROWS, MILESTONE, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -65,33 +65,7 @@ KGIS = [
     ("TEST-08", "件", Kind.DECREASE, None, "0"),
     ("TEST-09", "名", Kind.INCREASE, None, "3200"),
 ]
-MILESTONE = "TEST-90"
 
-# A sheet typed the way departments type: mixed years, full-width digits,
-# separators, %, dashes, blanks.
-DEPARTMENT_ROWS = [
-    ["TEST-01", "R8", "42.5%", "アンケート回収率 80%"],
-    ["TEST-02", "令和8年度", "２５", ""],
-    ["TEST-03", 2026, "395", None],
-    ["TEST-04", "2026年度", "－", "調査を実施せず"],
-    ["TEST-05", "Ｒ８", "", "集計中"],
-    ["TEST-06", "R8", "6,450.5", None],
-    ["TEST-07", "R8", "1,250,000", None],
-    ["TEST-08", "R8", "0", None],
-    ["TEST-09", "令和8年度", "３，４００", None],
-]
-
-# One good row and one bad row of each kind, by Excel row number.
-BAD_ROWS = [
-    ["TEST-01", "R8", "41", None],            # row 2: fine
-    ["TEST-99", "R8", "1", None],             # row 3: unknown code
-    ["TEST-02", "R8", "たくさん", None],       # row 4: not a number
-    ["TEST-03", "R12", "1", None],            # row 5: year outside the plan
-    ["TEST-01", "2026年度", "42", None],       # row 6: same code and year twice
-    ["TEST-09", "R8", "-5", None],            # row 7: negative count
-    [MILESTONE, "R8", "1", None],             # row 8: number on a milestone
-    ["TEST-06", "来年", "1", None],            # row 9: not a year
-]
 
 
 def kgi(plan: Plan, code: str, unit: str = "件", kind: str = Kind.INCREASE,

@@ -32,7 +32,14 @@ from spreadsheets.rows import read_upload
 from spreadsheets.targets import preview_targets
 from spreadsheets.writer import apply_actuals, apply_targets
 from tests.factories import IndicatorFactory, PlanFactory, TargetFactory
-from tests.helpers import client_for, form_data, user_with_role, visible_text, xlsx
+from tests.helpers import (
+    DEPARTMENT_ROWS,
+    client_for,
+    form_data,
+    user_with_role,
+    visible_text,
+    xlsx,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,19 +68,6 @@ def outcome_of(run, read):
 # The plan's KGIs: 13 of them, so that 50 rows of its four years exist.
 UNITS = ["%", "名", "名", "%", "%", "時間", "枚", "件", "名", "件", "%", "件", "件"]
 
-# A sheet typed the way departments type: mixed years, full-width digits,
-# separators, %, dashes, blanks.
-DEPARTMENT_ROWS = [
-    ["TEST-01", "R8", "42.5%", "アンケート回収率 80%"],
-    ["TEST-02", "令和8年度", "２０", ""],
-    ["TEST-03", 2026, "158", None],
-    ["TEST-04", "2026年度", "－", "調査を実施せず"],
-    ["TEST-05", "Ｒ８", "", "集計中"],
-    ["TEST-06", "R8", "6,450.5", None],
-    ["TEST-07", "R8", "1,250,000", None],
-    ["TEST-08", "R8", "0", None],
-    ["TEST-09", "令和8年度", "３，４００", None],
-]
 
 
 @pytest.fixture
@@ -158,8 +152,9 @@ def test_actuals_imported_in_the_admin_and_by_the_command_are_the_same(plan, off
     indicators = {i.code: i for i in plan.indicators.all()}
     Actual.objects.create(indicator=indicators["TEST-06"], fiscal_year=2026,
                           value=Decimal("6000.0"), value_places=1)
+    # The sheet's 「２５」: unchanged.
     Actual.objects.create(indicator=indicators["TEST-02"], fiscal_year=2026,
-                          value=Decimal("20"))
+                          value=Decimal("25"))
     Actual.objects.create(indicator=indicators["TEST-10"], fiscal_year=2026,
                           value=Decimal("150"))
     rows = [
