@@ -1,9 +1,16 @@
-"""Figures from pages.charts, the chart includes and the plotly.js copy."""
+"""Figures from pages.charts, the chart includes and the plotly.js copy.
+
+How the figures draw, not numbers of the documents: the KGIs, targets and
+actuals come from factories (tests/factories.py), a 「テスト市」 plan with a
+decrease in %, an increase in 時間 and a reduction in 枚, and a plan of
+three policies for the counts chart.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from io import StringIO
 from itertools import groupby
 from pathlib import Path
@@ -19,7 +26,7 @@ from plotly.basedatatypes import BaseTraceType
 from plotly.offline import get_plotlyjs_version
 
 from indicators.achievement import Counts
-from indicators.models import Actual, Indicator, Kind
+from indicators.models import Actual, ActualState, Indicator, Kind
 from indicators.selectors import indicator_years, plan_status, rows_rollup
 from pages import charts
 from pages.management.commands.copy_plotly_js import (
@@ -28,8 +35,55 @@ from pages.management.commands.copy_plotly_js import (
     plotly_js_destination,
 )
 from plans.models import Plan
+from tests.factories import (
+    ActualFactory,
+    BasicPolicyFactory,
+    IndicatorFactory,
+    MilestoneFactory,
+    PlanFactory,
+    TargetFactory,
+    kgi_with_targets,
+)
 
 PLOTLY_PACKAGE_DATA = Path(plotly.__file__).parent / "package_data"
+
+
+@pytest.fixture
+def plan() -> Plan:
+    return PlanFactory(municipality__name="テスト市", code="test-plan", name="第2期テスト計画")
+
+
+@pytest.fixture
+def decrease(plan) -> Indicator:
+    """TEST-01, a decrease in % from 0.0% (R7) with targets of 0.0% (R8–R11)
+    and a history of 1.2%, 15.5%, 4.8% and 0.0% (R4–R7)."""
+    indicator = kgi_with_targets(
+        plan, "TEST-01", "%", dict.fromkeys(plan.fiscal_years, "0.0"), kind=Kind.DECREASE,
+        baseline=Decimal("0.0"), baseline_places=1, baseline_year=2025,
+    )
+    for year, value in zip(range(2022, 2026), ["1.2", "15.5", "4.8", "0.0"], strict=True):
+        ActualFactory(indicator=indicator, fiscal_year=year, value=Decimal(value),
+                      value_places=1, confirmed=True)
+    return indicator
+
+
+@pytest.fixture
+def hours(plan) -> Indicator:
+    """TEST-02, an increase in 時間 from 4,321.5時間 (R7) to 5,200.0時間 (R8) and on."""
+    return kgi_with_targets(
+        plan, "TEST-02", "時間",
+        {2026: "5200.0", 2027: "5400.0", 2028: "5600.0", 2029: "5800.0"},
+        baseline=Decimal("4321.5"), baseline_places=1, baseline_year=2025,
+    )
+
+
+@pytest.fixture
+def reduction(plan) -> Indicator:
+    """TEST-03, a reduction from 1,200,000枚 (R7) by 3.0% (R8) to 12.0% (R11), no actuals."""
+    return kgi_with_targets(
+        plan, "TEST-03", "枚", {2026: "3.0", 2027: "6.0", 2028: "9.0", 2029: "12.0"},
+        kind=Kind.REDUCTION, baseline=Decimal(1_200_000), baseline_year=2025,
+    )
 
 
 def chart_for(code: str, *, static: bool = False) -> go.Figure:
@@ -44,12 +98,12 @@ def trace(fig: go.Figure, name: str) -> BaseTraceType:
 
 
 @pytest.mark.django_db
-def test_ise2_06_plots_history_against_target_and_baseline(plans):
-    fig = chart_for("ISE2-06")
+def test_ise2_06_plots_history_against_target_and_baseline(decrease):
+    fig = chart_for("TEST-01")
     actual = trace(fig, "実績")
     assert list(actual.x) == ["R4", "R5", "R6", "R7"]
-    assert list(actual.y) == [0.8, 19.5, 6.4, 0.0]
-    assert list(actual.customdata) == ["0.8%", "19.5%", "6.4%", "0.0%"]
+    assert list(actual.y) == [1.2, 15.5, 4.8, 0.0]
+    assert list(actual.customdata) == ["1.2%", "15.5%", "4.8%", "0.0%"]
     target = trace(fig, "目標")
     assert list(target.x) == ["R8", "R9", "R10", "R11"]
     assert list(target.y) == [0.0] * 4
@@ -64,67 +118,65 @@ def test_ise2_06_plots_history_against_target_and_baseline(plans):
     assert layout.xaxis.type == "category"
     assert layout.xaxis.title.text == "年度"
     assert layout.yaxis.title.text == "実績・目標（%）"
-    assert layout.title.text == "ISE2-06　実績と目標の推移"
+    assert layout.title.text == "TEST-01　実績と目標の推移"
     assert layout.separators == ".,"
 
 
 @pytest.mark.django_db
-def test_hover_prints_numbers_as_the_documents_do(plans):
-    indicator = Indicator.objects.get(code="ISE2-08")
-    Actual.objects.create(indicator=indicator, fiscal_year=2026, value="1589989", value_places=0)
-    fig = chart_for("ISE2-08")
-    assert list(trace(fig, "実績").customdata) == ["1,589,989時間"]
-    assert trace(fig, "目標").customdata[0] == "6,300.0時間"
+def test_hover_prints_numbers_as_the_documents_do(hours):
+    Actual.objects.create(indicator=hours, fiscal_year=2026, value="1234567", value_places=0)
+    fig = chart_for("TEST-02")
+    assert list(trace(fig, "実績").customdata) == ["1,234,567時間"]
+    assert trace(fig, "目標").customdata[0] == "5,200.0時間"
     baseline = trace(fig, "現状値（R7）")
-    assert baseline.customdata[0] == "5,639.8時間"
-    assert set(baseline.y) == {5639.8}
+    assert baseline.customdata[0] == "4,321.5時間"
+    assert set(baseline.y) == {4321.5}
     assert fig.layout.yaxis.title.text == "実績・目標（時間）"
     assert fig.layout.yaxis.exponentformat == "none"
 
 
 @pytest.mark.django_db
-def test_not_measured_and_pending_years_are_left_out(plans):
-    indicator = Indicator.objects.get(code="ISE2-06")
-    Actual.objects.filter(indicator=indicator, fiscal_year=2023).update(
+def test_not_measured_and_pending_years_are_left_out(decrease):
+    Actual.objects.filter(indicator=decrease, fiscal_year=2023).update(
         state="not_measured", value=None, not_measured_reason="訓練なし"
     )
-    Actual.objects.create(indicator=indicator, fiscal_year=2026, value="1.5", value_places=1)
-    actual = trace(chart_for("ISE2-06"), "実績")
+    Actual.objects.create(indicator=decrease, fiscal_year=2026, value="1.5", value_places=1)
+    actual = trace(chart_for("TEST-01"), "実績")
     assert list(actual.x) == ["R4", "R6", "R7", "R8"]
-    assert list(actual.y) == [0.8, 6.4, 0.0, 1.5]
+    assert list(actual.y) == [1.2, 4.8, 0.0, 1.5]
 
 
 @pytest.mark.django_db
-def test_ise2_11_plots_reduction_percent_against_target(plans):
-    indicator = Indicator.objects.get(code="ISE2-11")
-    Actual.objects.create(indicator=indicator, fiscal_year=2026, value="5700000", value_places=0)
-    fig = chart_for("ISE2-11")
+def test_ise2_11_plots_reduction_percent_against_target(reduction):
+    Actual.objects.create(indicator=reduction, fiscal_year=2026, value="1170500", value_places=0)
+    fig = chart_for("TEST-03")
     actual = trace(fig, "削減率（実績）")
     assert list(actual.x) == ["R8"]
-    # (5,828,872 - 5,700,000) / 5,828,872 = 2.21%, not the 5.7 million sheets.
-    assert actual.y[0] == pytest.approx(2.2109, abs=1e-4)
-    assert actual.customdata[0] == "5,700,000枚（▲2.2%）"
+    # (1,200,000 - 1,170,500) / 1,200,000 = 2.458%, not the 1.17 million sheets.
+    assert actual.y[0] == pytest.approx(2.4583, abs=1e-4)
+    assert actual.customdata[0] == "1,170,500枚（▲2.5%）"
     target = trace(fig, "削減率（目標）")
-    assert list(target.y) == [2.0, 4.0, 6.0, 8.0]
-    assert target.customdata[0] == "R7年度比 ▲2.0%"
+    assert list(target.y) == [3.0, 6.0, 9.0, 12.0]
+    assert target.customdata[0] == "R7年度比 ▲3.0%"
     assert set(trace(fig, "現状値（R7）").y) == {0.0}
     assert fig.layout.yaxis.title.text == "削減率（R7年度比、%）"
-    assert fig.layout.title.text == "ISE2-11　削減率の推移"
+    assert fig.layout.title.text == "TEST-03　削減率の推移"
 
 
 @pytest.mark.django_db
-def test_reduction_history_year_without_target_is_still_a_reduction(plans):
-    indicator = Indicator.objects.get(code="ISE2-11")
-    Actual.objects.create(indicator=indicator, fiscal_year=2024, value="6000000", value_places=0)
-    actual = trace(chart_for("ISE2-11"), "削減率（実績）")
+def test_reduction_history_year_without_target_is_still_a_reduction(reduction):
+    Actual.objects.create(indicator=reduction, fiscal_year=2024, value="1250000", value_places=0)
+    actual = trace(chart_for("TEST-03"), "削減率（実績）")
     assert list(actual.x) == ["R6"]
-    assert actual.y[0] == pytest.approx(-2.9359, abs=1e-4)
-    assert actual.customdata[0] == "6,000,000枚（＋2.9%）"
+    # (1,200,000 - 1,250,000) / 1,200,000 = -4.167%: an increase.
+    assert actual.y[0] == pytest.approx(-4.1667, abs=1e-4)
+    assert actual.customdata[0] == "1,250,000枚（＋4.2%）"
 
 
 @pytest.mark.django_db
-def test_milestone_chart_only_says_there_is_no_chart(plans):
-    indicator = Indicator.objects.filter(kind=Kind.MILESTONE).first()
+def test_milestone_chart_only_says_there_is_no_chart(plan):
+    MilestoneFactory(measure__policy__plan=plan, code="TEST-04")
+    indicator = Indicator.objects.filter(kind=Kind.MILESTONE, plan=plan).first()
     assert indicator is not None
     fig = charts.indicator_chart(rows=indicator_years(indicator=indicator))
     assert fig.data == ()
@@ -138,16 +190,16 @@ def test_no_rows_is_a_message_not_an_error():
 
 
 @pytest.mark.django_db
-def test_indicator_chart_runs_no_queries(plans, django_assert_num_queries):
-    indicator = Indicator.objects.select_related("plan").get(code="ISE2-06")
+def test_indicator_chart_runs_no_queries(decrease, django_assert_num_queries):
+    indicator = Indicator.objects.select_related("plan").get(code="TEST-01")
     rows = indicator_years(indicator=indicator)
     with django_assert_num_queries(0):
         charts.indicator_chart(rows=rows)
 
 
 @pytest.mark.django_db
-def test_static_chart_has_a_fixed_size_and_no_mode_bar(plans):
-    fig = chart_for("ISE2-06", static=True)
+def test_static_chart_has_a_fixed_size_and_no_mode_bar(decrease):
+    fig = chart_for("TEST-01", static=True)
     assert (fig.layout.width, fig.layout.height) == (680, 320)
     assert fig.layout.autosize is False
     config = charts.figure_json(fig)["config"]
@@ -156,8 +208,8 @@ def test_static_chart_has_a_fixed_size_and_no_mode_bar(plans):
 
 
 @pytest.mark.django_db
-def test_interactive_chart_is_responsive(plans):
-    fig = chart_for("ISE2-06")
+def test_interactive_chart_is_responsive(decrease):
+    fig = chart_for("TEST-01")
     assert fig.layout.width is None
     config = charts.figure_json(fig)["config"]
     assert config["responsive"] is True
@@ -173,8 +225,30 @@ def test_no_ja_locale_is_set_because_plotly_js_bundles_none():
     assert "locale" not in charts.chart_config()
 
 
-def ise1_2025_counts() -> list[tuple[str, Counts]]:
-    rows = plan_status(plan=Plan.objects.get(code="ise-1"), fiscal_year=2025)
+@pytest.fixture
+def counted_plan() -> Plan:
+    """A plan of three policies and six R8 rows: I (a title longer than a
+    line) achieved, achieved, not achieved; II not measured, no actual;
+    III achieved."""
+    plan = PlanFactory(municipality__name="テスト市", code="counted-plan")
+    titles = ["テスト用の長い基本方針を十六文字で折り返す", "テスト基本方針", "テスト基本方針"]
+    policies = [BasicPolicyFactory(plan=plan, number=number, label=label, title=title)
+                for number, (label, title) in enumerate(zip(["I", "II", "III"], titles,
+                                                            strict=True), start=1)]
+    rows = [(0, "12"), (0, "10"), (0, "8"), (1, None), (1, ""), (2, "15")]
+    for position, (policy, value) in enumerate(rows, start=1):
+        indicator = IndicatorFactory(measure__policy=policies[policy], position=position)
+        TargetFactory(indicator=indicator, fiscal_year=2026, value=Decimal(10))
+        if value is None:
+            ActualFactory(indicator=indicator, fiscal_year=2026, value=None,
+                          state=ActualState.NOT_MEASURED, not_measured_reason="調査を休止")
+        elif value:
+            ActualFactory(indicator=indicator, fiscal_year=2026, value=Decimal(value))
+    return plan
+
+
+def policy_counts(plan: Plan) -> list[tuple[str, Counts]]:
+    rows = plan_status(plan=plan, fiscal_year=2026)
     rows.sort(key=lambda row: row.indicator.measure.policy.number)
     return [
         (str(policy), rows_rollup(group))
@@ -183,8 +257,8 @@ def ise1_2025_counts() -> list[tuple[str, Counts]]:
 
 
 @pytest.mark.django_db
-def test_plan_counts_chart_stacks_every_evaluation_per_policy(plans):
-    rows_by_policy = ise1_2025_counts()
+def test_plan_counts_chart_stacks_every_evaluation_per_policy(counted_plan):
+    rows_by_policy = policy_counts(counted_plan)
     fig = charts.plan_counts_chart(rows_by_policy=rows_by_policy)
     assert [t.name for t in fig.data] == ["達成", "未達成", "未入力", "評価対象外"]
     assert all(t.orientation == "h" for t in fig.data)
@@ -193,8 +267,8 @@ def test_plan_counts_chart_stacks_every_evaluation_per_policy(plans):
     assert [y.replace("<br>", "") for y in fig.data[0].y] == [
         label for label, _counts in rows_by_policy
     ]
-    assert fig.data[0].y[0] == "II デジタル技術を活用した、人<br>に優しいサービスの提供"
-    assert sum(sum(t.x) for t in fig.data) == 20
+    assert fig.data[0].y[0] == "I テスト用の長い基本方針を十六<br>文字で折り返す"
+    assert sum(sum(t.x) for t in fig.data) == 6
     for (_label, counts), *values in zip(
         rows_by_policy, *(t.x for t in fig.data), strict=True
     ):
@@ -222,8 +296,8 @@ def test_static_plan_counts_chart_is_fixed_size():
 
 
 @pytest.mark.django_db
-def test_figure_json_is_plain_json_with_data_layout_and_config(plans):
-    document = charts.figure_json(chart_for("ISE2-11"))
+def test_figure_json_is_plain_json_with_data_layout_and_config(reduction):
+    document = charts.figure_json(chart_for("TEST-03"))
     assert set(document) == {"data", "layout", "config"}
     text = json.dumps(document, ensure_ascii=False)
     assert "<script" not in text.lower()
@@ -236,24 +310,24 @@ HOSTILE = '</script><script>alert("x")</script>'
 
 
 @pytest.mark.django_db
-def test_chart_include_has_no_inline_script(plans):
-    indicator = Indicator.objects.select_related("plan").get(code="ISE2-06")
+def test_chart_include_has_no_inline_script(decrease):
+    indicator = Indicator.objects.select_related("plan").get(code="TEST-01")
     # Admin-entered text must not close the JSON element early.
     indicator.unit = HOSTILE[:16]
     chart = charts.figure_json(charts.indicator_chart(rows=indicator_years(indicator=indicator)))
     chart["layout"]["title"]["text"] = HOSTILE
     html = render_to_string(
         "includes/chart.html",
-        {"chart": chart, "chart_id": "chart-ise2-06", "label": "ISE2-06 の実績と目標のグラフ"},
+        {"chart": chart, "chart_id": "chart-test-01", "label": "TEST-01 の実績と目標のグラフ"},
     )
     scripts = re.findall(r"<script\b[^>]*>", html, flags=re.IGNORECASE)
-    assert scripts == ['<script id="chart-ise2-06" type="application/json">']
+    assert scripts == ['<script id="chart-test-01" type="application/json">']
     assert html.lower().count("</script") == 1
-    match = re.search(r'<script id="chart-ise2-06" type="application/json">(.*?)</script>',
+    match = re.search(r'<script id="chart-test-01" type="application/json">(.*?)</script>',
                       html, flags=re.DOTALL)
     assert json.loads(match.group(1)) == chart
-    assert '<figure class="chart-figure" aria-label="ISE2-06 の実績と目標のグラフ">' in html
-    assert '<div class="chart" data-chart-json="chart-ise2-06"></div>' in html
+    assert '<figure class="chart-figure" aria-label="TEST-01 の実績と目標のグラフ">' in html
+    assert '<div class="chart" data-chart-json="chart-test-01"></div>' in html
 
 
 def test_plotly_scripts_include_loads_our_own_files_only():
