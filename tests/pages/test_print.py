@@ -1,4 +1,9 @@
-"""The print layout of a plan's KGI table (A4 landscape)."""
+"""The print layout of a plan's KGI table (A4 landscape).
+
+The print page of ise-1's R7, its title and twenty rows, is checked on the
+shipped plan; the page's other rules (no script, the query form, 404s,
+login) on a factory 「テスト市」 plan (tests/factories.py).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,27 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
+from plans.models import Plan
+from tests.factories import PlanFactory, kgi_with_targets
 from tests.helpers import client_for, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 
 ISE1_CODES = [f"ISE1-{n:02d}" for n in range(1, 21)]
+
+# The factory plan's code and KGIs.
+PLAN = "past-plan"
+CODES = ["TEST-01", "TEST-02", "TEST-03"]
+
+
+@pytest.fixture
+def plan() -> Plan:
+    """第1期テスト計画 (R3–R7): TEST-01 to TEST-03, each with an R7 target of 10件, no actuals."""
+    plan = PlanFactory(municipality__name="テスト市", code=PLAN, name="第1期テスト計画",
+                       start_year=2021, end_year=2025)
+    for position, code in enumerate(CODES, start=1):
+        kgi_with_targets(plan, code, "件", {2025: "10"}, position=position)
+    return plan
 
 
 @pytest.fixture
@@ -41,34 +62,37 @@ def test_print_page_lists_every_kgi_of_the_year(plans, member_client, monkeypatc
     assert "達成割合" in text
 
 
-def test_print_page_has_no_script(plans, member_client):
-    body = member_client.get(print_url("ise-1", 2025)).content.decode()
+def test_print_page_has_no_script(plan, member_client):
+    body = member_client.get(print_url(PLAN, 2025)).content.decode()
     assert "<script" not in body.lower()
     # The manifest storage links the hashed name (print_page.<hash>.css).
     assert re.search(r'href="[^"]*/css/print_page\.(\w+\.)?css"', body)
 
 
-def test_query_form_renders_the_same_year(plans, member_client):
-    url = reverse("pages:plan_print", args=["ise-1"])
+def test_query_form_renders_the_same_year(plan, member_client):
+    url = reverse("pages:plan_print", args=[PLAN])
     response = member_client.get(url, {"year": "2025"})
     assert response.status_code == 200
-    assert re.findall(r"ISE1-\d\d", visible_text(response)) == ISE1_CODES
+    text = visible_text(response)
+    assert re.findall(r"TEST-\d\d", text) == CODES
+    # Not the default year: without actuals, that would be the plan's first (R3).
+    assert "第1期テスト計画 令和7年度（2025）" in text
 
 
 @pytest.mark.parametrize(
     "url",
     [
         "/plans/nope/print/2025/",
-        "/plans/ise-1/print/2030/",
-        "/plans/ise-1/print/1900/",
-        "/plans/ise-1/print/99999999999999999999999/",
+        f"/plans/{PLAN}/print/2030/",
+        f"/plans/{PLAN}/print/1900/",
+        f"/plans/{PLAN}/print/99999999999999999999999/",
     ],
 )
-def test_unknown_plan_or_year_is_404(plans, member_client, url):
+def test_unknown_plan_or_year_is_404(plan, member_client, url):
     assert member_client.get(url).status_code == 404
 
 
-def test_print_page_needs_login(plans, client):
-    response = client.get(print_url("ise-1", 2025))
+def test_print_page_needs_login(plan, client):
+    response = client.get(print_url(PLAN, 2025))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
