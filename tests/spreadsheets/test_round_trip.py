@@ -1,22 +1,105 @@
-"""Entry sheets go out, come back filled in, and import: the round trip."""
+"""Entry sheets go out, come back filled in, and import: the round trip.
+
+The round trip, not numbers of the documents: the plans, KGIs, targets and
+actuals come from factories (tests/factories.py), a 「テスト市」 with a
+current plan of eight KGIs and an earlier one whose R7 results are typed
+the ways the documents print them (decimals kept, 「－」, a milestone's
+「移行完了」, a seven-digit count).
+"""
 
 from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from indicators.models import Indicator
+from indicators.models import ActualState, Indicator, Kind
 from indicators.selectors import plan_status
 from plans.models import Plan
 from spreadsheets.entry_sheet import entry_sheet
+from tests.factories import (
+    ActualFactory,
+    DepartmentFactory,
+    IndicatorFactory,
+    MeasureFactory,
+    MilestoneFactory,
+    MunicipalityFactory,
+    PlanFactory,
+    TargetFactory,
+    kgi_with_targets,
+)
 from tests.spreadsheets.test_admin import upload
 
 pytestmark = pytest.mark.django_db
+
+
+# The factory plans' codes.
+PLAN, PAST = "test-plan", "past-plan"
+
+
+@pytest.fixture
+def city():
+    return MunicipalityFactory(name="テスト市")
+
+
+@pytest.fixture
+def plan(city) -> Plan:
+    """第2期テスト計画 (R8–R11), no actuals; TEST-01 to TEST-08 with targets every
+    year: TEST-01 from 30.0% (R8); TEST-02 10件; TEST-03 and TEST-04, the two
+    KGIs of one measure, 160件 and 50,000名; TEST-05 a reduction of
+    1,200,000枚 (R7) by 2.0% (R8); TEST-06 a decrease; TEST-07 a milestone;
+    TEST-08 in %."""
+    plan = PlanFactory(municipality=city, code=PLAN, name="第2期テスト計画")
+    years = plan.fiscal_years
+    kgi_with_targets(plan, "TEST-01", "%", {2026: "30.0", 2027: "40.0", 2028: "50.0",
+                                            2029: "60.0"}, position=1)
+    kgi_with_targets(plan, "TEST-02", "件", dict.fromkeys(years, "10"), position=2)
+    shared = MeasureFactory(policy__plan=plan, title="テスト施策（手続き）")
+    for position, (code, unit, value) in enumerate(
+        [("TEST-03", "件", "160"), ("TEST-04", "名", "50000")], start=3
+    ):
+        indicator = IndicatorFactory(measure=shared, code=code, position=position, unit=unit)
+        for year in years:
+            TargetFactory(indicator=indicator, fiscal_year=year, value=Decimal(value))
+    kgi_with_targets(plan, "TEST-05", "枚", {2026: "2.0", 2027: "4.0", 2028: "6.0",
+                                            2029: "8.0"}, position=5, kind=Kind.REDUCTION,
+                     baseline=Decimal(1_200_000), baseline_year=2025)
+    kgi_with_targets(plan, "TEST-06", "件", dict.fromkeys(years, "0"), position=6,
+                     kind=Kind.DECREASE)
+    MilestoneFactory(measure__policy__plan=plan, code="TEST-07", position=7)
+    kgi_with_targets(plan, "TEST-08", "%", dict.fromkeys(years, "50.0"), position=8)
+    return plan
+
+
+@pytest.fixture
+def past_plan(city) -> Plan:
+    """第1期テスト計画 (R3–R7) of seven KGIs, each with an R7 result: 57件,
+    64.2%, 「－」, 1,234,567件, 3.05地点, 移行完了 and 40.0%."""
+    plan = PlanFactory(municipality=city, code=PAST, name="第1期テスト計画",
+                       start_year=2021, end_year=2025)
+    results = [("件", "57"), ("%", "64.2"), ("", None), ("件", "1234567"),
+               ("地点", "3.05"), (None, "移行完了"), ("%", "40.0")]
+    for position, (unit, value) in enumerate(results, start=1):
+        code = f"TEST-{10 + position}"
+        if unit is None:
+            indicator = MilestoneFactory(measure__policy__plan=plan, code=code,
+                                         position=position, done_label=value)
+            ActualFactory(indicator=indicator, fiscal_year=2025, state=ActualState.DONE,
+                          value=None, confirmed=True)
+        elif value is None:
+            indicator = kgi_with_targets(plan, code, unit, position=position)
+            ActualFactory(indicator=indicator, fiscal_year=2025, value=None,
+                          state=ActualState.NOT_MEASURED, confirmed=True)
+        else:
+            indicator = kgi_with_targets(plan, code, unit, position=position)
+            ActualFactory(indicator=indicator, fiscal_year=2025, value=Decimal(value),
+                          value_places=len(value.partition(".")[2]), confirmed=True)
+    return plan
 
 
 def import_file(tmp_path, data: bytes) -> str:
@@ -42,41 +125,41 @@ def fill(data: bytes, values: dict[str, object]) -> bytes:
     return buffer.getvalue()
 
 
-def test_an_untouched_sheet_imports_as_all_unchanged(plans, tmp_path):
-    plan = Plan.objects.get(code="ise-1")
-    out = import_file(tmp_path, entry_sheet(plan=plan))
-    # 20 KGIs × 5 years: the 20 R7 results come back unchanged, the rest blank.
-    assert "新規 0件 / 変更 0件 / 変更なし 20件 / 空欄 80件" in out
+def test_an_untouched_sheet_imports_as_all_unchanged(past_plan, tmp_path):
+    out = import_file(tmp_path, entry_sheet(plan=past_plan))
+    # 7 KGIs × 5 years: the 7 R7 results come back unchanged, the rest blank.
+    assert "新規 0件 / 変更 0件 / 変更なし 7件 / 空欄 28件" in out
 
 
-def test_a_filled_in_sheet_imports_and_then_round_trips_unchanged(plans, tmp_path):
-    plan = Plan.objects.get(code="ise-2")
+def test_a_filled_in_sheet_imports_and_then_round_trips_unchanged(plan, tmp_path):
     filled = fill(entry_sheet(plan=plan, fiscal_year=2026), {
-        "ISE2-01": 42.5, "ISE2-04": "－", "ISE2-13": "１７５", "ISE2-16": "53,500",
-        "ISE2-11": 5700000,
+        "TEST-01": 42.5, "TEST-02": "－", "TEST-03": "１７５", "TEST-04": "53,500",
+        "TEST-05": 1170500,
     })
-    assert "新規 5件 / 変更 0件 / 変更なし 0件 / 空欄 11件" in import_file(tmp_path, filled)
+    assert "新規 5件 / 変更 0件 / 変更なし 0件 / 空欄 3件" in import_file(tmp_path, filled)
     shown = {row.indicator.code: row.evaluation_label
              for row in plan_status(plan=plan, fiscal_year=2026)}
-    assert shown["ISE2-01"] == "達成《達成率：106.3%》"
-    assert shown["ISE2-04"] == "－"
-    assert shown["ISE2-13"] == "達成《達成率：102.9%》"
-    assert shown["ISE2-11"] == "達成《達成率：110.5%》"
+    # 42.5 ÷ 30.0 = 141.67%
+    assert shown["TEST-01"] == "達成《達成率：141.7%》"
+    assert shown["TEST-02"] == "－"
+    # 175 ÷ 160 = 109.375%
+    assert shown["TEST-03"] == "達成《達成率：109.4%》"
+    # (1,200,000 − 1,170,500) ÷ 1,200,000 = 2.458% reduced, ÷ 2.0% = 122.92%
+    assert shown["TEST-05"] == "達成《達成率：122.9%》"
     again = entry_sheet(plan=plan, fiscal_year=2026)
-    assert "新規 0件 / 変更 0件 / 変更なし 5件 / 空欄 11件" in import_file(tmp_path, again)
+    assert "新規 0件 / 変更 0件 / 変更なし 5件 / 空欄 3件" in import_file(tmp_path, again)
 
 
-def test_the_round_trip_through_the_admin(plans, admin_client_ja):
-    plan = Plan.objects.get(code="ise-2")
-    filled = fill(entry_sheet(plan=plan, fiscal_year=2027), {"ISE2-09": 50.5})
+def test_the_round_trip_through_the_admin(plan, admin_client_ja):
+    filled = fill(entry_sheet(plan=plan, fiscal_year=2027), {"TEST-08": 50.5})
     page = re.sub(r"\s+", " ", upload(admin_client_ja, filled).content.decode())
-    assert "新規 1件 / 変更 0件 / 変更なし 0件 / 空欄 15件" in page
+    assert "新規 1件 / 変更 0件 / 変更なし 0件 / 空欄 7件" in page
 
 
-def test_plan_list_offers_every_download_and_they_work(plans, admin_client_ja):
+def test_plan_list_offers_every_download_and_they_work(plan, past_plan, admin_client_ja):
     page = admin_client_ja.get(reverse("admin:plans_plan_changelist")).content.decode()
-    entry = reverse("spreadsheets:entry_sheet", args=["ise-2"])
-    status = reverse("spreadsheets:status_table", args=["ise-1", 2025])
+    entry = reverse("spreadsheets:entry_sheet", args=[PLAN])
+    status = reverse("spreadsheets:status_table", args=[PAST, 2025])
     assert f'href="{entry}"' in page and f'href="{status}"' in page
     for url in (entry, f"{entry}?year=2026", status):
         response = admin_client_ja.get(url)
@@ -84,14 +167,14 @@ def test_plan_list_offers_every_download_and_they_work(plans, admin_client_ja):
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
-def test_plan_actions_download_one_plan(plans, admin_client_ja):
-    ise1 = Plan.objects.get(code="ise-1")
+def test_plan_actions_download_one_plan(plan, past_plan, admin_client_ja):
     response = admin_client_ja.post(
         reverse("admin:plans_plan_changelist"),
-        {"action": "download_status_table", "_selected_action": [str(ise1.pk)]},
+        {"action": "download_status_table", "_selected_action": [str(past_plan.pk)]},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("spreadsheets:status_table", args=["ise-1", 2025])
+    # The earlier plan's default year: its latest actual, R7.
+    assert response["Location"] == reverse("spreadsheets:status_table", args=[PAST, 2025])
     both = [str(plan.pk) for plan in Plan.objects.all()]
     response = admin_client_ja.post(
         reverse("admin:plans_plan_changelist"),
@@ -100,27 +183,24 @@ def test_plan_actions_download_one_plan(plans, admin_client_ja):
     assert "計画を1件だけ選んでください。" in response.content.decode()
 
 
-def test_indicator_list_for_a_plan_and_year_links_its_sheets(plans, admin_client_ja):
-    plan = Plan.objects.get(code="ise-2")
+def test_indicator_list_for_a_plan_and_year_links_its_sheets(plan, admin_client_ja):
     page = admin_client_ja.get(
         reverse("admin:indicators_indicator_changelist"),
         {"plan__id__exact": plan.pk, "fiscal_year": 2026},
     ).content.decode()
     assert "入力シート（R8）" in page and "評価表（R8）" in page
-    assert reverse("spreadsheets:status_table", args=["ise-2", 2026]) in page
+    assert reverse("spreadsheets:status_table", args=[PLAN, 2026]) in page
 
 
-def test_department_list_links_the_departments_own_sheet(plans, admin_client_ja):
-    from plans.models import Department
-
-    department = Department.objects.get(name="デジタル政策課")
-    measure = Indicator.objects.get(code="ISE2-13").measure
+def test_department_list_links_the_departments_own_sheet(plan, admin_client_ja):
+    department = DepartmentFactory(municipality=plan.municipality, name="テスト政策課")
+    measure = Indicator.objects.get(code="TEST-03").measure
     measure.departments.add(department)
     page = admin_client_ja.get(reverse("admin:plans_department_changelist")).content.decode()
-    url = f"{reverse('spreadsheets:entry_sheet', args=['ise-2'])}?department={department.pk}"
+    url = f"{reverse('spreadsheets:entry_sheet', args=[PLAN])}?department={department.pk}"
     assert url in page
     data = admin_client_ja.get(url).getvalue()
     codes = {row[0] for row in openpyxl.load_workbook(io.BytesIO(data))["実績入力"].iter_rows(
         min_row=2, values_only=True)}
-    # ISE2-13 and ISE2-14 are the two KGIs of measure ① 各種手続きのスマート化.
-    assert codes == {"ISE2-13", "ISE2-14"}
+    # TEST-03 and TEST-04 are the two KGIs of measure テスト施策（手続き）.
+    assert codes == {"TEST-03", "TEST-04"}
