@@ -3,7 +3,9 @@
 Every page, export, API URL and admin list or form parameter, from the
 URL confs (pages/urls.py, indicators/urls.py, indicators/api_urls.py) and
 the admin's filters, is sent the values below, by a superuser and by a
-DX推進担当 of Ise. The expected answer is the one the views document:
+DX推進担当 of a factory 「テスト市」 (tests/factories.py), whose plan
+第2期テスト計画 `test-plan` (R8–R11, KGIs TEST-01 and TEST-02) and
+department テスト政策課 the paths name. The expected answer is the one the views document:
 a bad ``?year=`` on a page shows the default year with a notice (200), an
 unknown object is a 404, a bad API year a JSON 400, and the admin
 redirects an unusable filter (302, ``?e=1``) or refuses a lookup (400).
@@ -26,6 +28,7 @@ from accounts.roles import Role
 from indicators.models import Actual, Indicator
 from plans.models import Department, Plan
 from spreadsheets.entry_sheet import entry_sheet
+from tests.factories import DepartmentFactory, PlanFactory, kgi_with_targets
 from tests.helpers import PASSWORD, client_for, form_data, user_with_role, visible_text
 
 BAD = {
@@ -51,22 +54,39 @@ def expected(label: str, answer: object) -> object:
     return 400 if label in NUL_LABELS else answer
 
 
+# The factory plan's code and its KGI the pages and exports name.
+PLAN, KGI = "test-plan", "TEST-01"
+
+
+@pytest.fixture
+def plan(db) -> Plan:
+    """第2期テスト計画 (R8–R11) of 「テスト市」: TEST-01, a % KGI with targets of
+    30.0% to 60.0%, and TEST-02, a count with an R8 target of 10件; no actuals."""
+    plan = PlanFactory(municipality__name="テスト市", code=PLAN, name="第2期テスト計画")
+    kgi_with_targets(plan, KGI, "%", {2026: "30.0", 2027: "40.0", 2028: "50.0",
+                                      2029: "60.0"}, position=1)
+    kgi_with_targets(plan, "TEST-02", "件", {2026: "10"}, position=2)
+    return plan
+
+
 @pytest.fixture(params=["superuser", "office"])
-def client(request, plans, django_user_model, settings):
-    """A superuser, or a DX推進担当 of Ise (who manages ise-1 and ise-2)."""
+def client(request, plan, django_user_model, settings):
+    """A superuser, or a DX推進担当 of 「テスト市」 (who manages its plan)."""
     # Speed only: these clients log in with force_login, not a password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if request.param == "superuser":
         user = django_user_model.objects.create_superuser("bad-input-admin", "", PASSWORD)
     else:
-        user = user_with_role(Role.OFFICE, municipality="ise", username="bad-input-office")
+        user = user_with_role(Role.OFFICE, municipality=plan.municipality.code,
+                              username="bad-input-office")
     return client_for(user)
 
 
-def ise_department() -> Department:
-    """An Ise department, given the measure of ISE2-01 (fixtures link none)."""
-    department = Department.objects.filter(municipality__code="ise").order_by("pk").first()
-    Indicator.objects.get(code="ISE2-01").measure.departments.add(department)
+def city_department() -> Department:
+    """The 「テスト市」 department テスト政策課, given the measure of TEST-01."""
+    indicator = Indicator.objects.select_related("plan", "measure").get(code=KGI)
+    department = DepartmentFactory(municipality=indicator.plan.municipality, name="テスト政策課")
+    indicator.measure.departments.add(department)
     return department
 
 
@@ -78,10 +98,10 @@ def in_path(value: str) -> str:
 
 
 def test_a_bad_year_on_a_page_shows_the_default_year_with_a_notice(client):
-    department = ise_department()
+    department = city_department()
     wrong = {}
     for label, value in BAD.items():
-        for path in ("/plans/ise-2/", "/plans/ise-2/print/", f"/departments/{department.pk}/"):
+        for path in (f"/plans/{PLAN}/", f"/plans/{PLAN}/print/", f"/departments/{department.pk}/"):
             response = client.get(path, {"year": value})
             noticed = "は表示できないため" in visible_text(response)
             answer = (response.status_code, noticed, RAW_SCRIPT in response.content.decode())
@@ -104,9 +124,10 @@ PATHS_WITH_A_CODE = (
     "/exports/plans/{}/status/2026.xlsx", "/api/v1/plans/{}/status?year=2026",
 )
 PATHS_WITH_A_NUMBER = (
-    "/plans/ise-2/print/{}/", "/departments/{}/", "/exports/plans/ise-2/status/{}.xlsx",
+    f"/plans/{PLAN}/print/{{}}/", "/departments/{}/", f"/exports/plans/{PLAN}/status/{{}}.xlsx",
 )
-UNKNOWN_CODES = {**BAD, "unknown": "no-such-plan", "full-width-code": "ＩＳＥ２－０１"}
+# The full-width code is TEST-01 once NFKC-normalised: still not found.
+UNKNOWN_CODES = {**BAD, "unknown": "no-such-plan", "full-width-code": "ＴＥＳＴ－０１"}
 
 
 def test_an_unknown_code_or_number_in_the_path_is_not_found(client):
@@ -123,7 +144,7 @@ def test_an_unknown_code_or_number_in_the_path_is_not_found(client):
 
 def test_bad_export_parameters_are_not_found(client):
     answers = {
-        (name, label): client.get("/exports/plans/ise-2/entry.xlsx", {name: value}).status_code
+        (name, label): client.get(f"/exports/plans/{PLAN}/entry.xlsx", {name: value}).status_code
         for name in ("year", "department") for label, value in BAD.items()
     }
     assert {key: status for key, status in answers.items()
@@ -132,7 +153,7 @@ def test_bad_export_parameters_are_not_found(client):
 
 def test_a_bad_api_year_is_a_json_400_in_japanese(client):
     for label, value in BAD.items():
-        response = client.get("/api/v1/plans/ise-2/status", {"year": value})
+        response = client.get(f"/api/v1/plans/{PLAN}/status", {"year": value})
         assert response.status_code == 400, label
         assert response["Content-Type"] == "application/json; charset=utf-8"
         detail = json.loads(response.content)["detail"]
@@ -221,8 +242,8 @@ def test_admin_object_pages_with_a_bad_id_are_not_found(client, model):
 
 
 @pytest.fixture
-def unconfirmed_actual(plans) -> Actual:
-    return Actual.objects.create(indicator=Indicator.objects.get(code="ISE2-01"),
+def unconfirmed_actual(plan) -> Actual:
+    return Actual.objects.create(indicator=Indicator.objects.get(code=KGI),
                                  fiscal_year=2026, value="42.5", value_places=1)
 
 
@@ -258,14 +279,14 @@ def test_a_script_or_a_very_long_note_is_saved_as_typed(client, unconfirmed_actu
     assert response.status_code == 302
     unconfirmed_actual.refresh_from_db()
     assert unconfirmed_actual.note == note
-    page = client.get("/indicators/ISE2-01/")
+    page = client.get(f"/indicators/{KGI}/")
     assert page.status_code == 200
     assert RAW_SCRIPT not in page.content.decode()
 
 
 @pytest.mark.parametrize("username", [BAD["very-long"], "a\x00b", BAD["script"]],
                          ids=["very-long", "nul", "script"])
-def test_a_bad_user_name_at_login_is_a_form_error(plans, username):
+def test_a_bad_user_name_at_login_is_a_form_error(db, username):
     from django.test import Client
 
     for url in ("/accounts/login/", "/admin/login/"):
@@ -283,14 +304,14 @@ ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
 
 
 @pytest.fixture
-def hostile_text(plans) -> dict[str, int]:
+def hostile_text(plan) -> dict[str, int]:
     """The same text in an actual's note and remark, a KGI, its measure and department."""
-    indicator = Indicator.objects.select_related("measure").get(code="ISE2-01")
+    indicator = Indicator.objects.select_related("measure").get(code=KGI)
     Indicator.objects.filter(pk=indicator.pk).update(item=STORED)
     measure = indicator.measure
     measure.title = STORED
     measure.save()
-    department = ise_department()
+    department = city_department()
     department.name = STORED
     department.save()
     measure.departments.add(department)
@@ -302,11 +323,11 @@ def hostile_text(plans) -> dict[str, int]:
 
 def hostile_pages(ids: dict[str, int]) -> list[str]:
     return [
-        "/", "/plans/ise-2/?year=2026", "/indicators/ISE2-01/",
-        f"/departments/{ids['department']}/?year=2026", "/plans/ise-2/print/2026/",
-        "/admin/indicators/indicator/?q=ISE2-01",
+        "/", f"/plans/{PLAN}/?year=2026", f"/indicators/{KGI}/",
+        f"/departments/{ids['department']}/?year=2026", f"/plans/{PLAN}/print/2026/",
+        f"/admin/indicators/indicator/?q={KGI}",
         f"/admin/indicators/indicator/{ids['indicator']}/change/",
-        "/admin/indicators/actual/?q=ISE2-01",
+        f"/admin/indicators/actual/?q={KGI}",
         f"/admin/indicators/actual/{ids['actual']}/change/",
         "/admin/plans/measure/", f"/admin/plans/measure/{ids['measure']}/change/",
         "/admin/plans/department/", f"/admin/plans/department/{ids['department']}/change/",
@@ -332,25 +353,25 @@ def test_stored_script_is_not_raw_on_the_history_pages(client, hostile_text):
 
 
 def test_the_api_returns_stored_text_as_a_json_string(client, hostile_text):
-    response = client.get("/api/v1/plans/ise-2/status", {"year": "2026"})
+    response = client.get(f"/api/v1/plans/{PLAN}/status", {"year": "2026"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert r'alert(\"x\")' in response.content.decode()
     rows = {row["code"]: row for row in json.loads(response.content)["indicators"]}
-    assert rows["ISE2-01"]["name"] == STORED
+    assert rows[KGI]["name"] == STORED
 
 
 @pytest.mark.parametrize("path", [
-    "/exports/plans/ise-2/entry.xlsx?year=2026",
-    "/exports/plans/ise-2/entry.xlsx",
-    "/exports/plans/ise-2/status/2026.xlsx",
-    "/exports/plans/ise-2/definitions.xlsx",
+    f"/exports/plans/{PLAN}/entry.xlsx?year=2026",
+    f"/exports/plans/{PLAN}/entry.xlsx",
+    f"/exports/plans/{PLAN}/status/2026.xlsx",
+    f"/exports/plans/{PLAN}/definitions.xlsx",
     "/admin/indicators/actual/export/",
 ])
 def test_spreadsheets_store_the_text_as_text_not_a_formula(client, hostile_text, path):
     if path.startswith("/admin/"):
-        response = client.post(path + "?q=ISE2-01", {"format": "0", "resource": "0",
+        response = client.post(f"{path}?q={KGI}", {"format": "0", "resource": "0",
                                                       **export_fields(client, path)})
     else:
         response = client.get(path)
@@ -412,9 +433,9 @@ def test_a_confirmation_without_its_upload_says_to_upload_again(client, model):
         assert UPLOAD_GONE in visible_text(response), data
 
 
-def test_a_second_click_on_confirm_says_to_upload_again(client):
+def test_a_second_click_on_confirm_says_to_upload_again(client, plan):
     """The first click imports; the upload is then gone."""
-    sheet = entry_sheet(plan=Plan.objects.get(code="ise-2"), fiscal_year=2026,
+    sheet = entry_sheet(plan=plan, fiscal_year=2026,
                         department=None, within=Indicator.objects.all())
     preview = client.post("/admin/indicators/actual/import/", {
         "import_file": SimpleUploadedFile("部署回答.xlsx", sheet), "format": "0", "resource": "0",
