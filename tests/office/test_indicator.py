@@ -369,7 +369,7 @@ def test_revising_a_target_re_evaluates_that_years_actual(plan, admin_client_ja)
     assert "TEST-01 令和8年度（2026）の評価：未達成《達成率：97.6%》" in text(response)
 
 
-def test_iga_office_adds_its_first_kgi_with_targets_and_an_actual(admin_client_ja):
+def test_the_office_adds_a_plans_first_kgi_with_targets_and_an_actual(admin_client_ja):
     # A 「テスト市」 plan with its policies and measures, and no KGI yet.
     measure = MeasureFactory(policy__plan__municipality__name="テスト市")
     plan = measure.policy.plan

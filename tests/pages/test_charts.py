@@ -98,7 +98,7 @@ def trace(fig: go.Figure, name: str) -> BaseTraceType:
 
 
 @pytest.mark.django_db
-def test_ise2_06_plots_history_against_target_and_baseline(decrease):
+def test_a_decrease_kgi_plots_history_against_target_and_baseline(decrease):
     fig = chart_for("TEST-01")
     actual = trace(fig, "実績")
     assert list(actual.x) == ["R4", "R5", "R6", "R7"]
@@ -147,7 +147,7 @@ def test_not_measured_and_pending_years_are_left_out(decrease):
 
 
 @pytest.mark.django_db
-def test_ise2_11_plots_reduction_percent_against_target(reduction):
+def test_a_reduction_kgi_plots_its_reduction_percent_against_target(reduction):
     Actual.objects.create(indicator=reduction, fiscal_year=2026, value="1170500", value_places=0)
     fig = chart_for("TEST-03")
     actual = trace(fig, "削減率（実績）")

@@ -301,7 +301,7 @@ def test_a_typed_year_is_escaped_in_the_notice(plan, member_client):
     assert "<b>x</b>" not in body and "&lt;b&gt;x&lt;/b&gt;" in body
 
 
-def test_iga2_without_kgis_shows_its_policies_and_measures(member_client):
+def test_a_plan_without_kgis_shows_its_policies_and_measures(member_client):
     # A plan of two policies and five measures, no KGI yet.
     first = BasicPolicyFactory(plan__code=EMPTY)
     second = BasicPolicyFactory(plan=first.plan)
