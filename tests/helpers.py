@@ -227,3 +227,30 @@ BAD_ROWS = [
     [MILESTONE, "R8", "1", None],             # row 8: number on a milestone
     ["TEST-06", "来年", "1", None],            # row 9: not a year
 ]
+
+
+def load_xlsx(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def entry_rows(sheet) -> dict[tuple[str, int], tuple]:
+    """Map (code, year) to the cells of each data row of an entry sheet."""
+    return {(row[0].value, row[1].value): row for row in sheet.iter_rows(min_row=2)}
+
+
+def status_rows(sheet) -> dict[str, tuple]:
+    """Map indicator codes to the cells of their review-table row."""
+    return {
+        row[0].value: row
+        for row in sheet.iter_rows(min_row=3)
+        if isinstance(row[0].value, str) and re.fullmatch(r"[A-Z0-9]+-\d+", row[0].value)
+    }
+
+
+def rgb(cell) -> str:
+    """Return a cell's solid fill colour, or "" when it has none."""
+    return cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else ""
+
+
+# The title the review table of ise-1's final year (R7) starts with.
+ISE1_TITLE = "伊勢市デジタル行政推進ビジョン（第1期）　令和7年度（2025）"
