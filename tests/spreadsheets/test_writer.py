@@ -30,7 +30,7 @@ from plans.models import Plan
 from spreadsheets.actuals import preview_actuals
 from spreadsheets.rows import read_upload
 from spreadsheets.targets import preview_targets
-from spreadsheets.writer import apply_actuals, apply_targets
+from spreadsheets.writer import apply_actuals, apply_targets, blank_rows
 from tests.factories import IndicatorFactory, PlanFactory, TargetFactory
 from tests.helpers import (
     DEPARTMENT_ROWS,
@@ -390,3 +390,15 @@ def test_a_clash_while_writing_keeps_nothing(plan, office, monkeypatch):
     # django-import-export's transaction here, and went with it.
     assert not Actual.objects.filter(indicator__plan=plan).exists()
     assert Actual.history.count() == history
+
+
+@pytest.mark.parametrize("model", [Actual, Target])
+def test_a_blank_row_is_the_row_the_keyword_constructor_builds(model):
+    indicator = IndicatorFactory()
+    built = blank_rows(model)(indicator, 2027)
+    expected = model(indicator=indicator, fiscal_year=2027)
+    fields = [field.attname for field in model._meta.concrete_fields]
+    assert [getattr(built, name) for name in fields] == [
+        getattr(expected, name) for name in fields
+    ]
+    assert built.indicator is indicator and built.pk is None
