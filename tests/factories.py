@@ -118,3 +118,23 @@ def kgi_with_targets(plan: Plan, code: str, unit: str = "件",
         TargetFactory(indicator=indicator, fiscal_year=year, value=Decimal(value),
                       value_places=len(value.partition(".")[2]))
     return indicator
+
+
+def kgis_with_actuals(policies: list[BasicPolicy], rows: list[tuple[int, str | None]],
+                      *, fiscal_year: int = 2026) -> list[Indicator]:
+    """One KGI per row, in order: a target of 10 and the row's actual for ``fiscal_year``.
+
+    A row is (index of its policy in ``policies``, actual): a number as
+    typed, None for 評価対象外, or "" for no actual yet.
+    """
+    indicators = []
+    for position, (policy, value) in enumerate(rows, start=1):
+        indicator = IndicatorFactory(measure__policy=policies[policy], position=position)
+        TargetFactory(indicator=indicator, fiscal_year=fiscal_year, value=Decimal(10))
+        if value is None:
+            ActualFactory(indicator=indicator, fiscal_year=fiscal_year, value=None,
+                          state=ActualState.NOT_MEASURED, not_measured_reason="調査を休止")
+        elif value:
+            ActualFactory(indicator=indicator, fiscal_year=fiscal_year, value=Decimal(value))
+        indicators.append(indicator)
+    return indicators

@@ -26,7 +26,7 @@ from plotly.basedatatypes import BaseTraceType
 from plotly.offline import get_plotlyjs_version
 
 from indicators.achievement import Counts
-from indicators.models import Actual, ActualState, Indicator, Kind
+from indicators.models import Actual, Indicator, Kind
 from indicators.selectors import indicator_years, plan_status, rows_rollup
 from pages import charts
 from pages.management.commands.copy_plotly_js import (
@@ -38,11 +38,10 @@ from plans.models import Plan
 from tests.factories import (
     ActualFactory,
     BasicPolicyFactory,
-    IndicatorFactory,
     MilestoneFactory,
     PlanFactory,
-    TargetFactory,
     kgi_with_targets,
+    kgis_with_actuals,
 )
 
 PLOTLY_PACKAGE_DATA = Path(plotly.__file__).parent / "package_data"
@@ -236,14 +235,7 @@ def counted_plan() -> Plan:
                 for number, (label, title) in enumerate(zip(["I", "II", "III"], titles,
                                                             strict=True), start=1)]
     rows = [(0, "12"), (0, "10"), (0, "8"), (1, None), (1, ""), (2, "15")]
-    for position, (policy, value) in enumerate(rows, start=1):
-        indicator = IndicatorFactory(measure__policy=policies[policy], position=position)
-        TargetFactory(indicator=indicator, fiscal_year=2026, value=Decimal(10))
-        if value is None:
-            ActualFactory(indicator=indicator, fiscal_year=2026, value=None,
-                          state=ActualState.NOT_MEASURED, not_measured_reason="調査を休止")
-        elif value:
-            ActualFactory(indicator=indicator, fiscal_year=2026, value=Decimal(value))
+    kgis_with_actuals(policies, rows)
     return plan
 
 

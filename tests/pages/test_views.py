@@ -20,19 +20,18 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from indicators.models import Actual, ActualState, Indicator, Kind
+from indicators.models import Actual, Indicator, Kind
 from plans.models import Department, Measure, Plan
 from tests.factories import (
     ActualFactory,
     BasicPolicyFactory,
     DepartmentFactory,
-    IndicatorFactory,
     MeasureFactory,
     MilestoneFactory,
     MunicipalityFactory,
     PlanFactory,
-    TargetFactory,
     kgi_with_targets,
+    kgis_with_actuals,
 )
 from tests.helpers import client_for, section, user_with_role, visible_text
 
@@ -259,14 +258,7 @@ def test_policy_counts_add_up_to_the_plan(member_client):
     counted = PlanFactory(municipality__name="テスト市", code="counted-plan")
     policies = [BasicPolicyFactory(plan=counted, number=n) for n in (1, 2, 3)]
     rows = [(0, "12"), (0, "8"), (1, None), (1, ""), (2, "10")]
-    for position, (policy, value) in enumerate(rows, start=1):
-        indicator = IndicatorFactory(measure__policy=policies[policy], position=position)
-        TargetFactory(indicator=indicator, fiscal_year=2026, value=Decimal(10))
-        if value is None:
-            ActualFactory(indicator=indicator, fiscal_year=2026, value=None,
-                          state=ActualState.NOT_MEASURED, not_measured_reason="調査を休止")
-        elif value:
-            ActualFactory(indicator=indicator, fiscal_year=2026, value=Decimal(value))
+    kgis_with_actuals(policies, rows)
     text = visible_text(plan_page(member_client, "counted-plan", year="2026"))
     counts = re.findall(r"達成 (\d+) 未達成 (\d+) 未入力 (\d+) 評価対象外 (\d+)", text)
     plan, *policies = [tuple(map(int, found)) for found in counts]
