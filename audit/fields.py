@@ -6,6 +6,7 @@ models' history tables and their migrations come from it.
 
 from __future__ import annotations
 
+from django.db import models
 from simple_history.models import HistoricalRecords
 
 
@@ -16,5 +17,8 @@ def audit_trail(name: str) -> HistoricalRecords:
     the import that wrote the row; an import's file name is its reason.
     """
     return HistoricalRecords(
-        verbose_name=f"{name}の変更履歴", verbose_name_plural=f"{name}の変更履歴"
+        verbose_name=f"{name}の変更履歴", verbose_name_plural=f"{name}の変更履歴",
+        # The reason holds what its forms allow (500 characters) after a
+        # prefix such as 「ファイル取込：<file>／」: no column limit to hit.
+        history_change_reason_field=models.TextField(null=True),
     )

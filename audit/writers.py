@@ -30,9 +30,10 @@ AUDITED = (
 )
 FIXTURE_REASON = "同梱の計画書データから登録"
 IMPORT_REASON = "ファイル取込"
-# The history's reason column (history_change_reason): simple-history's
-# CharField(max_length=100) on every audited model (a test checks them all).
-REASON_MAX_LENGTH = 100
+# The longest reason an import writes: a file's name and a row's own reason
+# (500 characters, the forms' limit) fit. The history's reason column is a
+# text column (audit.fields), so no reason a form allows is ever refused.
+REASON_MAX_LENGTH = 1000
 
 
 def import_reason(filename: str, *, detail: str = "") -> str:

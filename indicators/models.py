@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from audit.fields import audit_trail
+from audit.versions import Versioned
 from indicators import achievement, wording
 from indicators.wording import outside_period_message
 from ise_iga_dx.lib import wareki
@@ -71,7 +72,7 @@ class IndicatorManager(models.Manager["Indicator"]):
         return self.get(code=code)
 
 
-class Indicator(models.Model):
+class Indicator(Versioned):
     """A KGI (数値目標): what is measured, how, and from which baseline.
 
     ``kind`` says which direction counts as achievement; ``accumulation``
@@ -193,7 +194,7 @@ class YearRowManager(models.Manager):
         return self.get(indicator__code=indicator, fiscal_year=fiscal_year)
 
 
-class IndicatorYearRow(models.Model):
+class IndicatorYearRow(Versioned):
     """What targets and actuals share: one row per indicator and fiscal year."""
 
     indicator = models.ForeignKey(

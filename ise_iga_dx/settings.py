@@ -40,7 +40,14 @@ def database_from_url(url: str) -> dict[str, object]:
     if parts.scheme == "sqlite":
         # sqlite:///db.sqlite3 is relative to the project, sqlite:////abs absolute.
         name = Path(unquote(parts.path)[1:])
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / name)}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(BASE_DIR / name),
+            # Every write transaction takes the database's write lock at its
+            # start: writers queue instead of both reading a row, then one
+            # overwriting the other (audit.versions).
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
     if parts.scheme in ("postgres", "postgresql"):
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         host = query.pop("host", None) or unquote(parts.hostname or "")

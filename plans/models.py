@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from audit.fields import audit_trail
+from audit.versions import Versioned
 
 
 class MunicipalityManager(models.Manager["Municipality"]):
@@ -46,7 +47,7 @@ class DepartmentManager(models.Manager["Department"]):
         return self.get(municipality__code=municipality, name=name)
 
 
-class Department(models.Model):
+class Department(Versioned):
     """A section of the city office (所管課) that can own measures."""
 
     municipality = models.ForeignKey(
@@ -83,7 +84,7 @@ class PlanManager(models.Manager["Plan"]):
         return self.get(code=code)
 
 
-class Plan(models.Model):
+class Plan(Versioned):
     """A DX plan document with its period in fiscal years (R8–R11 = 2026–2029).
 
     Fiscal years are stored as the Western year they start in.
@@ -148,7 +149,7 @@ class BasicPolicyManager(models.Manager["BasicPolicy"]):
         return self.get(plan__code=plan, number=number)
 
 
-class BasicPolicy(models.Model):
+class BasicPolicy(Versioned):
     """A basic policy (基本方針) of a plan, numbered as printed (I, II, …)."""
 
     plan = models.ForeignKey(
@@ -184,7 +185,7 @@ class MeasureManager(models.Manager["Measure"]):
         return self.get(policy__plan__code=plan, policy__number=policy, number=number)
 
 
-class Measure(models.Model):
+class Measure(Versioned):
     """A measure (施策) under a basic policy, numbered as printed (①, ②, …).
 
     For Iga's vision the ■ directions stand here; the action plan's own
@@ -235,7 +236,7 @@ class InitiativeManager(models.Manager["Initiative"]):
         )
 
 
-class Initiative(models.Model):
+class Initiative(Versioned):
     """An initiative (・ line, 取組) of a measure, with its purpose (目的(意図))."""
 
     measure = models.ForeignKey(

@@ -22,6 +22,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import TextField
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +38,8 @@ from audit.writers import (
 )
 from indicators.history import indicator_change_history
 from indicators.models import Actual, Indicator, Target
+from indicators.services import REASON_MAX_LENGTH as FORM_REASON_MAX_LENGTH
+from indicators.services import revision_history_reason
 from plans.models import Department, Measure, Plan
 from tests.audit.helpers import kgi_history, new_actual, office_of
 from tests.factories import DepartmentFactory, IndicatorFactory, PlanFactory
@@ -215,9 +218,16 @@ def test_an_unchanged_definitions_row_records_nothing(plans, admin_client_ja, tm
         == ("指標 単位：「件」 → 「回」",)
 
 
-def test_a_long_file_name_is_clipped_to_the_reason_column():
-    reason = import_reason("あ" * 200 + ".xlsx")
-    assert len(reason) == 100 and reason.startswith("ファイル取込：あ") and reason.endswith("…")
+def test_a_long_file_name_is_clipped_to_the_longest_reason_written():
+    reason = import_reason("あ" * 2000 + ".xlsx")
+    assert len(reason) == REASON_MAX_LENGTH
+    assert reason.startswith("ファイル取込：あ") and reason.endswith("…")
+
+
+def test_a_file_name_and_the_longest_reason_a_form_allows_are_kept_whole():
+    detail = revision_history_reason("理" * FORM_REASON_MAX_LENGTH)
+    reason = import_reason("あ" * 255 + ".xlsx", detail=detail)
+    assert reason.endswith(detail)
 
 
 def test_an_import_reason_keeps_a_rows_own_reason_after_the_file_name():
@@ -240,12 +250,13 @@ def audited_models() -> list[type]:
     ]
 
 
-def test_the_reason_limit_is_the_reason_column_of_every_audited_model():
+def test_every_audited_models_reason_column_holds_any_reason_written():
+    """A text column: 「確定取消：」 and 500 characters were a 500 on PostgreSQL (100)."""
     models = audited_models()
-    assert models
+    assert len(models) == 8
     for model in models:
         column = model.history.model._meta.get_field("history_change_reason")
-        assert column.max_length == REASON_MAX_LENGTH, model
+        assert isinstance(column, TextField) and column.max_length is None, model
 
 
 def test_every_audited_model_is_named_for_the_first_records():
