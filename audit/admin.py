@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.http import Http404, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
 from audit.describe import change, field_names, record_values, shown
+from audit.forms import SEEN_FIELD, version_checked, version_checked_formset
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -61,7 +62,38 @@ class RecordChanges(HistoricalRecordContextHelper):
         return lines
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+def with_seen_version(fieldsets: Any) -> list[Any]:
+    """Return ``fieldsets`` with the hidden version field in the first one."""
+    fieldsets = list(fieldsets)
+    if not fieldsets or SEEN_FIELD in flatten_fieldsets(fieldsets):
+        return fieldsets
+    name, options = fieldsets[0]
+    fieldsets[0] = (name, {**options, "fields": (*options["fields"], SEEN_FIELD)})
+    return fieldsets
+
+
+class VersionCheckedAdmin:
+    """Change forms and inline rows that carry their row's version (audit.forms).
+
+    For a ModelAdmin and an inline alike: a page saved after someone else
+    changed one of its rows is refused, not written over theirs. A user
+    who may only view gets no hidden field (nothing to save).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.form = version_checked(self.form)
+        if hasattr(self, "formset"):
+            self.formset = version_checked_formset(self.formset)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> list[Any]:
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.has_change_permission(request, obj) and obj is not None:
+            return fieldsets
+        return with_seen_version(fieldsets)
+
+
+class AuditedAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):
     """An audited model's admin: history pages in Japanese, no revert, no noise.
 
     Put it after ScopedAdminMixin, whose querysets decide which histories a
@@ -101,12 +133,8 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         if change and not form.has_changed():
-            # Saving a page where nothing was changed (to save its inline
-            # rows, say) would record a change with no difference.
-            obj.skip_history_when_saving = True
-            try:
-                super().save_model(request, obj, form, change)
-            finally:
-                del obj.skip_history_when_saving
+            # A page saved for its inline rows leaves its own row alone: no
+            # change without a difference in the history, and its version
+            # stays, so a colleague's open page of it is not made stale.
             return
         super().save_model(request, obj, form, change)

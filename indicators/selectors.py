@@ -287,3 +287,45 @@ def indicator_years(*, indicator: Indicator) -> list[IndicatorYear]:
         )
         for year in years
     ]
+
+
+def confirmed_years(
+    indicator_ids: Iterable[int], *, lock: bool = False
+) -> dict[int, list[int]]:
+    """Return the plan years whose actual is confirmed (確定), by indicator id.
+
+    Only the plan period counts: those are the years an evaluation reads
+    the KGI's definition and targets for (years before the plan are its
+    history, not evaluated). With ``lock``, every plan-year actual of the
+    indicators is locked until the transaction ends, so that no actual is
+    confirmed while a definition change is checked and written
+    (``actuals_confirm`` locks the same rows).
+    """
+    rows = Actual.objects.filter(
+        indicator_id__in=list(indicator_ids),
+        fiscal_year__gte=F("indicator__plan__start_year"),
+        fiscal_year__lte=F("indicator__plan__end_year"),
+    )
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    years: dict[int, list[int]] = {}
+    for indicator_id, fiscal_year, confirmed in rows.order_by(
+        "indicator_id", "fiscal_year"
+    ).values_list("indicator_id", "fiscal_year", "confirmed"):
+        if confirmed:
+            years.setdefault(indicator_id, []).append(fiscal_year)
+    return years
+
+
+def confirmed_plan_keys(plan_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """Return (indicator id, year) of every confirmed plan-year actual of the plans.
+
+    What :func:`confirmed_years` says, for whole plans at once (an import).
+    """
+    return set(
+        Actual.objects.filter(
+            indicator__plan_id__in=list(plan_ids), confirmed=True,
+            fiscal_year__gte=F("indicator__plan__start_year"),
+            fiscal_year__lte=F("indicator__plan__end_year"),
+        ).values_list("indicator_id", "fiscal_year")
+    )

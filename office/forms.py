@@ -11,11 +11,15 @@ from django.core.exceptions import ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
 
 from indicators import wording
+from indicators.selectors import confirmed_years
 from indicators.services import (
+    LOCKED_DEFINITION_FIELDS,
     LOCKED_MESSAGE,
     REASON_MAX_LENGTH,
+    definition_locked_message,
     revision_errors,
     revision_history_reason,
+    target_locked_message,
     target_record_revision,
 )
 from ise_iga_dx.lib import decimals
@@ -123,6 +127,7 @@ class TargetForm(ScaledValuesForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        self.check_confirmed_year(cleaned)
         if not self.revises(cleaned):
             return cleaned
         reason = cleaned.get("change_reason") or ""
@@ -136,6 +141,21 @@ class TargetForm(ScaledValuesForm):
         if not errors:
             self.revision = (reason, decided_on)
         return cleaned
+
+    def check_confirmed_year(self, cleaned: dict[str, Any]) -> None:
+        """Refuse a new or changed target of a year whose actual is confirmed.
+
+        The year's evaluation would change under a confirmed actual; the
+        rows are locked until the save ends (confirmed_years).
+        """
+        if self.instance.pk is not None and not self.revises(cleaned):
+            return
+        indicator = cleaned.get("indicator") or getattr(self.instance, "indicator", None)
+        year = cleaned.get("fiscal_year")
+        if indicator is None or indicator.pk is None or year is None:
+            return
+        if year in confirmed_years([indicator.pk], lock=True).get(indicator.pk, ()):
+            self.add_error("value", target_locked_message(year))
 
     def save(self, commit: bool = True) -> Any:
         if self.revision is not None:
@@ -184,7 +204,20 @@ class ActualForm(ScaledValuesForm):
 
 
 class IndicatorForm(ScaledValuesForm):
+    """A KGI; what its evaluation reads may not change under a confirmed actual."""
+
     scaled_fields = {"baseline": "baseline_places"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        changed = [name for name in LOCKED_DEFINITION_FIELDS if name in self.changed_data]
+        if self.instance.pk is None or not changed:
+            return cleaned
+        years = confirmed_years([self.instance.pk], lock=True).get(self.instance.pk)
+        if years:
+            labels = [str(self.fields[name].label) for name in changed]
+            raise ValidationError(definition_locked_message(labels, years), code="confirmed")
+        return cleaned
 
 
 class ReopenForm(forms.Form):

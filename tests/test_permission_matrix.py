@@ -720,13 +720,14 @@ def confirm_request(actual: Actual, endpoint: str) -> tuple[str, str, dict | Non
         action = "confirm_selected" if endpoint == "一括確定" else "reopen_selected"
         return "post", reverse("admin:indicators_actual_changelist"), {
             "action": action, "_selected_action": [actual.pk], "index": "0",
-            "apply": "1", "reason": REOPEN_REASON,
+            "apply": "1", "reason": REOPEN_REASON, "seen": f"{actual.pk}:{actual.version}",
         }
     name = "confirm" if endpoint.startswith("確定画面") or endpoint == "確定" else "reopen"
     url = reverse(f"admin:indicators_actual_{name}", args=[actual.pk])
     if endpoint.endswith("画面"):
         return "get", url, None
-    return "post", url, {"reason": REOPEN_REASON} if name == "reopen" else {}
+    seen = {"seen": f"{actual.pk}:{actual.version}"}
+    return "post", url, {"reason": REOPEN_REASON, **seen} if name == "reopen" else seen
 
 
 @pytest.mark.parametrize(("role", "endpoint", "target", "expected"), cells(CONFIRM_ACTIONS))

@@ -20,7 +20,7 @@ from accounts.roles import scope_of
 from audit.admin import AuditedAdmin
 from indicators.evaluation import due_year_of, indicator_year
 from indicators.models import Actual
-from indicators.services import LOCKED_MESSAGE, actuals_confirm, actuals_reopen
+from indicators.services import LOCKED_MESSAGE, StaleActuals, actuals_confirm, actuals_reopen
 from indicators.wording import actual_label
 from ise_iga_dx.lib import wareki
 from office.admin.common import (
@@ -47,6 +47,23 @@ def row_names(actuals: list[Actual], limit: int = 10) -> str:
     ]
     more = f" ほか{len(actuals) - limit}件" if len(actuals) > limit else ""
     return "、".join(names) + more
+
+
+SEEN_FIELD = "seen"
+
+
+def posted_versions(request: HttpRequest, actuals: list[Actual]) -> dict[int, int]:
+    """Return the version of each of ``actuals`` the posting page showed.
+
+    The page sends 「<id>:<version>」 per row. A row it did not show counts
+    as version 0, which no stored row has: it is refused as changed.
+    """
+    shown: dict[int, int] = {}
+    for item in request.POST.getlist(SEEN_FIELD):
+        pk, _, version = item.partition(":")
+        if pk.isdecimal() and version.isdecimal() and len(pk) < 19 and len(version) < 19:
+            shown[int(pk)] = int(version)
+    return {actual.pk: shown.get(actual.pk, 0) for actual in actuals}
 
 
 @admin.register(Actual)
@@ -193,15 +210,50 @@ class ActualAdmin(
                 messages.WARNING,
             )
 
+    def apply_confirmation(
+        self, request: HttpRequest, *, mode: str, managed: list[Actual],
+        outside: list[Actual], reason: str = "",
+    ) -> bool:
+        """Confirm or reopen ``managed`` as the confirmation page showed them.
+
+        The page posts the version of each row it showed; a row changed
+        since (a department's new value, a colleague's confirm) refuses
+        the whole step with who changed what and when, and nothing changes.
+        """
+        seen = posted_versions(request, managed)
+        try:
+            if mode == "confirm":
+                outcome = actuals_confirm(actuals=managed, user=request.user, seen=seen)
+            else:
+                outcome = actuals_reopen(
+                    actuals=managed, user=request.user, reason=reason, seen=seen
+                )
+        except StaleActuals as stale:
+            self.message_user(request, str(stale), messages.ERROR)
+            return False
+        if mode == "confirm":
+            self.report(
+                request, done="確定しました", changed=outcome.changed,
+                unchanged=outcome.unchanged, unchanged_why="確定済みの", outside=outside,
+            )
+        else:
+            self.report(
+                request, done="入力中に戻しました（確定取消）", changed=outcome.changed,
+                unchanged=outcome.unchanged, unchanged_why="確定されていない", outside=outside,
+            )
+        return True
+
     @admin.action(description="選択した実績値を確定する", permissions=("confirm",))
-    def confirm_selected(self, request: HttpRequest, queryset: QuerySet[Actual]) -> None:
+    def confirm_selected(self, request: HttpRequest, queryset: QuerySet[Actual]) -> Any:
         if not self.has_confirm_permission(request):
             raise PermissionDenied
         managed, outside = self.managed_rows(request, queryset)
-        outcome = actuals_confirm(actuals=managed, user=request.user)
-        self.report(
-            request, done="確定しました", changed=outcome.changed, unchanged=outcome.unchanged,
-            unchanged_why="確定済みの", outside=outside,
+        if "apply" in request.POST:
+            self.apply_confirmation(request, mode="confirm", managed=managed, outside=outside)
+            return None
+        return self.render_confirmation(
+            request, mode="confirm", actuals=managed, outside=outside,
+            action="confirm_selected",
         )
 
     @admin.action(description="確定を取り消す（理由が必要）", permissions=("confirm",))
@@ -211,12 +263,9 @@ class ActualAdmin(
         managed, outside = self.managed_rows(request, queryset)
         form = ReopenForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            outcome = actuals_reopen(
-                actuals=managed, user=request.user, reason=form.cleaned_data["reason"]
-            )
-            self.report(
-                request, done="入力中に戻しました（確定取消）", changed=outcome.changed,
-                unchanged=outcome.unchanged, unchanged_why="確定されていない", outside=outside,
+            self.apply_confirmation(
+                request, mode="reopen", managed=managed, outside=outside,
+                reason=form.cleaned_data["reason"],
             )
             return None
         return self.render_confirmation(
@@ -242,11 +291,7 @@ class ActualAdmin(
     def confirm_view(self, request: HttpRequest, object_id: str) -> Any:
         obj = self.confirmable(request, object_id)
         if request.method == "POST":
-            outcome = actuals_confirm(actuals=[obj], user=request.user)
-            self.report(
-                request, done="確定しました", changed=outcome.changed,
-                unchanged=outcome.unchanged, unchanged_why="確定済みの", outside=[],
-            )
+            self.apply_confirmation(request, mode="confirm", managed=[obj], outside=[])
             return HttpResponseRedirect(reverse("admin:indicators_actual_change", args=[obj.pk]))
         return self.render_confirmation(request, mode="confirm", actuals=[obj])
 
@@ -254,12 +299,9 @@ class ActualAdmin(
         obj = self.confirmable(request, object_id)
         form = ReopenForm(request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
-            outcome = actuals_reopen(
-                actuals=[obj], user=request.user, reason=form.cleaned_data["reason"]
-            )
-            self.report(
-                request, done="入力中に戻しました（確定取消）", changed=outcome.changed,
-                unchanged=outcome.unchanged, unchanged_why="確定されていない", outside=[],
+            self.apply_confirmation(
+                request, mode="reopen", managed=[obj], outside=[],
+                reason=form.cleaned_data["reason"],
             )
             return HttpResponseRedirect(reverse("admin:indicators_actual_change", args=[obj.pk]))
         return self.render_confirmation(request, mode="reopen", actuals=[obj], form=form)

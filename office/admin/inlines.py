@@ -10,10 +10,12 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
+from audit.admin import VersionCheckedAdmin
 from indicators import wording
 from indicators.evaluation import due_year_of, indicator_year
 from indicators.models import Actual, Indicator, Target
-from indicators.services import LOCKED_DELETE_MESSAGE
+from indicators.selectors import confirmed_years
+from indicators.services import LOCKED_DELETE_MESSAGE, target_locked_message
 from indicators.wording import actual_label
 from ise_iga_dx.lib import wareki
 from office.admin.common import (
@@ -97,6 +99,24 @@ class ActualYearsFormSet(PlanYearsFormSet):
             raise forms.ValidationError(f"{years}の実績値：{LOCKED_DELETE_MESSAGE}")
 
 
+class TargetYearsFormSet(PlanYearsFormSet):
+    """The plan years' targets; one of a year whose actual is confirmed cannot be deleted."""
+
+    def clean(self) -> None:
+        super().clean()
+        deleted = [
+            form.instance for form in self.forms
+            if self.can_delete and self._should_delete_form(form)
+            and form.instance.pk is not None
+        ]
+        if not deleted:
+            return
+        confirmed = confirmed_years([self.instance.pk], lock=True).get(self.instance.pk, ())
+        locked = [target.fiscal_year for target in deleted if target.fiscal_year in confirmed]
+        if locked:
+            raise forms.ValidationError(target_locked_message(locked[0]))
+
+
 class HistoryFormSet(IndicatorRowsFormSet):
     def __init__(self, *args: Any, instance: Indicator | None = None, **kwargs: Any) -> None:
         manager = self.model._default_manager
@@ -107,12 +127,12 @@ class HistoryFormSet(IndicatorRowsFormSet):
         super().__init__(*args, instance=instance, **kwargs)
 
 
-class TargetInline(YearChoiceMixin, admin.TabularInline):
+class TargetInline(VersionCheckedAdmin, YearChoiceMixin, admin.TabularInline):
     """Targets by year; changing a stored value asks for a reason and date."""
 
     model = Target
     form = TargetForm
-    formset = PlanYearsFormSet
+    formset = TargetYearsFormSet
     fields = ("fiscal_year", "value", "revision", "change_reason", "decided_on")
     readonly_fields = ("revision",)
     formfield_overrides = DECIMAL_OVERRIDES
@@ -127,7 +147,7 @@ class TargetInline(YearChoiceMixin, admin.TabularInline):
         return wording.revision_summary(obj)
 
 
-class ActualInline(YearChoiceMixin, admin.TabularInline):
+class ActualInline(VersionCheckedAdmin, YearChoiceMixin, admin.TabularInline):
     model = Actual
     form = ActualForm
     formset = ActualYearsFormSet

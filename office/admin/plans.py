@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
-from audit.admin import AuditedAdmin
+from audit.admin import AuditedAdmin, VersionCheckedAdmin
 from ise_iga_dx.lib import wareki
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
 
@@ -59,7 +59,7 @@ class DepartmentAdmin(ScopedAdminMixin, AuditedAdmin):
         )
 
 
-class BasicPolicyInline(admin.TabularInline):
+class BasicPolicyInline(VersionCheckedAdmin, admin.TabularInline):
     model = BasicPolicy
     fields = ("number", "label", "title")
     extra = 0
@@ -124,7 +124,7 @@ class PlanAdmin(ScopedAdminMixin, AuditedAdmin):
         return HttpResponseRedirect(status_table_url(plan, latest or plan.start_year))
 
 
-class MeasureInline(admin.TabularInline):
+class MeasureInline(VersionCheckedAdmin, admin.TabularInline):
     model = Measure
     fields = ("number", "label", "title")
     extra = 0
@@ -142,7 +142,7 @@ class BasicPolicyAdmin(ScopedAdminMixin, AuditedAdmin):
     inlines = (MeasureInline,)
 
 
-class InitiativeInline(admin.StackedInline):
+class InitiativeInline(VersionCheckedAdmin, admin.StackedInline):
     model = Initiative
     fields = ("number", "title", "purpose")
     extra = 0

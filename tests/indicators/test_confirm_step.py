@@ -108,10 +108,18 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
+def seen(*actuals: Actual) -> list[str]:
+    """The versions a confirmation page posts back: the rows as stored now."""
+    stored = Actual.objects.in_bulk([actual.pk for actual in actuals])
+    return [f"{pk}:{actual.version}" for pk, actual in stored.items()]
+
+
 def run_action(client, action: str, *actuals: Actual, **extra: str):
-    return client.post(reverse(CHANGELIST), {
-        "action": action, "_selected_action": [str(actual.pk) for actual in actuals], **extra,
-    }, follow=True)
+    """Run a list action; confirming posts its confirmation page's form, as a user does."""
+    data = {"action": action, "_selected_action": [str(actual.pk) for actual in actuals], **extra}
+    if action == "confirm_selected" or "apply" in extra:
+        data = {"apply": "1", "seen": seen(*actuals), **data}
+    return client.post(reverse(CHANGELIST), data, follow=True)
 
 
 def last_history(actual: Actual):
@@ -153,8 +161,9 @@ def test_confirm_writes_a_fixed_number_of_queries(office, django_assert_num_quer
                for year in (2026, 2027, 2028, 2029)]
     Actual.objects.bulk_create(actuals)
     rows = list(Actual.objects.filter(indicator=indicator))
-    # Savepoint, the update, the history rows, savepoint release.
-    with django_assert_num_queries(4):
+    # Savepoint, the rows locked (their versions), the rows read again as
+    # locked, the update, the history rows, savepoint release.
+    with django_assert_num_queries(6):
         outcome = actuals_confirm(actuals=rows, user=office)
     assert len(outcome.changed) == 4
 
@@ -192,7 +201,7 @@ def test_rows_outside_the_managed_plans_are_skipped_with_a_message(office, enter
     """The action's own check, for a selection wider than the user's plans."""
     kgi = IndicatorFactory(measure__policy__plan__municipality=other_city)
     outside = Actual.objects.create(indicator=kgi, fiscal_year=2026, value=Decimal(1))
-    request = RequestFactory().post("/")
+    request = RequestFactory().post("/", {"apply": "1", "seen": seen(entered, outside)})
     request.user = office
     request.session = {}
     request._messages = FallbackStorage(request)
@@ -211,8 +220,9 @@ def test_one_actual_is_confirmed_from_its_own_page(office, entered):
     page = client.get(reverse("admin:indicators_actual_change", args=[entered.pk]))
     confirm = reverse("admin:indicators_actual_confirm", args=[entered.pk])
     assert confirm in page.content.decode() and "この実績値を確定する" in text(page)
-    assert "次の実績値を確定します" in text(client.get(confirm))
-    response = client.post(confirm, follow=True)
+    page = client.get(confirm)
+    assert "次の実績値を確定します" in text(page)
+    response = client.post(confirm, {"seen": seen(entered)}, follow=True)
     assert "1件の実績値を確定しました" in text(response)
     entered.refresh_from_db()
     assert entered.confirmed
@@ -377,7 +387,7 @@ def test_reopening_one_actual_from_its_page(office, confirmed):
     response = client.post(url, {"reason": ""})
     assert response.status_code == 200
     assert "確定を取り消す理由を入力してください。" in text(response)
-    response = client.post(url, {"reason": REASON})
+    response = client.post(url, {"reason": REASON, "seen": seen(confirmed)})
     assert response.status_code == 302
     confirmed.refresh_from_db()
     assert not confirmed.confirmed
