@@ -6,13 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.core.cache import cache
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from import_export.forms import ImportForm
+from import_export.tmp_storages import CacheStorage
 
 from plans.selectors import plans_managed_by
 from spreadsheets.resources import forget_kept_sheet
-from spreadsheets.rows import ImportRefused, max_upload_bytes
+from spreadsheets.rows import REFUSED, ImportRefused, max_upload_bytes
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -37,6 +39,33 @@ UPLOAD_GONE_MESSAGE = (
 )
 
 
+UPLOAD_NOT_FOUND = "取り込むファイルが見つかりません。"
+
+
+def pending_key(name: str) -> str:
+    """The cache key of what an upload's preview step showed, and to whom."""
+    return f"spreadsheets:pending:{name}"
+
+
+def remember_preview(request: HttpRequest, context: dict[str, Any]) -> None:
+    """Keep, beside a previewed upload, who uploaded it and what its preview showed.
+
+    Only that user may confirm it (anyone else gets 404), and the confirm
+    step refuses the file if a row reads differently then. Kept as long as
+    django-import-export keeps the upload itself.
+    """
+    confirm_form = context.get("confirm_form")
+    preview = getattr(context.get("result"), "kpi_preview", None)
+    if confirm_form is None or preview is None or not preview.ok:
+        return
+    name = confirm_form.initial.get("import_file_name")
+    if name:
+        cache.set(
+            pending_key(name), {"user": request.user.pk, "seen": preview.seen()},
+            timeout=CacheStorage.CACHE_LIFETIME,
+        )
+
+
 def listed_index(value: str, count: int) -> bool:
     """Whether ``value`` is the index ("0", "1", …) of one of ``count`` choices."""
     return value.isdecimal() and len(value) < 4 and int(value) < count
@@ -56,6 +85,7 @@ class SpreadsheetImportMixin:
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
         if context is not None:
+            remember_preview(request, context)
             # The templates of the plans this user may change, and no others.
             context["template_links"] = [
                 (f"{plan.name}（{plan.code}）",
@@ -71,8 +101,14 @@ class SpreadsheetImportMixin:
             super().add_data_read_fail_error_to_form(form, error)
 
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        # At confirmation too, one bad row rolls back every row.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+        # At confirmation too, one bad row rolls back every row; and the
+        # rows as the preview step showed them are compared with the file
+        # as it reads now (CheckedRowsResource.before_import).
+        return {
+            **super().get_import_data_kwargs(**kwargs),
+            "rollback_on_validation_errors": True,
+            "kpi_seen": getattr(kwargs.get("request"), "kpi_seen", None),
+        }
 
     def process_import(self, request: HttpRequest, **kwargs: Any) -> Any:
         """Confirm an import, unless its upload is gone: then say to upload again.
@@ -96,6 +132,7 @@ class SpreadsheetImportMixin:
         if kept:
             # Confirmed or refused, the preview's read of the file is done with.
             forget_kept_sheet(kept)
+            cache.delete(pending_key(request.POST.get("import_file_name", "")))
         return response
 
     def kept_upload(self, request: HttpRequest) -> bytes | None:
@@ -108,6 +145,13 @@ class SpreadsheetImportMixin:
                 and listed_index(data.get("resource") or "0",
                                  len(self.get_import_resource_classes(request)))):
             return None
+        pending = cache.get(pending_key(data["import_file_name"]))
+        if pending is None:
+            return None
+        if pending["user"] != request.user.pk:
+            # Another user's upload: as if it did not exist, and it stays.
+            raise Http404(UPLOAD_NOT_FOUND)
+        request.kpi_seen = pending["seen"]
         storage = self.get_tmp_storage_class()(
             name=data["import_file_name"], read_mode="rb", **self.get_tmp_storage_class_kwargs()
         )
@@ -116,9 +160,15 @@ class SpreadsheetImportMixin:
 
     def process_result(self, result: Any, request: HttpRequest) -> Any:
         if result.has_errors() or result.has_validation_errors():
-            # The data changed between preview and confirmation.
+            # The data changed between preview and confirmation: say how
+            # where the check could (who changed which row, when).
+            refusals = [
+                str(error.error) for error in result.base_errors
+                if isinstance(error.error, ImportRefused) and str(error.error) != REFUSED
+            ]
             self.message_user(
                 request,
+                refusals[0] if refusals else
                 "確認後にデータが変わったため、取り込みませんでした。もう一度アップロードしてください。",
                 messages.ERROR,
             )

@@ -36,6 +36,7 @@ from spreadsheets.rows import (
     column_indexes,
     max_rows,
     max_upload_bytes,
+    moved_rows,
     read_upload,
     target_column_indexes,
 )
@@ -243,6 +244,13 @@ class CheckedRowsResource(resources.ModelResource):
         dataset.wipe()
         dataset.headers = [ROW_COLUMN, *self.key_columns]
         dataset.extend([number, *[None] * len(self.key_columns)] for number in numbers)
+        seen = kwargs.get("kpi_seen")
+        if not self.dry_run and preview.ok and seen is not None:
+            # What the user confirmed is what the preview step showed them:
+            # a row changed since refuses the file (audit.versions).
+            moved = moved_rows(self._meta.model, seen, preview.seen())
+            if moved:
+                raise ImportRefused(moved)
         if not self.dry_run and preview.ok:
             # The same writes and history rows as the command: the user and
             # the file's name give 「ファイル取込：<file>」. ImportRefused (a

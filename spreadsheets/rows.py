@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from audit.versions import stale_change
 from indicators.models import Indicator
 from indicators.wording import outside_period_message
 from spreadsheets.cells import Cell, CellError, normalise_header, parse_fiscal_year, parse_text
 from spreadsheets.reading import SpreadsheetError, read_sheet
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
+    from django.db.models import Model, QuerySet
 
     from spreadsheets.reading import Sheet
 
@@ -122,6 +123,23 @@ class SheetImport:
             f"変更なし {counts[Action.UNCHANGED]:,}件 / 空欄 {counts[Action.SKIPPED]:,}件"
         )
 
+    def seen(self) -> dict[int, tuple[Any, ...]]:
+        """Return what this preview showed of each row it would import, by Excel row.
+
+        Each row's code, year, action, old and new values, and the id and
+        version of the stored row it would write (audit.versions). The
+        admin keeps this from the preview step and compares it at the
+        confirm step (:func:`moved_rows`): what is imported is what the
+        user saw.
+        """
+        return {
+            row.row: (
+                row.code, row.fiscal_year, row.action.value, row.old_label, row.new_label,
+                *stored_version(row.existing),
+            )
+            for row in self.rows if row.action != Action.SKIPPED
+        }
+
     @property
     def shown_rows(self) -> list[Any]:
         """The rows the preview lists: all of them, or PREVIEW_ROWS of a long file.
@@ -148,6 +166,49 @@ class SheetImport:
             f"{len(self.rows):,}行のうち、変更・新規の行を優先して{PREVIEW_ROWS:,}行を表示しています"
             f"（表示していない行：{hidden:,}行）。確定すると、表示していない行も含めてすべて取り込みます。"
         )
+
+
+def stored_version(obj: Any) -> tuple[Any, int]:
+    """Return (id, version) of a stored row, or (None, 0) for none."""
+    return (None, 0) if obj is None else (obj.pk, obj.version)
+
+
+# Another writer stored one of the file's rows while it was being written.
+CLASHED = (
+    "取り込み中に他の人が同じ行を登録・変更したため、取り込みませんでした。"
+    "もう一度アップロードして、最新の内容で確認してください。"
+)
+MOVED_SINCE_PREVIEW = (
+    "取り込みませんでした。もう一度アップロードして、最新の内容で確認してください。"
+)
+
+
+def moved_rows(
+    model: type[Model], before: dict[int, tuple[Any, ...]], after: dict[int, tuple[Any, ...]],
+    *, limit: int = 5,
+) -> str:
+    """Say which rows changed between the preview step and the confirm step ("" if none).
+
+    Both are :meth:`SheetImport.seen` (or DefinitionImport's); a row's
+    stored id and version are its last two items. Who changed a stored
+    row, when and what are read from the audit trail.
+    """
+    moved = sorted(number for number in before.keys() | after.keys()
+                   if before.get(number) != after.get(number))
+    if not moved:
+        return ""
+    lines = []
+    for number in moved[:limit]:
+        shown = before.get(number) or after[number]
+        label = f"{number}行目（{shown[0]}）"
+        pk, version = shown[-2], shown[-1]
+        if pk is not None:
+            lines.append(str(stale_change(model, pk, version, label=label)))
+        else:
+            lines.append(f"{label}は、このページを開いた後に登録・変更されました。")
+    if len(moved) > limit:
+        lines.append(f"ほか{len(moved) - limit}行も変わっています。")
+    return "".join(lines) + MOVED_SINCE_PREVIEW
 
 
 def refuser(errors: list[RowError], number: int) -> Callable[[str, str, str], None]:

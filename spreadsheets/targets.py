@@ -12,8 +12,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from indicators.models import Indicator, Kind, Target
-from indicators.selectors import indicators_managed_by
-from indicators.services import revision_errors, revision_history_reason, target_record_revision
+from indicators.selectors import confirmed_plan_keys, indicators_managed_by
+from indicators.services import (
+    revision_errors,
+    revision_history_reason,
+    target_locked_message,
+    target_record_revision,
+)
 from indicators.wording import target_text
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.wareki import date_text
@@ -172,6 +177,8 @@ def preview_targets(
         (target.indicator_id, target.fiscal_year): target
         for target in Target.objects.filter(indicator__plan_id__in=plan_ids(indicators))
     }
+    # A target under a confirmed actual may not change (its evaluation would).
+    confirmed = confirmed_plan_keys(plan_ids(indicators))
     seen: dict[tuple[str, int], int] = {}
     for sheet_row in sheet.rows:
         errors: list[RowError] = []
@@ -200,7 +207,11 @@ def preview_targets(
             indicator=key.indicator, value=value, places=places, existing=current,
             action=action,
         )
-        if target_row.revises:
+        if action in (Action.NEW, Action.CHANGED) and (
+            (key.indicator.pk, key.fiscal_year) in confirmed
+        ):
+            refuse("target", target_locked_message(key.fiscal_year), key.code)
+        elif target_row.revises:
             check_revision(target_row, sheet_row.cells, columns, refuse)
         if errors:
             result.errors.extend(errors)

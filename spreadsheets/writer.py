@@ -14,10 +14,20 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit.versions import REENTER, stale_rows, stale_text
 from audit.writers import copy_to_history, history_create, import_reason
 from indicators.models import Actual, Target
 from spreadsheets.actuals import ActualImport, assign_actual
-from spreadsheets.rows import COLUMN_LABELS, REFUSED, Action, ImportRefused, RowError, SheetImport
+from spreadsheets.rows import (
+    CLASHED,
+    COLUMN_LABELS,
+    MOVED_SINCE_PREVIEW,
+    REFUSED,
+    Action,
+    ImportRefused,
+    RowError,
+    SheetImport,
+)
 from spreadsheets.targets import TargetImport, assign_target
 
 if TYPE_CHECKING:
@@ -157,17 +167,36 @@ def prepare_writes(
     return new, changed
 
 
+def lock_unchanged_since_preview(preview: SheetImport, model: type[Actual | Target],
+                                 changed: list[Any]) -> None:
+    """Lock the stored rows an import changes; refuse if any moved since its preview read.
+
+    The preview read them without a lock: a confirm (確定) or an edit that
+    landed since would otherwise be written over. Called inside the
+    import's transaction, so the rows stay locked until it commits; each
+    row's version then goes up by one.
+    """
+    labels = {
+        row.existing.pk: f"{row.row}行目（{row.code} {row.fiscal_year_label}）"
+        for row in preview.rows if row.existing is not None
+    }
+    found = stale_rows(model, {obj.pk: obj.version for obj in changed}, labels=labels)
+    if found:
+        raise ImportRefused(stale_text(found).replace(REENTER, MOVED_SINCE_PREVIEW))
+    for obj in changed:
+        obj.version += 1
+
+
+
+
 @contextmanager
 def writing() -> Iterator[None]:
     """Write in one transaction; a clash with another writer keeps nothing."""
     try:
         with transaction.atomic():
             yield
-    except IntegrityError as error:
-        raise ImportRefused(
-            f"取り込み中にデータが変更されたため、取り込みませんでした（{error}）。"
-            "もう一度お試しください。"
-        ) from None
+    except IntegrityError:
+        raise ImportRefused(CLASHED) from None
 
 
 def apply_actuals(
@@ -184,10 +213,12 @@ def apply_actuals(
         # bulk_update() skips auto_now.
         actual.updated_at = now
     with writing():
+        lock_unchanged_since_preview(preview, Actual, changed)
         insert_actuals(new, now=now)
         Actual.objects.bulk_update(
             changed,
-            ["state", "value", "value_places", "note", "not_measured_reason", "updated_at"],
+            ["state", "value", "value_places", "note", "not_measured_reason", "updated_at",
+             "version"],
             batch_size=1000,
         )
         record_history(preview, model=Actual, new=new, changed=changed, user=user, when=now)
@@ -227,7 +258,7 @@ def record_history(
 # first value, the reason and the decision date.
 TARGET_WRITTEN_FIELDS = (
     "value", "value_places", "original_value", "original_value_places",
-    "revision_reason", "revised_on",
+    "revision_reason", "revised_on", "version",
 )
 
 
@@ -240,6 +271,7 @@ def apply_targets(
     """
     new, changed = prepare_writes(preview, model=Target, assign=assign_target, column="target")
     with writing():
+        lock_unchanged_since_preview(preview, Target, changed)
         # bulk_create() sets the primary keys the history rows need.
         Target.objects.bulk_create(new, batch_size=1000)
         Target.objects.bulk_update(changed, TARGET_WRITTEN_FIELDS, batch_size=1000)

@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 
 from indicators.models import Indicator, Kind, Target
+from indicators.services import (
+    LOCKED_DEFINITION_FIELDS,
+    definition_locked_message,
+    target_locked_message,
+)
 from indicators.wording import target_text
 from spreadsheets.cells import CellError, parse_text
 from spreadsheets.definitions.columns import (
@@ -63,6 +68,27 @@ class KgiChecks:
             typed = f"：「{row.baseline_text}」" if row.baseline is not None else "（空欄です）。"
             refuse("baseline", f"削減率型の指標には 0 より大きい現状値が必要です{typed}")
 
+    def check_confirmed(
+        self, existing: Indicator, candidate: Indicator, refuse: Callable[[str, str], None]
+    ) -> None:
+        """Refuse a change of what a confirmed plan year's evaluation reads.
+
+        Kind, unit, baseline and accumulation (LOCKED_DEFINITION_FIELDS):
+        the office reopens the confirmed actuals first. The writer locks
+        the plan, and the confirm step locks its actuals, so the two never
+        cross (apply_definitions checks the file again under the lock).
+        """
+        years = self.stored.confirmed.get(existing.pk)
+        if not years:
+            return
+        changed = [
+            name for name in LOCKED_DEFINITION_FIELDS
+            if getattr(existing, name) != getattr(candidate, name)
+        ]
+        if changed:
+            labels = [str(Indicator._meta.get_field(name).verbose_name) for name in changed]
+            refuse(changed[0], definition_locked_message(labels, years))
+
     def clean_indicator(self, candidate: Indicator, refuse: Callable[[str, str], None]) -> None:
         """Run the model's own checks; the related objects are in memory."""
         try:
@@ -110,6 +136,9 @@ class KgiChecks:
                     f"登録済みの目標値（{old}）はこのファイルでは変更できません。{REVISION_HINT}",
                     parse_text(cell),
                 ))
+                continue
+            if existing is not None and year in self.stored.confirmed.get(existing.pk, ()):
+                refuse(column.header, target_locked_message(year))
                 continue
             target = Target(
                 pk=current.pk if current else None,

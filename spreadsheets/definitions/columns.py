@@ -7,7 +7,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -24,7 +24,7 @@ from spreadsheets.cells import (
     parse_number,
     parse_text,
 )
-from spreadsheets.rows import Action, ImportRefused, RowError
+from spreadsheets.rows import Action, ImportRefused, RowError, stored_version
 
 if TYPE_CHECKING:
     from spreadsheets.reading import Sheet
@@ -181,6 +181,13 @@ class DefinitionImport:
         if extras:
             text += f"（{'、'.join(extras)}）"
         return text
+
+    def seen(self) -> dict[int, tuple[Any, ...]]:
+        """Return what this preview showed of each KGI row (see SheetImport.seen)."""
+        return {
+            row.row: (row.code, row.action.value, *row.changes, *stored_version(row.existing))
+            for row in self.rows
+        }
 
     def fingerprint(self) -> list[tuple[int, str, Action, tuple[str, ...]]]:
         """Return what the preview showed, to tell whether data changed since."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from indicators.models import Accumulation, Indicator, Kind, Target
+from indicators.selectors import confirmed_plan_keys
 from indicators.wording import target_text
 from plans.models import BasicPolicy, Initiative, Measure, Plan
 from plans.selectors import plans_managed_by
@@ -71,6 +72,8 @@ class Stored:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     plan_indicators: list[Indicator] = field(default_factory=list)
     targets: dict[tuple[int, int], Target] = field(default_factory=dict)
+    # Plan years whose actual is confirmed, by KGI id: what they read may not change.
+    confirmed: dict[int, list[int]] = field(default_factory=dict)
 
 
 def stored_definitions(*, plan: Plan, codes: set[str]) -> Stored:
@@ -99,6 +102,8 @@ def stored_definitions(*, plan: Plan, codes: set[str]) -> Stored:
             stored.plan_indicators.append(indicator)
     for target in Target.objects.filter(indicator__plan=plan, indicator__code__in=codes):
         stored.targets[(target.indicator_id, target.fiscal_year)] = target
+    for indicator_id, fiscal_year in sorted(confirmed_plan_keys([plan.pk])):
+        stored.confirmed.setdefault(indicator_id, []).append(fiscal_year)
     return stored
 
 
@@ -346,6 +351,8 @@ class DefinitionReader(StructureRows, KgiChecks):
         )
         if not row.errors:
             self.clean_indicator(candidate, refuse)
+        if existing is not None:
+            self.check_confirmed(existing, candidate, refuse)
         new_targets = self.resolve_targets(row, targets, candidate, existing, refuse)
         if existing is None:
             # A new measure or initiative is already named by its own line.
@@ -375,11 +382,11 @@ def preview_definitions(
 ) -> DefinitionImport:
     """Check every row of ``sheet`` and say what importing it would do.
 
-    Six queries whatever the number of rows: the plan, its policies,
-    measures, initiatives and KGIs (with those the file names), and the
-    targets of the KGIs named. Raise ImportRefused for a file that is no
-    definitions sheet. With ``user``, a plan outside the plans they manage
-    is refused as if it did not exist.
+    Seven queries whatever the number of rows: the plan, its policies,
+    measures, initiatives and KGIs (with those the file names), the
+    targets of the KGIs named, and the plan's confirmed years. Raise
+    ImportRefused for a file that is no definitions sheet. With ``user``,
+    a plan outside the plans they manage is refused as if it did not exist.
     """
     plans = None if user is None else plans_managed_by(user=user)
     return DefinitionReader(sheet=sheet, filename=filename, plans=plans).read()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from audit.writers import history_create, import_reason
@@ -14,7 +14,7 @@ from indicators.models import Indicator, Target
 from plans.models import Initiative, Measure, Plan
 from spreadsheets.definitions.columns import INDICATOR_FIELDS, DefinitionImport, DefinitionRow
 from spreadsheets.definitions.reader import preview_definitions
-from spreadsheets.rows import REFUSED, Action, ImportRefused
+from spreadsheets.rows import CLASHED, REFUSED, Action, ImportRefused
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -52,25 +52,30 @@ def apply_definitions(
                     "もう一度ファイルを確認してください。"
                 )
             write_definitions(fresh, user=user)
-    except IntegrityError as error:
-        raise ImportRefused(
-            f"取り込み中にデータが変更されたため、取り込みませんでした（{error}）。"
-            "もう一度お試しください。"
-        ) from None
+    except IntegrityError:
+        raise ImportRefused(CLASHED) from None
     return fresh.counts
 
 
 def write_definitions(preview: DefinitionImport, *, user: AbstractBaseUser | None = None) -> None:
     """Write a checked preview and its history; the caller holds the transaction."""
     writes = preview.writes
-    Measure.objects.bulk_update(writes.renamed_measures, ["title"])
+    changed = [row for row in preview.rows if row.action == Action.CHANGED]
+    targets = [target for row in preview.rows for target in row.targets]
+    new_targets = [target for target in targets if target.pk is None]
+    changed_targets = [target for target in targets if target.pk is not None]
+    # Every row written moves to its next version (audit.versions), in the
+    # database: the plan is locked and the file checked again under it.
+    for obj in (*writes.renamed_measures, *writes.changed_initiatives,
+                *(row.indicator for row in changed), *changed_targets):
+        obj.version = F("version") + 1
+    Measure.objects.bulk_update(writes.renamed_measures, ["title", "version"])
     # bulk_create() sets primary keys, so the initiatives, KGIs and targets
     # below take the ids of the rows created before them.
     Measure.objects.bulk_create(writes.new_measures)
-    Initiative.objects.bulk_update(writes.changed_initiatives, ["purpose"])
+    Initiative.objects.bulk_update(writes.changed_initiatives, ["purpose", "version"])
     Initiative.objects.bulk_create(writes.new_initiatives)
 
-    changed = [row for row in preview.rows if row.action == Action.CHANGED]
     moved = [row for row in changed if row.indicator.position != row.existing.position]
     if moved:
         # One UPDATE may not swap two positions past the unique constraint:
@@ -84,15 +89,14 @@ def write_definitions(preview: DefinitionImport, *, user: AbstractBaseUser | Non
             for number, row in enumerate(moved, start=1)
         ]
         Indicator.objects.bulk_update(parked, ["position"])
-    Indicator.objects.bulk_update([row.indicator for row in changed], INDICATOR_FIELDS)
+    Indicator.objects.bulk_update(
+        [row.indicator for row in changed], [*INDICATOR_FIELDS, "version"]
+    )
     Indicator.objects.bulk_create(
         [row.indicator for row in preview.rows if row.action == Action.NEW]
     )
-    targets = [target for row in preview.rows for target in row.targets]
-    new_targets = [target for target in targets if target.pk is None]
-    changed_targets = [target for target in targets if target.pk is not None]
     Target.objects.bulk_create(new_targets)
-    Target.objects.bulk_update(changed_targets, ["value", "value_places"])
+    Target.objects.bulk_update(changed_targets, ["value", "value_places", "version"])
 
     reason = import_reason(preview.filename)
     when = timezone.now()

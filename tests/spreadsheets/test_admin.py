@@ -262,13 +262,16 @@ def test_the_confirm_step_reads_the_file_once_and_checks_it_again(
     assert cache.get(resources.kept_sheet_key(data)) is not None
 
     # Between the two steps another writer stores one of the file's rows:
-    # the confirm step's check sees it (the kept read holds cells only).
+    # the confirm step's check sees it (the kept read holds cells only), and
+    # the file, previewed as two new rows, is refused rather than imported
+    # as something the user did not see.
     Actual.objects.create(indicator=Indicator.objects.get(code=codes[0]), fiscal_year=2026,
                           value=7)
     confirm = form_data(response.content.decode(), action=reverse(PROCESS_URL))
     response = admin_client_ja.post(reverse(PROCESS_URL), confirm, follow=True)
     assert len(reads) == 1
-    assert "取り込みました：新規 1件 / 変更 0件 / 変更なし 1件" in text(response)
+    assert f"2行目（{codes[0]}）は、このページを開いた後に登録・変更されました。" in text(response)
+    assert Actual.objects.filter(indicator__code__in=codes, fiscal_year=2026).count() == 1
     assert cache.get(resources.kept_sheet_key(data)) is None
 
 

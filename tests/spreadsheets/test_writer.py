@@ -28,7 +28,7 @@ from accounts.roles import Role
 from indicators.models import Actual, ActualState, Indicator, Target
 from plans.models import Plan
 from spreadsheets.actuals import preview_actuals
-from spreadsheets.rows import read_upload
+from spreadsheets.rows import CLASHED, read_upload
 from spreadsheets.targets import preview_targets
 from spreadsheets.writer import apply_actuals, apply_targets, blank_rows
 from tests.factories import IndicatorFactory, PlanFactory, TargetFactory
@@ -385,7 +385,7 @@ def test_a_clash_while_writing_keeps_nothing(plan, office, monkeypatch):
         lambda: monkeypatch.setattr(resources.ActualResource, "apply_function",
                                     staticmethod(clashing)),
     )
-    assert CHANGED_SINCE in page
+    assert CLASHED in page
     # Nothing of the file; the clashing row too was written inside
     # django-import-export's transaction here, and went with it.
     assert not Actual.objects.filter(indicator__plan=plan).exists()
