@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.utils.text import capfirst
 
-from audit.describe import ChangeEntry, changes, field_names, record_values, shown, user_label
+from audit.describe import (
+    SYSTEM_USER,
+    ChangeEntry,
+    changes,
+    field_names,
+    record_values,
+    shown,
+    user_label,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -126,8 +134,10 @@ class StaleChange:
         if self.deleted:
             return f"{self.label}は、このページを開いた後に削除されました。"
         what = f"（変更された項目：{'、'.join(self.fields)}）" if self.fields else ""
-        who = f"{self.who}さんが{self.when}に" if self.who else ""
-        return f"{self.label}は、このページを開いた後に{who}変更されました{what}。"
+        if not self.who:
+            return f"{self.label}は、このページを開いた後に変更されました{what}。"
+        who = self.who if self.who == SYSTEM_USER else f"{self.who}さん"
+        return f"{self.label}は、このページを開いた後に{who}が{self.when}に変更しました{what}。"
 
 
 def row_label(model: type[Model], obj: Any) -> str:

@@ -30,6 +30,7 @@ from spreadsheets.rows import (
     plan_ids,
     refuser,
 )
+from spreadsheets.xlsx import without_export_escape
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -139,7 +140,10 @@ def preview_actuals(
             reason = kind_mismatch(indicator, parsed)
             if reason:
                 refuse("actual", reason, code)
-        note = parse_text(cell(columns["note"])) if "note" in columns else None
+        note = (
+            without_export_escape(parse_text(cell(columns["note"])))
+            if "note" in columns else None
+        )
         if errors:
             result.errors.extend(errors)
             continue

@@ -54,6 +54,18 @@ def looks_like_formula(text: str) -> bool:
     return text.startswith(FORMULA_PREFIXES) and text not in SAFE_DASHES
 
 
+def without_export_escape(text: str) -> str:
+    """Undo the apostrophe our exports put before text that looks like a formula.
+
+    The admin's export writes 「'=1+1」 for a note 「=1+1」
+    (resources.FormulaSafeExport); read back, the note is 「=1+1」 again,
+    so exporting and re-importing changes nothing.
+    """
+    if text.startswith("'") and looks_like_formula(text[1:]):
+        return text[1:]
+    return text
+
+
 def write_text(cell: Cell, text: str) -> None:
     """Write ``text`` as a string cell that never becomes a formula.
 
