@@ -33,7 +33,8 @@ def test_a_completed_file_is_renamed_into_place_readable_by_its_owner_only(tmp_p
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("stop", [BackupError("pg_dump が失敗しました"), KeyboardInterrupt()])
+@pytest.mark.parametrize("stop", [BackupError("pg_dump が失敗しました"), KeyboardInterrupt()],
+                         ids=["error", "ctrl-c"])
 def test_a_file_stopped_half_way_is_removed(tmp_path, stop):
     with pytest.raises(type(stop)), atomic_file(tmp_path / "kgi.backup") as temporary:
         temporary.write_bytes(b"PGDMP and half of the data")
