@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "accounts",
     # seed_plans, create_demo_user and the synthetic data set (no models).
     "demo",
+    # Backup and restore of the whole database (no models; docs/operations.md).
+    "backups",
     # The admin of every app above (no models): loaded last, so the
     # ModelAdmins it registers find every model and Django's own User admin.
     "office",
