@@ -30,7 +30,7 @@ worker_class = "sync"
 # The longest request is the admin's import of actuals at its limit of
 # 20,000 rows (KPI_IMPORT_MAX_ROWS). Measured through nginx on a 2-core
 # machine (docs/deployment.md): new rows, preview 5-9 s and confirm 7 s;
-# rows that all change an existing actual, preview 9-11 s and confirm
+# rows that all change an existing actual, preview 7-11 s and confirm
 # about 60 s (Django's bulk_update() building its CASE expressions in
 # Python). 180 s is three times the slowest; a request still running then
 # is a fault, and gunicorn kills its worker (the import's transaction is
