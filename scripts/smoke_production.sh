@@ -137,10 +137,11 @@ else
   say "systemd-analyze not found: the units' syntax is not checked"
 fi
 
-# exec_start UNIT: its ExecStart command line, $$ and %% turned into $ and %
-# for the shell (the units use no other systemd specifier).
+# exec_start UNIT [KEY]: its ExecStart (or KEY, e.g. ExecStartPost) command
+# line, $$ and %% turned into $ and % for the shell (the units use no other
+# systemd specifier).
 exec_start() {
-  sed -n 's/^ExecStart=//p' "$tmp/systemd/$1" | sed -e 's/\$\$/$/g' -e 's/%%/%/g'
+  sed -n "s/^${2:-ExecStart}=//p" "$tmp/systemd/$1" | sed -e 's/\$\$/$/g' -e 's/%%/%/g'
 }
 # as_service CMD...: exec CMD in the unit's directory with only the
 # environment file's variables (and a PATH), as systemd starts a service.
@@ -231,10 +232,16 @@ else
   (as_service $(exec_start ise-iga-dx-clearsessions.service))
   say "clearsessions service ran"
   if manage help backup >/dev/null 2>&1; then
+    # A backup of 40 days ago, which the service's clean-up must delete.
+    touch -d "40 days ago" "$tmp/backups/ise-iga-dx-20000101-000000.backup"
     eval "(as_service $(exec_start ise-iga-dx-backup.service))"
-    ls "$tmp"/backups/ise-iga-dx-*.backup >/dev/null 2>&1 \
-      || { say "the backup service wrote no file"; exit 1; }
-    say "backup service wrote $(basename "$tmp"/backups/ise-iga-dx-*.backup)"
+    eval "(as_service $(exec_start ise-iga-dx-backup.service ExecStartPost))"
+    written=("$tmp"/backups/ise-iga-dx-*.backup)
+    [ ${#written[@]} -eq 1 ] && [ -s "${written[0]}" ] \
+      && [ "${written[0]}" != "$tmp/backups/ise-iga-dx-20000101-000000.backup" ] \
+      || { say "backup service: expected one new file, found: ${written[*]}"; exit 1; }
+    say "backup service wrote $(basename "${written[0]}") ($(stat -c %s "${written[0]}") B)" \
+      "and deleted the one of 40 days ago"
   else
     say "SKIPPED the backup service: this tree has no manage.py backup yet"
   fi
