@@ -51,7 +51,7 @@ test-postgres: $(STAMP) $(BROWSER_STAMP) static-vendor
 
 # The production set-up under deploy/, tested: PostgreSQL, gunicorn and nginx
 # (installed with apt-get when missing) on loopback, configured by those very
-# files, driven through nginx by scripts/smoke_production.py. About 1.5
+# files, driven through nginx by scripts/smoke_production.py. 1 to 1.5
 # minutes, most of it collectstatic (docs/deployment.md).
 smoke: $(STAMP)
 	SMOKE_PYTHON=$(BIN)/python scripts/smoke_production.sh
