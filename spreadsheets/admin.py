@@ -118,7 +118,9 @@ class SpreadsheetImportMixin:
         confirm page's hidden fields come back from the browser.
         django-import-export would answer either with a 500. Once
         confirmed (or refused), the preview's read of the file kept beside
-        it (:func:`spreadsheets.resources.read_upload_kept`) is dropped.
+        it (:func:`spreadsheets.resources.read_upload_kept`) is dropped, and
+        so is what the preview showed (:func:`remember_preview`). Only the
+        user who uploaded the file may confirm it: anyone else gets 404.
         """
         if request.method != "POST" or not self.has_import_permission(request):
             return super().process_import(request, **kwargs)
