@@ -232,16 +232,25 @@ else
   (as_service $(exec_start ise-iga-dx-clearsessions.service))
   say "clearsessions service ran"
   if manage help backup >/dev/null 2>&1; then
-    # A backup of 40 days ago, which the service's clean-up must delete.
-    touch -d "40 days ago" "$tmp/backups/ise-iga-dx-20000101-000000.backup"
+    # 15 older backups, one a night in January 2000, and a file kept by hand:
+    # the service's clean-up must keep the newest 14 backups (the new one
+    # and 13 of these), deleting the 2 oldest, and leave the other file.
+    for day in $(seq -w 1 15); do
+      touch -d "2000-01-$day 02:30" "$tmp/backups/ise-iga-dx-200001$day-023000.backup"
+    done
+    touch "$tmp/backups/ise-iga-dx-before-update.backup"
     eval "(as_service $(exec_start ise-iga-dx-backup.service))"
     eval "(as_service $(exec_start ise-iga-dx-backup.service ExecStartPost))"
-    written=("$tmp"/backups/ise-iga-dx-*.backup)
-    [ ${#written[@]} -eq 1 ] && [ -s "${written[0]}" ] \
-      && [ "${written[0]}" != "$tmp/backups/ise-iga-dx-20000101-000000.backup" ] \
-      || { say "backup service: expected one new file, found: ${written[*]}"; exit 1; }
-    say "backup service wrote $(basename "${written[0]}") ($(stat -c %s "${written[0]}") B)" \
-      "and deleted the one of 40 days ago"
+    written=("$tmp"/backups/ise-iga-dx-[0-9]*.backup)
+    new="${written[${#written[@]}-1]}"
+    [ ${#written[@]} -eq 14 ] \
+      && [ "${written[0]}" = "$tmp/backups/ise-iga-dx-20000103-023000.backup" ] \
+      && [ "$(basename "$new")" != "ise-iga-dx-20000115-023000.backup" ] && [ -s "$new" ] \
+      && [ -e "$tmp/backups/ise-iga-dx-before-update.backup" ] \
+      || { say "backup service: expected the new file and the 13 newest old ones, found:" \
+             "$(cd "$tmp/backups" && echo ise-iga-dx-*.backup)"; exit 1; }
+    say "backup service wrote $(basename "$new") ($(stat -c %s "$new") B)" \
+      "and kept the newest 14 backups (deleted the 2 oldest of 15 planted)"
   else
     say "SKIPPED the backup service: this tree has no manage.py backup yet"
   fi
