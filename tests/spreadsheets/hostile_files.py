@@ -354,6 +354,39 @@ HOSTILE_FILES = {
 }
 
 
+# The largest files the limits let through, each at one limit: what an
+# attacker can still make the reader do (name -> builder).
+
+
+def cells_at_the_limit() -> bytes:
+    """20,000 rows of 12 cells and 2,000 blank rows below: the rows' and cells' limits."""
+    rows = b"".join(b'<row r="%d">' % n + b"<c><v>1</v></c>" * 12 + b"</row>"
+                    for n in range(2, 20_002))
+    rows += b"".join(b'<row r="%d"/>' % n for n in range(20_002, 22_002))
+    return workbook(member("xl/worksheets/sheet1.xml", sheet_xml(rows, dimension="A1:L22001")))
+
+
+def strings_at_the_limit() -> bytes:
+    """44,002 shared strings, all different: the strings' limit."""
+    strings = STRINGS_HEAD + b"".join(b"<si><t>%d</t></si>" % n for n in range(44_002))
+    return workbook(sheet_xml(b""), strings=member("xl/sharedStrings.xml",
+                                                   strings + STRINGS_TAIL))
+
+
+def styles_at_the_limit() -> bytes:
+    """19,950 cell formats: the limit of other elements, with the package's own."""
+    styles = (f'<styleSheet xmlns="{MAIN}"><cellXfs count="19950">'.encode()
+              + b"<xf/>" * 19_950 + b"</cellXfs></styleSheet>")
+    return workbook(sheet_xml(b""), styles=member("xl/styles.xml", styles))
+
+
+LIMIT_FILES = {
+    "20,000 rows × 12 cells + 2,000 blank rows": cells_at_the_limit,
+    "44,002 shared strings": strings_at_the_limit,
+    "19,950 cell formats": styles_at_the_limit,
+}
+
+
 # Reading in a fresh process ----------------------------------------------------------
 
 # Run by measure_read in a child Python: read the file, print what happened.
