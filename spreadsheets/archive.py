@@ -41,6 +41,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -436,21 +437,33 @@ class _Tally:
             self.percent_formats = _names_percent(b"".join(styles))
 
     def _count_sheet(self, names: list[bytes], width: int) -> int:
-        """Count rows, cells and other elements; return the open row's width so far."""
-        widest = 0
-        for tag in names:
-            if tag == b"c":
-                width += 1
-            elif tag == b"row":
-                widest = max(widest, width)
-                width = 0
-                self.rows += 1
-            elif tag == b"f":
-                self.formulas = True
-            elif tag not in _CELL_TAGS:
-                self.other += 1
-        self.cells += names.count(b"c")
-        if max(widest, width) > MAX_COLUMNS:
+        """Count rows, cells and other elements; return the open row's cells so far.
+
+        Counted in C (Counter, list.index): a Python loop over every tag would
+        cost a 10,000-row file a tenth of openpyxl's own read. A row's
+        cells are counted only when its tags could be more than
+        MAX_COLUMNS cells.
+        """
+        tally = Counter(names)
+        self.cells += tally[b"c"]
+        self.rows += tally[b"row"]
+        self.other += len(names) - sum(tally[tag] for tag in _CELL_TAGS)
+        if tally[b"f"]:
+            self.formulas = True
+        start = 0
+        while True:
+            try:
+                end = names.index(b"row", start)
+            except ValueError:
+                break
+            if width + end - start > MAX_COLUMNS:
+                width += names[start:end].count(b"c")
+                if width > MAX_COLUMNS:
+                    raise UnsafeUpload(_COLUMNS)
+            width = 0
+            start = end + 1
+        width += names[start:].count(b"c")
+        if width > MAX_COLUMNS:
             raise UnsafeUpload(_COLUMNS)
         return width
 

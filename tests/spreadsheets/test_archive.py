@@ -26,6 +26,7 @@ from spreadsheets.archive import (
 from spreadsheets.reading import SpreadsheetError, read_sheet
 from tests.spreadsheets.hostile_files import (
     CSV_HEADER,
+    HEADER_ROW,
     MAIN,
     SHEET_HEAD,
     SHEET_TAIL,
@@ -320,6 +321,20 @@ def test_elements_split_across_pieces_are_counted_once():
     past = rows + b'<row r="22002"><c><v>1</v></c></row>'
     with pytest.raises(UnsafeUpload, match="空行を含めた行数が上限"):
         check_package(workbook(member("xl/worksheets/sheet1.xml", sheet_xml(past))), limits)
+
+
+def test_a_row_split_across_pieces_is_counted_whole():
+    """A row that starts 600 bytes before the first 256 kB piece ends."""
+    def sheet(cells: int) -> Member:
+        head = SHEET_HEAD + HEADER_ROW
+        filler = 256 * 1024 - 600 - len(head) - len(b"<!---->")
+        content = (head + b"<!--" + b"x" * filler + b"-->" + b"<row>" + b"<c/>" * cells
+                   + b"</row>" + SHEET_TAIL)
+        return member("xl/worksheets/sheet1.xml", content)
+
+    assert check_package(workbook(sheet(MAX_COLUMNS)), Limits())
+    with pytest.raises(UnsafeUpload, match="列数が上限"):
+        check_package(workbook(sheet(MAX_COLUMNS + 1)), Limits())
 
 
 # Long cells ---------------------------------------------------------------------------
