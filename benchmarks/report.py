@@ -229,6 +229,56 @@ def import_section() -> list[str]:
     ]
 
 
+def milliseconds(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.0095 else f"{seconds * 1000:.1f} ms"
+
+
+def hostile_section() -> list[str]:
+    results = {vendor: load(f"hostile-{vendor}") for vendor, _ in DATABASES}
+    files = next((result for result in results.values() if result), None)
+    if files is None:
+        return []
+    runs = files["runs"]
+    goal_s, goal_mib = files["refuse_goal_s"], files["memory_goal_mib"]
+    slowest = next(item for item in files["hostile"] if item["name"] == files["slowest_refusal"])
+    largest = next(item for item in files["hostile"] if item["name"] == files["largest_growth"])
+    lines = [
+        "## Hostile uploads and the 20,000-row import (issue 12)", "",
+        "`python -m benchmarks.hostile_uploads`: each hostile file of",
+        "`tests/spreadsheets/hostile_files.py`, built at up to 5 MB, read by",
+        "`spreadsheets.reading.read_sheet` in a fresh Python (as the tests do): the time to its",
+        "refusal and how far the process's peak memory (VmHWM) grew over its own baseline,",
+        f"fastest time and largest growth of {runs} reads. Goal of issue 12: every refusal within",
+        f"{goal_s:g} s and {goal_mib:g} MB. The message is the one the user sees.", "",
+        *table(["file", "size", "refused in", "memory growth", "message"],
+               [[item["name"], kib(item["file_bytes"]), milliseconds(item["seconds"]),
+                 f"{item['growth_mib']} MiB", item["message"]] for item in files["hostile"]]),
+        "",
+        f"Slowest refusal: **{slowest['name']}**, {milliseconds(slowest['seconds'])}; most "
+        f"memory: **{largest['name']}**, {largest['growth_mib']} MiB "
+        f"({verdict(files['goal_met'])}).", "",
+        "The largest files the limits let through, one at each limit, read the same way: what a",
+        "file crafted to pass every check can still cost a worker.", "",
+        *table(["file", "size", "read in", "memory growth"],
+               [[item["name"], kib(item["file_bytes"]), milliseconds(item["seconds"]),
+                 f"{item['growth_mib']} MiB"] for item in files["limits"]]),
+        "",
+    ]
+    rows = [
+        [label, number(result["admin"]["rows"]), kib(result["admin"]["file_bytes"]),
+         f"{result['admin']['preview_s']} s", f"{result['admin']['confirm_s']} s",
+         f"{result['admin']['both_s']} s"]
+        for vendor, label in DATABASES if (result := results[vendor])
+    ]
+    lines += [
+        "The admin import of a valid file at the row limit (5,000 synthetic KGIs × R8–R11, as",
+        "`benchmarks.import_actuals` builds it) through Django's test client in process as a",
+        f"signed-in superuser: preview step and confirm step, fastest of {runs}.", "",
+        *table(["database", "rows", "file", "preview", "confirm", "both"], rows), "",
+    ]
+    return lines
+
+
 def load_section() -> list[str]:
     result = load("load-postgresql")
     if not result:
@@ -376,7 +426,7 @@ def main() -> None:
         *machine(), "",
         *budgets_section(national, transfer_result),
         *pages, *generate_section(), *engine_section(), *load_section(), *transfer,
-        *import_section(),
+        *import_section(), *hostile_section(),
     ]
     if NOTES.exists():
         lines += [NOTES.read_text().rstrip(), ""]

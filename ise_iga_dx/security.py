@@ -2,7 +2,11 @@
 
 Django 5.2 has no Content Security Policy of its own, and the policy is
 small and fixed, so one middleware sends it instead of a dependency; the
-same middleware refuses URLs with a NUL character.
+same middleware refuses URLs with a NUL character and request bodies
+longer than any upload (413), before anything reads them.
+:class:`UploadLimitHandler` stops keeping an uploaded file past the upload
+limit, and :class:`NoStoreMiddleware` keeps signed-in users' pages out of
+the browser's cache.
 django-axes calls :func:`lockout_response`, :func:`client_username` and
 :func:`client_ip_address` (settings ``AXES_LOCKOUT_CALLABLE``,
 ``AXES_USERNAME_CALLABLE`` and ``AXES_CLIENT_IP_CALLABLE``).
@@ -11,16 +15,21 @@ django-axes calls :func:`lockout_response`, :func:`client_username` and
 from __future__ import annotations
 
 import ipaddress
+from io import BytesIO
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
 
 # Every script is a static file of this site (plotly.min.js, charts.js,
 # the admin's); chart data travels as <script type="application/json">,
@@ -50,6 +59,7 @@ AXES_USERNAME_LENGTH = 255
 
 NUL_MESSAGE = "URLに使えない文字（NUL）が含まれています。"
 API_PREFIX = "/api/"
+TOO_LARGE_TEMPLATE = "413.html"
 
 
 def has_nul(request: HttpRequest) -> bool:
@@ -77,22 +87,117 @@ def nul_response(request: HttpRequest) -> HttpResponse:
     return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
 
 
-class HardeningMiddleware:
-    """Refuse a URL with a NUL character (400); add CSP and Permissions-Policy.
+def body_too_large(request: HttpRequest) -> bool:
+    """Whether the request announces a body longer than any upload with its form.
 
-    SecurityMiddleware and XFrameOptionsMiddleware send the other headers
-    (Referrer-Policy, Cross-Origin-Opener-Policy, X-Frame-Options,
-    X-Content-Type-Options). A response that set its own policy keeps it.
+    Only the announced Content-Length is looked at: nothing of the body
+    is read. Django reads no more of a body than its Content-Length, and
+    none without one (:class:`UploadLimitHandler` covers a server that
+    passes one on all the same).
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.REQUEST_BODY_MAX_BYTES
+
+
+def too_large_response(request: HttpRequest) -> HttpResponse:
+    """Answer 413 with a short Japanese page (JSON for the API), the body unread."""
+    upload_mb = settings.KPI_IMPORT_MAX_BYTES / 1024 / 1024
+    message = (
+        f"送信されたデータが大きすぎます。取り込めるファイルは{upload_mb:g}MBまでです。"
+        "ファイルを分けて、もう一度アップロードしてください。"
+    )
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse(
+            {"detail": message}, status=413, content_type="application/json; charset=utf-8",
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return HttpResponse(
+        render_to_string(TOO_LARGE_TEMPLATE, {"message": message}), status=413,
+        content_type="text/html; charset=utf-8",
+    )
+
+
+class HardeningMiddleware:
+    """Refuse a NUL in the URL (400) or an oversized body (413); add CSP and more.
+
+    First in the chain after SecurityMiddleware, so that no session, form
+    or view reads a body this refuses. SecurityMiddleware and
+    XFrameOptionsMiddleware send the other headers (Referrer-Policy,
+    Cross-Origin-Opener-Policy, X-Frame-Options, X-Content-Type-Options).
+    A response that set its own policy keeps it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = nul_response(request) if has_nul(request) else self.get_response(request)
+        if has_nul(request):
+            response = nul_response(request)
+        elif body_too_large(request):
+            response = too_large_response(request)
+        else:
+            response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class NoStoreMiddleware:
+    """Send ``Cache-Control: no-store`` (Django's never_cache) to signed-in users.
+
+    Office PCs are shared: once a user logs out, the browser must not keep
+    a page, an admin screen, a download or an API answer they saw for the
+    next person to find in its cache or history. Done once here, after
+    AuthenticationMiddleware, for every response to a signed-in user;
+    static files (answered by WhiteNoise before this runs) and the pages
+    of nobody signed in (the login page) keep their caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Stop keeping an uploaded file once it passes the upload limit.
+
+    First of FILE_UPLOAD_HANDLERS, it sees every chunk of a file. Past
+    ``KPI_IMPORT_MAX_BYTES`` it passes nothing on (the handlers after it,
+    memory or a temporary file, keep at most the limit) and only counts
+    the rest; the form then gets an empty file that reports its true
+    size, which the import form refuses in Japanese
+    (:class:`spreadsheets.admin.SpreadsheetImportForm`). A body within
+    its Content-Length (:class:`HardeningMiddleware`) never reaches this
+    with more than a megabyte to count.
+    """
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > settings.KPI_IMPORT_MAX_BYTES:
+            self.too_large = True
+        return None if self.too_large else raw_data
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if not self.too_large:
+            return None
+        return UploadedFile(
+            BytesIO(), name=self.file_name, content_type=self.content_type,
+            size=self.received, charset=self.charset,
+        )
 
 
 def lockout_response(

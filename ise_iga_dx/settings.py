@@ -113,8 +113,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Refuses a URL with a NUL character; Content-Security-Policy and
-    # Permissions-Policy on every response.
+    # Refuses a URL with a NUL character, and a body longer than
+    # REQUEST_BODY_MAX_BYTES before anything reads it (413);
+    # Content-Security-Policy and Permissions-Policy on every response.
     "ise_iga_dx.security.HardeningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages go out compressed (a 40-KGI dashboard: 41 kB -> 6 kB); static
@@ -127,6 +128,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on every response to a signed-in user
+    # (shared office PCs); needs request.user.
+    "ise_iga_dx.security.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records request.user as the author of every change (audit trail).
@@ -272,11 +276,24 @@ if BEHIND_TLS_PROXY:
 # (the Ise review singles out 「未達成でも達成率が90%を超える」).
 KPI_NEAR_THRESHOLD = os.getenv("KPI_NEAR_THRESHOLD", "90.0")
 
-# Spreadsheet uploads (admin and import_actuals): refused above these.
+# Spreadsheet uploads (admin and import_actuals): refused above these. Every
+# other limit of an upload (what an .xlsx may inflate to, its cells, its
+# rows with the blank ones) is derived from these two by
+# spreadsheets.archive.Limits.
 KPI_IMPORT_MAX_BYTES = int(os.getenv("KPI_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 KPI_IMPORT_MAX_ROWS = int(os.getenv("KPI_IMPORT_MAX_ROWS", "20000"))
-# Django refuses larger request bodies before any view sees them.
-DATA_UPLOAD_MAX_MEMORY_SIZE = KPI_IMPORT_MAX_BYTES + 1024 * 1024
+# A request body may be an upload and 1 MB more (the form, the multipart
+# headers): HardeningMiddleware answers 413 to a longer Content-Length
+# before the body is read; Django refuses form fields past it too.
+REQUEST_BODY_MAX_BYTES = KPI_IMPORT_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# UploadLimitHandler first: past KPI_IMPORT_MAX_BYTES it keeps nothing more
+# of a file, whatever the Content-Length said.
+FILE_UPLOAD_HANDLERS = [
+    "ise_iga_dx.security.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # The upload between an import's preview and its confirmation is kept in
 # the cache, which lives in the database: every app server sees it.

@@ -5,8 +5,11 @@ format is decided from the content; each non-blank row becomes its cells
 (:class:`spreadsheets.cells.Cell`, with an .xlsx number's percent format
 and an uncached formula marked), which :mod:`spreadsheets.cells` parses.
 A file that cannot be read is refused whole, with a short Japanese
-message. No Django imports: the importer and tests use this as plain
-Python.
+message. An .xlsx package is checked by :mod:`spreadsheets.archive`
+before openpyxl opens it, and both formats are read within the same
+:class:`~spreadsheets.archive.Limits`: every row counts against them,
+blank or not, and no cell may be longer than Excel allows. No Django
+imports: the importer and tests use this as plain Python.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -22,6 +24,15 @@ from typing import TYPE_CHECKING, NamedTuple
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from spreadsheets.archive import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    Limits,
+    UnsafeUpload,
+    check_package,
+)
 from spreadsheets.cells import Cell, shown_text
 
 if TYPE_CHECKING:
@@ -57,6 +68,9 @@ _ENCRYPTED = "パスワード付きのExcelファイルは読めません。パ�
 _UNKNOWN_ENCODING = "文字コードを判別できません。UTF-8 か Shift_JIS（CP932）で保存してください。"
 _EMPTY_FILE = "ファイルが空です。"
 _NO_HEADER = "1行目に見出しがありません。"
+# csv's own limit on a field (131,072 characters by default), which
+# MAX_CELL_CHARS is well within; its error names no row.
+_CSV_FIELD_LIMIT_ERROR = "field larger than field limit"
 
 
 class SpreadsheetError(Exception):
@@ -85,30 +99,42 @@ _UNCACHED_FORMULA = Cell(None, formula=True)
 # Reading files ------------------------------------------------------------
 
 
-def read_sheet(data: bytes, filename: str, *, max_rows: int | None = None) -> Sheet:
+def read_sheet(
+    data: bytes, filename: str, *, max_rows: int | None = None, max_bytes: int | None = None
+) -> Sheet:
     """Return the first sheet of an .xlsx or CSV upload.
 
     The format is decided from the content; the name only allows text to
-    be read as CSV. Raise SpreadsheetError when the file cannot be read or
-    has more than ``max_rows`` data rows.
+    be read as CSV. Raise SpreadsheetError when the file cannot be read,
+    has more than ``max_rows`` data rows, or passes any limit derived from
+    ``max_rows`` and ``max_bytes`` (the upload's size limit); either left
+    out is the settings' default.
     """
+    limits = Limits(
+        max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
+        max_rows=DEFAULT_MAX_ROWS if max_rows is None else max_rows,
+    )
     if not data:
         raise SpreadsheetError(_EMPTY_FILE)
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(data, max_rows)
+        return _read_xlsx(data, limits)
     if data.startswith(_OLE2_MAGIC):
         raise SpreadsheetError(_ENCRYPTED if _ENCRYPTED_PACKAGE in data else _OLD_XLS)
     if not filename.strip().lower().endswith(_TEXT_SUFFIXES):
         raise SpreadsheetError(_NOT_SPREADSHEET)
-    return _read_csv(_decode(data), max_rows)
+    return _read_csv(_decode(data), limits)
 
 
-def _read_xlsx(data: bytes, max_rows: int | None) -> Sheet:
+def _read_xlsx(data: bytes, limits: Limits) -> Sheet:
     """Return the first worksheet, reading cached formula results only."""
+    try:
+        facts = check_package(data, limits)
+    except UnsafeUpload as error:
+        raise SpreadsheetError(str(error)) from None
     workbook = _open_workbook(data, data_only=True)
     try:
         headers, rows, uncached = _read_cells(
-            workbook, max_rows, percent_formats=_has_percent_formats(data)
+            workbook, limits, percent_formats=facts.percent_formats
         )
     except SpreadsheetError:
         raise
@@ -119,7 +145,7 @@ def _read_xlsx(data: bytes, max_rows: int | None) -> Sheet:
     finally:
         workbook.close()
 
-    if uncached and _has_formulas(data):
+    if uncached and facts.formulas:
         # An empty cell and a formula without a cached result both read as
         # None, so only then pay for reading the file a second time.
         workbook = _open_workbook(data, data_only=False)
@@ -136,52 +162,13 @@ def _read_xlsx(data: bytes, max_rows: int | None) -> Sheet:
     )
 
 
-def _has_formulas(data: bytes) -> bool:
-    """Return whether any worksheet of the package holds a formula (<f>).
-
-    Scanning the XML for the tag is far cheaper than a second openpyxl
-    pass, and a sheet without formulas (the common case) needs none.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            for name in package.namelist():
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    xml = package.read(name)
-                    if b"<f>" in xml or b"<f " in xml or b":f>" in xml or b":f " in xml:
-                        return True
-    except zipfile.BadZipFile:
-        return True
-    return False
-
-
-# The built-in number formats 9 (0%) and 10 (0.00%), as a cell style names them.
-_BUILTIN_PERCENT = re.compile(rb"""numFmtId\s*=\s*["']\s*(?:9|10)\s*["']""")
-
-
-def _has_percent_formats(data: bytes) -> bool:
-    """Return whether the package's styles may show a number as a percentage.
-
-    openpyxl takes the styles from xl/styles.xml alone. Without a built-in
-    percent format there or a "%" in it (or one escaped), no cell can be a
-    percentage, and the cells' formats need not be read at all; any doubt
-    reads them.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            xml = package.read("xl/styles.xml")
-    except KeyError:
-        return False
-    except zipfile.BadZipFile:
-        return True
-    lowered = xml.lower()
-    return (b"%" in xml or b"&#37;" in xml or b"&#x25;" in lowered
-            or _BUILTIN_PERCENT.search(xml) is not None)
-
-
 def _open_workbook(data: bytes, *, data_only: bool) -> Workbook:
     """Return the workbook in ``data`` opened read-only."""
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+        # External links are of no use here, and one less part to parse.
+        return load_workbook(
+            io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False
+        )
     except Exception as exc:
         # A .docx, .ods or damaged file is a zip too; openpyxl refuses it
         # with many unrelated exception types.
@@ -199,33 +186,41 @@ def _first_worksheet(workbook: Workbook) -> ReadOnlyWorksheet:
 
 
 def _read_cells(
-    workbook: Workbook, max_rows: int | None, *, percent_formats: bool = True
+    workbook: Workbook, limits: Limits, *, percent_formats: bool = True
 ) -> tuple[tuple[str, ...], list[tuple[int, list[Cell]]], dict[int, list[int]]]:
     """Return headers, non-blank rows and where those rows have None cells.
 
     Without ``percent_formats`` (the package has none) no number is scaled,
     and the values are read alone: openpyxl then builds no cell object.
+    Rows are read as wide as the header, so that a stray cell far to the
+    right costs nothing.
     """
     worksheet = _first_worksheet(workbook)
     rows: list[tuple[int, list[Cell]]] = []
     uncached: dict[int, list[int]] = {}
-    row_iter = iter(worksheet.iter_rows(values_only=not percent_formats))
-    first = next(row_iter, None)
+    values_only = not percent_formats
+    first = next(
+        worksheet.iter_rows(max_row=1, max_col=MAX_COLUMNS + 1, values_only=values_only), None
+    )
     if first is None:
         raise SpreadsheetError(_NO_HEADER)
     headers = _headers(cell.value for cell in first) if percent_formats else _headers(first)
     width = len(headers)
+    row_iter = worksheet.iter_rows(min_row=2, max_col=width, values_only=values_only)
 
     for number, source in enumerate(row_iter, start=2):
+        _check_rows_read(number, limits)
         cells: list[Cell] = []
         blank = True
-        for item in source[:width]:
+        for item in source:
             value = item.value if percent_formats else item
             if value is None:
                 cells.append(_EMPTY)
             elif isinstance(value, str):
                 if blank and value.strip():
                     blank = False
+                if len(value) > MAX_CELL_CHARS:
+                    raise SpreadsheetError(_too_long(number))
                 cells.append(Cell(value))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 blank = False
@@ -239,7 +234,7 @@ def _read_cells(
             continue
         cells.extend([_EMPTY] * (width - len(cells)))
         rows.append((number, cells))
-        _check_row_count(len(rows), max_rows)
+        _check_row_count(len(rows), limits.max_rows)
         missing = [index for index, cell in enumerate(cells) if cell.value is None]
         if missing:
             uncached[number] = missing
@@ -255,7 +250,10 @@ def _mark_formulas(
     worksheet = _first_worksheet(workbook)
     formulas: dict[int, list[int]] = {}
     last = max(uncached)
-    for number, values in enumerate(worksheet.iter_rows(max_row=last, values_only=True), 1):
+    width = len(rows[0][1])
+    for number, values in enumerate(
+        worksheet.iter_rows(max_row=last, max_col=width, values_only=True), 1
+    ):
         for index in uncached.get(number, ()):
             value = values[index] if index < len(values) else None
             if _is_formula(value):
@@ -306,17 +304,22 @@ def _decode(data: bytes) -> str:
     raise SpreadsheetError(_UNKNOWN_ENCODING)
 
 
-def _read_csv(text: str, max_rows: int | None) -> Sheet:
+def _read_csv(text: str, limits: Limits) -> Sheet:
     """Return the CSV ``text`` as a sheet, numbering rows as Excel shows them.
 
     Excel opens each record as one row, so a quoted line break does not
-    shift the numbers of the rows after it.
+    shift the numbers of the rows after it. Every record counts against
+    the rows' limit, an empty line too, and the delimiters bound the cells
+    before any record is split (one record of a million commas would be a
+    list of a million fields).
     """
     if not text:
         raise SpreadsheetError(_EMPTY_FILE)
     first_line = re.split(r"\r|\n", text, maxsplit=1)[0]
     # Excel's 「テキスト（タブ区切り）」 is a .txt with tabs and no commas.
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    if text.count(delimiter) > limits.cells:
+        raise SpreadsheetError(limits.too_many_cells())
     # strict: an unclosed quote would otherwise swallow the rest of the file
     # into one cell without a word.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -330,9 +333,16 @@ def _read_csv(text: str, max_rows: int | None) -> Sheet:
         except StopIteration:
             break
         except csv.Error as exc:
+            if _CSV_FIELD_LIMIT_ERROR in str(exc):
+                raise SpreadsheetError(_too_long(number)) from None
             raise SpreadsheetError(
                 f'{number}行目：CSVの引用符（"）が正しく閉じられていません。'
             ) from exc
+        _check_rows_read(number, limits)
+        if len(record) > MAX_COLUMNS:
+            raise SpreadsheetError(limits.too_many_columns())
+        if any(len(value) > MAX_CELL_CHARS for value in record):
+            raise SpreadsheetError(_too_long(number))
         if headers is None:
             headers = _headers(record)
             continue
@@ -342,7 +352,7 @@ def _read_csv(text: str, max_rows: int | None) -> Sheet:
             continue
         cells.extend([_EMPTY] * (width - len(cells)))
         rows.append(SheetRow(number, tuple(cells)))
-        _check_row_count(len(rows), max_rows)
+        _check_row_count(len(rows), limits.max_rows)
     if headers is None:
         raise SpreadsheetError(_EMPTY_FILE)
     return Sheet(headers=headers, rows=tuple(rows))
@@ -359,12 +369,32 @@ def _headers(values: Iterable[CellValue]) -> tuple[str, ...]:
         headers.pop()
     if not headers:
         raise SpreadsheetError(_NO_HEADER)
+    if len(headers) > MAX_COLUMNS:
+        raise SpreadsheetError(Limits.too_many_columns())
+    if any(len(header) > MAX_CELL_CHARS for header in headers):
+        raise SpreadsheetError(_too_long(1))
     return tuple(headers)
 
 
-def _check_row_count(count: int, max_rows: int | None) -> None:
+def _check_row_count(count: int, max_rows: int) -> None:
     """Refuse the file once it has more than ``max_rows`` data rows."""
-    if max_rows is not None and count > max_rows:
+    if count > max_rows:
         raise SpreadsheetError(
             f"行数が上限（{max_rows:,}行）を超えています。ファイルを分けてください。"
         )
+
+
+def _check_rows_read(number: int, limits: Limits) -> None:
+    """Refuse the file once row ``number`` (as Excel shows it) is past the limit.
+
+    Blank rows count as well: a sheet of a million blank rows, or a CSV
+    of a million empty lines, is refused at the limit instead of read to
+    its end. The limit leaves a margin over the data rows' limit for the
+    blank rows Excel keeps below a table (:attr:`Limits.sheet_rows`).
+    """
+    if number > limits.sheet_rows + 1:
+        raise SpreadsheetError(limits.too_many_rows())
+
+
+def _too_long(number: int) -> str:
+    return f"{number}行目：セルの文字数が多すぎます（上限 {MAX_CELL_CHARS:,}文字）。"

@@ -229,14 +229,19 @@ def max_rows() -> int:
 
 
 def read_upload(data: bytes, filename: str) -> Sheet:
-    """Read an uploaded file within the size and row limits."""
+    """Read an uploaded file within the size and row limits.
+
+    The reader derives every other limit (what an .xlsx may inflate to,
+    its cells and rows, blank ones included) from these two
+    (:class:`spreadsheets.archive.Limits`).
+    """
     limit = max_upload_bytes()
     if len(data) > limit:
         raise ImportRefused(
             f"ファイルが大きすぎます（{len(data):,}バイト）。上限は{limit:,}バイトです。"
         )
     try:
-        return read_sheet(data, filename, max_rows=max_rows())
+        return read_sheet(data, filename, max_rows=max_rows(), max_bytes=limit)
     except SpreadsheetError as error:
         raise ImportRefused(str(error)) from None
 
