@@ -86,6 +86,7 @@ class SpreadsheetImportMixin:
         context = getattr(response, "context_data", None)
         if context is not None:
             remember_preview(request, context)
+            self.forget_refused_upload(context)
             # The templates of the plans this user may change, and no others.
             context["template_links"] = [
                 (f"{plan.name}（{plan.code}）",
@@ -93,6 +94,29 @@ class SpreadsheetImportMixin:
                 for plan in plans_managed_by(user=request.user)
             ]
         return response
+
+    def forget_refused_upload(self, context: dict[str, Any]) -> None:
+        """Drop the stored copy of an upload that cannot be confirmed.
+
+        django-import-export keeps every upload in the cache (for a day)
+        before reading it, refused or not: a signed-in user could fill the
+        cache table 5 MB a request. Only a previewed file with a confirm
+        form is kept.
+        """
+        form = context.get("form")
+        if context.get("confirm_form") is not None or form is None or not form.is_bound:
+            return
+        upload = getattr(form, "cleaned_data", {}).get("import_file")
+        name = getattr(upload, "tmp_storage_name", None)
+        if not name:
+            return
+        storage = self.get_tmp_storage_class()(
+            name=name, read_mode="rb", **self.get_tmp_storage_class_kwargs()
+        )
+        data = storage.read()
+        if data is not None:
+            forget_kept_sheet(bytes(data))
+        storage.remove()
 
     def add_data_read_fail_error_to_form(self, form: Any, error: Exception) -> None:
         if isinstance(error, ImportRefused):

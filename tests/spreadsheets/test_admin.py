@@ -288,3 +288,27 @@ def test_a_confirm_step_whose_kept_read_expired_reads_the_file_again(admin_clien
     response = admin_client_ja.post(reverse(PROCESS_URL), confirm, follow=True)
     assert "取り込みました：新規 2件" in text(response)
     assert Actual.objects.filter(indicator__code__in=codes).count() == 2
+
+
+def test_a_refused_upload_is_not_kept(admin_client_ja):
+    """As found: every upload sat in the cache for a day, refused or not (5 MB a request)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from import_export.tmp_storages import CacheStorage
+
+    from spreadsheets import resources
+
+    def kept_uploads() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT cache_key FROM ise_iga_dx_cache")
+            return [key for (key,) in cursor.fetchall() if CacheStorage.CACHE_PREFIX in key]
+
+    data = xlsx(BAD_ROWS)
+    response = upload(admin_client_ja, data)
+    assert "import_file_name" not in response.content.decode()
+    assert kept_uploads() == []
+    assert cache.get(resources.kept_sheet_key(data)) is None
+    # A clean file is kept for its confirm step.
+    response = upload(admin_client_ja, xlsx([["ISE2-01", "R8", "1", None]]))
+    assert "import_file_name" in response.content.decode()
+    assert len(kept_uploads()) == 1
