@@ -82,8 +82,11 @@ def synthetic_plan(indicators: int) -> None:
     )
 
 
-def department_file(indicators: int) -> bytes:
-    """Return an .xlsx typed the way departments type: numbers, %, notes."""
+def department_file(indicators: int, *, offset: float = 0) -> bytes:
+    """Return an .xlsx typed the way departments type: numbers, %, notes.
+
+    ``offset`` moves every value: the same rows, each changing a stored one.
+    """
     import openpyxl
 
     workbook = openpyxl.Workbook()
@@ -91,7 +94,7 @@ def department_file(indicators: int) -> bytes:
     sheet.append(["指標コード", "年度", "実績値", "備考"])
     for n in range(indicators):
         for year in YEARS:
-            value: object = 100 + (n * 7 + year) % 50 + 0.5
+            value: object = 100 + (n * 7 + year) % 50 + 0.5 + offset
             sheet.append([f"BENCH-{n:05d}", f"R{year - 2018}", value, "部署回答"])
     buffer = io.BytesIO()
     workbook.save(buffer)
