@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
@@ -9,11 +11,15 @@ from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
 from audit.admin import AuditedAdmin
 from indicators import wording
 from indicators.models import Target
+from indicators.selectors import confirmed_years
 from office.admin.common import DECIMAL_OVERRIDES, LongListMixin
 from office.admin.filters import RowYearFilter
 from office.forms import TargetForm
 from spreadsheets.admin import SpreadsheetImportMixin
 from spreadsheets.resources import EXPORT_FORMATS, TargetResource, TargetSpreadsheetFormat
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 
 @admin.register(Target)
@@ -42,6 +48,14 @@ class TargetAdmin(
         "decided_on",
     )
     readonly_fields = ("revision", "last_reason")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Target | None = None) -> bool:
+        """A target of a year whose actual is confirmed (確定) cannot be deleted (403)."""
+        if obj is not None and obj.fiscal_year in confirmed_years([obj.indicator_id]).get(
+            obj.indicator_id, ()
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description="当初目標値・変更")
     def revision(self, obj: Target) -> str:

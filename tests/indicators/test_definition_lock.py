@@ -129,6 +129,22 @@ def test_the_target_of_a_confirmed_year_cannot_change_or_go_on_the_kgi_page(offi
     assert Target.objects.get(indicator=kgi, fiscal_year=2027).value == Decimal(25)
 
 
+def test_the_target_of_a_confirmed_year_cannot_be_deleted_from_the_targets_list(office, kgi):
+    client = client_for(office)
+    locked = Target.objects.get(indicator=kgi, fiscal_year=2026)
+    url = reverse("admin:indicators_target_delete", args=[locked.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:indicators_target_changelist")
+    response = client.post(changelist, {"action": "delete_selected",
+                                        "_selected_action": [locked.pk], "post": "yes"})
+    assert response.status_code == 403
+    assert Target.objects.filter(pk=locked.pk).exists()
+    free = Target.objects.get(indicator=kgi, fiscal_year=2027)
+    assert client.post(reverse("admin:indicators_target_delete", args=[free.pk]),
+                       {"post": "yes"}).status_code == 302
+    assert not Target.objects.filter(pk=free.pk).exists()
+
+
 def test_the_targets_import_refuses_a_confirmed_years_target(kgi):
     data = xlsx([[kgi.code, "R8", "8", "見直し", "2026/9/1"]],
                 header=["指標コード", "年度", "目標値", "変更理由", "決定日"])
