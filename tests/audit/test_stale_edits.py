@@ -15,57 +15,17 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.roles import Role
 from audit.versions import StaleEdit
 from indicators.models import Actual, Target
 from plans.models import Measure
-from tests.factories import (
-    ActualFactory,
-    DepartmentFactory,
-    IndicatorFactory,
-    MunicipalityFactory,
-    TargetFactory,
-)
-from tests.helpers import client_for, form_data, user_with_role, visible_text
+from tests.factories import ActualFactory, TargetFactory
+from tests.helpers import client_for, form_data, visible_text
 
 pytestmark = pytest.mark.django_db
 
 SAVE = {"_save": "保存"}
 REENTER = "入力した内容は保存していません（画面に残しています）。"
 WHEN = r"令和\d+年\d+月\d+日 \d\d:\d\d"
-
-
-@pytest.fixture
-def city():
-    return MunicipalityFactory(name="テスト市")
-
-
-@pytest.fixture
-def kgi(city):
-    return IndicatorFactory(measure__policy__plan__municipality=city, item="元の項目")
-
-
-@pytest.fixture
-def office(city):
-    return user_with_role(Role.OFFICE, municipality=city.code, username="office-a")
-
-
-@pytest.fixture
-def colleague(city):
-    return user_with_role(Role.OFFICE, municipality=city.code, username="office-b")
-
-
-@pytest.fixture
-def department_user(city, kgi):
-    department = DepartmentFactory(municipality=city)
-    department.measures.add(kgi.measure)
-    return user_with_role(Role.DEPARTMENT, municipality=city.code,
-                          departments=(department.name,), username="dept-user")
-
-
-@pytest.fixture
-def entered(kgi) -> Actual:
-    return ActualFactory(indicator=kgi, fiscal_year=2026, value=Decimal(40))
 
 
 def opened(client, url: str) -> dict:

@@ -24,52 +24,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.urls import reverse
 
-from accounts.roles import Role
 from indicators.models import Actual
 from indicators.services import StaleActuals, actuals_confirm
 from spreadsheets import writer
 from spreadsheets.actuals import preview_actuals
 from spreadsheets.resources import ActualResource, SafeCSV, SafeXLSX
 from spreadsheets.rows import Action, ImportRefused, read_upload
-from tests.factories import ActualFactory, DepartmentFactory, IndicatorFactory, MunicipalityFactory
-from tests.helpers import client_for, form_data, user_with_role, visible_text, xlsx
+from tests.factories import ActualFactory
+from tests.helpers import client_for, form_data, visible_text, xlsx
 
 IMPORT = "admin:indicators_actual_import"
 PROCESS = "admin:indicators_actual_process_import"
 WHEN = r"令和\d+年\d+月\d+日 \d\d:\d\d"
-
-
-@pytest.fixture
-def city(db):
-    return MunicipalityFactory(name="テスト市")
-
-
-@pytest.fixture
-def kgi(city):
-    return IndicatorFactory(measure__policy__plan__municipality=city)
-
-
-@pytest.fixture
-def office(city):
-    return user_with_role(Role.OFFICE, municipality=city.code, username="office-a")
-
-
-@pytest.fixture
-def colleague(city):
-    return user_with_role(Role.OFFICE, municipality=city.code, username="office-b")
-
-
-@pytest.fixture
-def department_user(city, kgi):
-    department = DepartmentFactory(municipality=city)
-    department.measures.add(kgi.measure)
-    return user_with_role(Role.DEPARTMENT, municipality=city.code,
-                          departments=(department.name,), username="dept-user")
-
-
-@pytest.fixture
-def entered(kgi) -> Actual:
-    return ActualFactory(indicator=kgi, fiscal_year=2026, value=Decimal(40))
 
 
 def preview(client, data: bytes, name: str = "回答.xlsx") -> dict:
