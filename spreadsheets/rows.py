@@ -126,17 +126,15 @@ class SheetImport:
     def seen(self) -> dict[int, tuple[Any, ...]]:
         """Return what this preview showed of each row it would import, by Excel row.
 
-        Each row's code, year, action, old and new values, and the id and
-        version of the stored row it would write (audit.versions). The
-        admin keeps this from the preview step and compares it at the
-        confirm step (:func:`moved_rows`): what is imported is what the
-        user saw.
+        Each row's code, year and action, and the id and version of the
+        stored row it would write (audit.versions). The admin keeps this
+        from the preview step and compares it at the confirm step
+        (:func:`moved_rows`): what is imported is what the user saw. The
+        file is the same bytes at both steps, so a row reads the same
+        unless its stored row moved; no value needs printing to tell.
         """
         return {
-            row.row: (
-                row.code, row.fiscal_year, row.action.value, row.old_label, row.new_label,
-                *stored_version(row.existing),
-            )
+            row.row: (row.code, row.fiscal_year, row.action.value, *stored_version(row.existing))
             for row in self.rows if row.action != Action.SKIPPED
         }
 
