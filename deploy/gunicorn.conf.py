@@ -28,19 +28,20 @@ workers = int(os.environ.get("GUNICORN_WORKERS", 2 * len(os.sched_getaffinity(0)
 worker_class = "sync"
 
 # The longest request is the admin's import of actuals at its limit of
-# 20,000 rows (KPI_IMPORT_MAX_ROWS). Measured through nginx on a 2-core
-# machine (docs/deployment.md): new rows, preview 5-9 s and confirm 7 s;
-# rows that all change an existing actual, preview 7-11 s and confirm
-# about 60 s (Django's bulk_update() building its CASE expressions in
-# Python). 180 s is three times the slowest; a request still running then
-# is a fault, and gunicorn kills its worker (the import's transaction is
-# rolled back: nothing of it is written). nginx waits longer
-# (proxy_read_timeout 190s), so that gunicorn, not nginx, ends such a
-# request, and a request nginx gave up on is never still writing.
-timeout = 180
+# 20,000 rows (KPI_IMPORT_MAX_ROWS). Its slowest valid form, every row
+# changing a stored actual, took about 60 s to confirm through nginx until
+# the writer stopped using bulk_update(); `make bench` now measures it at
+# 4.4 s (preview) and 6.2 s (confirm) on PostgreSQL, new rows faster
+# (docs/performance.md, docs/deployment.md). 60 s leaves several times
+# that for a busier server; a request still running then is a fault, and
+# gunicorn kills its worker (the import's transaction is rolled back:
+# nothing of it is written). nginx waits longer (proxy_read_timeout 70s),
+# so that gunicorn, not nginx, ends such a request, and a request nginx
+# gave up on is never still writing.
+timeout = 60
 # On a restart or reload, a running import may finish (systemd's
 # TimeoutStopSec is longer still).
-graceful_timeout = 180
+graceful_timeout = 60
 
 # A worker is replaced after about 1,000 requests: the memory an import of
 # 20,000 rows takes is given back to the system.
