@@ -31,7 +31,7 @@ worker_class = "sync"
 # 20,000 rows (KPI_IMPORT_MAX_ROWS). Its slowest valid form, every row
 # changing a stored actual, took about 60 s to confirm through nginx until
 # the writer stopped using bulk_update(); `make bench` now measures it at
-# 4.4 s (preview) and 6.2 s (confirm) on PostgreSQL, new rows faster
+# 3.9 s (preview) and 6.4 s (confirm) on PostgreSQL, new rows faster
 # (docs/performance.md, docs/deployment.md). 60 s leaves several times
 # that for a busier server; a request still running then is a fault, and
 # gunicorn kills its worker (the import's transaction is rolled back:
