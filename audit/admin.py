@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.http import Http404, HttpResponseNotAllowed
+from django.db import router, transaction
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
 from audit.describe import change, field_names, record_values, shown
 from audit.forms import SEEN_FIELD, version_checked, version_checked_formset
+from audit.versions import stale_rows, stale_text
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -91,6 +95,34 @@ class VersionCheckedAdmin:
         if not self.has_change_permission(request, obj) and obj is not None:
             return fieldsets
         return with_seen_version(fieldsets)
+
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """Delete only the row the confirmation page showed.
+
+        The page posts the row's version (templates/admin/delete_confirmation.html).
+        A row changed since is kept: the user is sent to its page with who
+        changed what and when. The check holds the row's lock until the
+        delete is done (one transaction).
+        """
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            if request.method == "POST" and request.POST.get("post"):
+                obj = self.get_object(request, unquote(object_id))
+                if obj is not None and self.has_delete_permission(request, obj):
+                    seen = request.POST.get(SEEN_FIELD, "")
+                    found = stale_rows(
+                        self.model, {obj.pk: int(seen) if seen.isdecimal() else 0}
+                    )
+                    if found:
+                        self.message_user(request, stale_text(found), messages.ERROR)
+                        opts = self.model._meta
+                        return HttpResponseRedirect(reverse(
+                            f"admin:{opts.app_label}_{opts.model_name}_change",
+                            args=[obj.pk], current_app=self.admin_site.name,
+                        ))
+            return super().delete_view(request, object_id, extra_context)
 
 
 class AuditedAdmin(VersionCheckedAdmin, SimpleHistoryAdmin):

@@ -172,6 +172,25 @@ def test_a_stale_measure_page_is_refused(office, colleague, kgi):
     assert Measure.objects.get(pk=kgi.measure.pk).title == "同僚の施策名"
 
 
+def test_a_row_changed_after_its_delete_page_was_opened_is_kept(office, department_user, entered):
+    url = reverse("admin:indicators_actual_delete", args=[entered.pk])
+    page = client_for(office).get(url).content.decode()
+    seen = re.search(r'name="seen_version" value="(\d+)"', page).group(1)
+    theirs = opened(client_for(department_user), actual_url(entered))
+    theirs.update(value="50", **SAVE)
+    assert client_for(department_user).post(actual_url(entered), theirs).status_code == 302
+
+    response = client_for(office).post(url, {"post": "yes", "seen_version": seen}, follow=True)
+    assert re.search(f"このページを開いた後にdept-userさんが{WHEN}に変更しました（変更された項目：実績値）",
+                     visible_text(response))
+    assert Actual.objects.filter(pk=entered.pk, value=Decimal(50)).exists()
+    # Opened again, the page deletes it.
+    page = client_for(office).get(url).content.decode()
+    seen = re.search(r'name="seen_version" value="(\d+)"', page).group(1)
+    assert client_for(office).post(url, {"post": "yes", "seen_version": seen}).status_code == 302
+    assert not Actual.objects.filter(pk=entered.pk).exists()
+
+
 # Confirming and reopening ---------------------------------------------------
 
 

@@ -141,7 +141,7 @@ def test_the_target_of_a_confirmed_year_cannot_be_deleted_from_the_targets_list(
     assert Target.objects.filter(pk=locked.pk).exists()
     free = Target.objects.get(indicator=kgi, fiscal_year=2027)
     assert client.post(reverse("admin:indicators_target_delete", args=[free.pk]),
-                       {"post": "yes"}).status_code == 302
+                       {"post": "yes", "seen_version": free.version}).status_code == 302
     assert not Target.objects.filter(pk=free.pk).exists()
 
 

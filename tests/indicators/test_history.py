@@ -96,7 +96,7 @@ def test_a_deleted_actual_and_target_stay_in_the_kgi_history(kgi):
     user = office(kgi)
     client = client_for(user)
     url = reverse("admin:indicators_actual_delete", args=[actual.pk])
-    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert client.post(url, {"post": "yes", "seen_version": actual.version}).status_code == 302
     assert not Actual.objects.filter(pk=actual.pk).exists()
     deleted = Actual.history.filter(id=actual.pk).first()
     assert (deleted.history_type, deleted.history_user) == ("-", user)
