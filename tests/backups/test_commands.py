@@ -22,6 +22,11 @@ from backups.services import file_kind, pg_connection, pg_tool
 from plans.models import Plan
 from tests.backups.conftest import manage, postgres_url
 
+# Committed data, as an operator's backup sees it. On SQLite the test
+# database's write transaction (BEGIN IMMEDIATE, settings) would hold the
+# lock the backup waits for; each test here runs outside one.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 if TYPE_CHECKING:
     from pathlib import Path
 
