@@ -229,7 +229,8 @@ def writing() -> Iterator[None]:
     try:
         with transaction.atomic():
             yield
-    except IntegrityError:
+    except (IntegrityError, connection.Database.IntegrityError):
+        # COPY goes to psycopg's own cursor, whose errors Django does not wrap.
         raise ImportRefused(CLASHED) from None
 
 
