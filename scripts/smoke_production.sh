@@ -196,7 +196,12 @@ render "$root/deploy/nginx/ise-iga-dx.conf" "$tmp/nginx/site.conf" \
   "/etc/ssl/ise-iga-dx/fullchain.pem" "$tmp/tls/cert.pem" \
   "/etc/ssl/ise-iga-dx/privkey.pem" "$tmp/tls/key.pem" \
   "unix:/run/ise-iga-dx.sock" "unix:$tmp/gunicorn.sock" \
-  "/srv/ise-iga-dx/app" "$root"
+  "/srv/ise-iga-dx/app/deploy/nginx/errors/" "$tmp/nginx/errors/"
+# nginx's workers (www-data) read the error pages: a copy in the temporary
+# directory, since a checkout may sit in a directory only its owner can
+# enter (mktemp -d makes one, as the README's fresh-clone check does).
+cp -R "$root/deploy/nginx/errors" "$tmp/nginx/errors"
+chmod -R a+rX "$tmp/nginx/errors"
 nginx_temp=""
 for kind in client_body proxy fastcgi uwsgi scgi; do
   nginx_temp+="${kind}_temp_path $tmp/nginx/$kind;"$'\n'
