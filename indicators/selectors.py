@@ -289,6 +289,13 @@ def indicator_years(*, indicator: Indicator) -> list[IndicatorYear]:
     ]
 
 
+# An actual of a year its plan evaluates (not the 実績の推移 before it).
+IN_PLAN_PERIOD = Q(
+    fiscal_year__gte=F("indicator__plan__start_year"),
+    fiscal_year__lte=F("indicator__plan__end_year"),
+)
+
+
 def confirmed_years(
     indicator_ids: Iterable[int], *, lock: bool = False
 ) -> dict[int, list[int]]:
@@ -301,11 +308,7 @@ def confirmed_years(
     confirmed while a definition change is checked and written
     (``actuals_confirm`` locks the same rows).
     """
-    rows = Actual.objects.filter(
-        indicator_id__in=list(indicator_ids),
-        fiscal_year__gte=F("indicator__plan__start_year"),
-        fiscal_year__lte=F("indicator__plan__end_year"),
-    )
+    rows = Actual.objects.filter(IN_PLAN_PERIOD, indicator_id__in=list(indicator_ids))
     if lock:
         rows = rows.select_for_update(of=("self",))
     years: dict[int, list[int]] = {}
@@ -324,8 +327,6 @@ def confirmed_plan_keys(plan_ids: Iterable[int]) -> set[tuple[int, int]]:
     """
     return set(
         Actual.objects.filter(
-            indicator__plan_id__in=list(plan_ids), confirmed=True,
-            fiscal_year__gte=F("indicator__plan__start_year"),
-            fiscal_year__lte=F("indicator__plan__end_year"),
+            IN_PLAN_PERIOD, indicator__plan_id__in=list(plan_ids), confirmed=True
         ).values_list("indicator_id", "fiscal_year")
     )
