@@ -99,6 +99,11 @@ class Indicator(Versioned):
     )
     position = models.PositiveSmallIntegerField("表示順", help_text="計画の文書での順番")
     item = models.TextField("項目（KGI）")
+    short_name = models.CharField(
+        "略称", max_length=40, blank=True,
+        help_text="一覧表で項目の代わりに表示する短い名前（任意）。空欄なら項目をそのまま表示します。"
+        "指標のページと印刷用ページには項目の全文を表示します。",
+    )
     unit = models.CharField("単位", max_length=16, blank=True)
     kind = models.CharField("評価の型", max_length=16, choices=Kind.choices, default=Kind.INCREASE)
     accumulation = models.CharField(
