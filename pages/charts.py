@@ -30,15 +30,27 @@ if TYPE_CHECKING:
     from indicators.evaluation import IndicatorYear
     from indicators.models import Indicator
 
-MILESTONE_MESSAGE = "完了型の指標はグラフを表示しません"
-NO_ROWS_MESSAGE = "表示する年度がありません"
+# Why a KGI page has no chart: said in words instead of an empty plot.
+MILESTONE_MESSAGE = "完了型の指標のため、グラフはありません。年度ごとの状況は下の表のとおりです。"
+NO_ROWS_MESSAGE = "表示する年度がないため、グラフはありません。"
+NO_VALUES_MESSAGE = (
+    "グラフに表示できる数値（実績値・目標値・現状値）がないため、グラフはありません。"
+    "年度ごとの状況は下の表のとおりです。"
+)
+# Units of things counted one by one: their axes tick at whole numbers only
+# (no 0.5件). A unit such as 地点 (3.00地点, an average) is not one of them.
+COUNT_UNITS = frozenset({
+    "件", "名", "人", "回", "箇所", "か所", "ヶ所", "施設", "部署", "校", "社", "団体",
+    "台", "枚", "本", "冊", "組", "店舗", "事業者", "世帯", "手続", "手続き",
+})
+# At most this many intervals on a whole-number axis.
+COUNT_TICKS = 8
 
 # Fixed size for print: responsive plotly charts print cut off
 # (plotly/plotly.js#1275, #7403). 680 CSS px is 180 mm, the width of A4
 # portrait inside 15 mm margins, so no browser has to shrink or clip it.
 STATIC_WIDTH = 680
 STATIC_HEIGHT = 320
-STATIC_MESSAGE_HEIGHT = 120
 POLICY_LABEL_WIDTH = 16
 
 FONT_FAMILY = (
@@ -117,20 +129,6 @@ def _layout(*, title: str, static: bool, height: int = STATIC_HEIGHT) -> go.Layo
     return layout
 
 
-def _message_figure(message: str, *, title: str, static: bool) -> go.Figure:
-    fig = go.Figure(layout=_layout(title=title, static=static, height=STATIC_MESSAGE_HEIGHT))
-    fig.update_layout(
-        margin={"t": 40, "b": 8},
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[{
-            "text": message, "showarrow": False, "xref": "paper", "yref": "paper",
-            "x": 0.5, "y": 0.5, "font": {"size": 14},
-        }],
-    )
-    return fig
-
-
 def _wrap(text: str, width: int = POLICY_LABEL_WIDTH) -> str:
     """Break ``text`` every ``width`` characters, for a tick label.
 
@@ -138,6 +136,16 @@ def _wrap(text: str, width: int = POLICY_LABEL_WIDTH) -> str:
     otherwise squeeze the bars into a sliver.
     """
     return "<br>".join(text[start:start + width] for start in range(0, len(text), width))
+
+
+def _whole_dtick(span: float, ticks: int = COUNT_TICKS) -> int:
+    """Return the smallest of 1, 2, 5, 10, 20, 50 … giving at most ``ticks`` intervals."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if span / (step * factor) <= ticks:
+                return step * factor
+        step *= 10
 
 
 def _value_range(values: Sequence[float]) -> list[float]:
@@ -186,7 +194,32 @@ def _reduction_label(reduction: Decimal) -> str:
     return f"{sign}{abs(shown):f}%"
 
 
-def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Figure:
+def _has_values(rows: Sequence[IndicatorYear]) -> bool:
+    indicator = rows[0].indicator
+    return indicator.baseline is not None or any(
+        (row.actual is not None and row.actual.value is not None)
+        or (row.target is not None and row.target.value is not None)
+        for row in rows
+    )
+
+
+def indicator_chart_absence(rows: Sequence[IndicatorYear]) -> str:
+    """Return why one KGI's years make no chart, or "" when they make one.
+
+    No years, a milestone (完了型) KGI, or no number at all (ISE1-08:
+    評価対象外, no baseline, target or actual): the page says so in words
+    instead of drawing an empty plot.
+    """
+    if not rows:
+        return NO_ROWS_MESSAGE
+    if achievement.Kind(rows[0].indicator.kind) == achievement.Kind.MILESTONE:
+        return MILESTONE_MESSAGE
+    if not _has_values(rows):
+        return NO_VALUES_MESSAGE
+    return ""
+
+
+def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Figure | None:
     """Return one KGI's actuals against its targets and baseline, by year.
 
     ``rows`` are one indicator's years, oldest first, as
@@ -194,18 +227,16 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
     bars (history and plan years; not-measured and pending years are left
     out), targets a dashed line and the baseline a dotted line. A reduction
     (削減率型) KGI plots its reduction in percent against the target
-    reduction. A milestone (完了型) KGI has nothing to plot: the figure
-    only says so, so a page can render every KGI's chart the same way.
+    reduction. An actual of 0 gets a marker and its label, since a bar of
+    height 0 cannot be seen; an axis of counted things (件, 名, 人 …) ticks
+    at whole numbers. Where :func:`indicator_chart_absence` gives a reason
+    (a milestone KGI, no numbers) there is no chart: None.
     ``static`` fixes the size and drops the mode bar, for print.
     """
-    if not rows:
-        return _message_figure(NO_ROWS_MESSAGE, title="実績と目標の推移", static=static)
+    if indicator_chart_absence(rows):
+        return None
     indicator = rows[0].indicator
     kind = achievement.Kind(indicator.kind)
-    if kind == achievement.Kind.MILESTONE:
-        return _message_figure(
-            MILESTONE_MESSAGE, title=f"{indicator.code}　実績と目標の推移", static=static
-        )
     reduction = kind == achievement.Kind.REDUCTION
     years = [wareki.fiscal_year_short(row.fiscal_year) for row in rows]
 
@@ -240,6 +271,22 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
         marker={"color": ACTUAL_COLOUR},
         hovertemplate="実績：%{customdata}<extra></extra>",
     ))
+    zeros = [
+        (year, label) for year, value, label in zip(actual_x, actual_y, actual_labels, strict=True)
+        if value == 0
+    ]
+    if zeros:
+        # A bar of height 0 is invisible: a bar-coloured dash and the
+        # value's label show that 0 was measured, not that nothing was.
+        fig.add_trace(go.Scatter(
+            name="実績（0）", showlegend=False, x=[year for year, _label in zeros],
+            y=[0.0] * len(zeros), text=[label for _year, label in zeros],
+            mode="markers+text", textposition="top center",
+            textfont={"color": ACTUAL_COLOUR},
+            marker={"symbol": "line-ew-open", "size": 28,
+                    "line": {"color": ACTUAL_COLOUR, "width": 4}},
+            hoverinfo="skip",
+        ))
     fig.add_trace(go.Scatter(
         name="削減率（目標）" if reduction else "目標",
         x=target_x, y=target_y, customdata=target_labels, mode="lines+markers",
@@ -274,18 +321,27 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
     else:
         unit = indicator.unit
         y_title = f"実績・目標（{unit}）" if unit else "実績・目標"
+    value_range = _value_range(plotted)
+    yaxis: dict[str, Any] = {
+        "title": {"text": y_title}, "range": value_range, "zeroline": False,
+        # 1,500,000 rather than 1.5M: the documents print full numbers.
+        "exponentformat": "none", "separatethousands": True,
+        "gridcolor": "#dddddd",
+    }
+    if (
+        not reduction and indicator.unit in COUNT_UNITS
+        and all(float(value).is_integer() for value in plotted)
+    ):
+        # No 0.5件: whole-number ticks from 0.
+        yaxis.update(tick0=0, dtick=_whole_dtick(value_range[1] - value_range[0]),
+                     tickformat=",d")
     fig.update_layout(
         xaxis={
             "title": {"text": "年度"}, "type": "category",
             "categoryorder": "array", "categoryarray": years,
             "range": [-0.5, len(years) - 0.5],
         },
-        yaxis={
-            "title": {"text": y_title}, "range": _value_range(plotted), "zeroline": False,
-            # 1,500,000 rather than 1.5M: the documents print full numbers.
-            "exponentformat": "none", "separatethousands": True,
-            "gridcolor": "#dddddd",
-        },
+        yaxis=yaxis,
         hovermode="x unified",
         bargap=0.4,
     )
@@ -294,12 +350,15 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
 
 def plan_counts_chart(
     *, rows_by_policy: Sequence[tuple[str, achievement.Counts]], static: bool = False
-) -> go.Figure:
+) -> go.Figure | None:
     """Return a stacked bar of evaluations per basic policy, top to bottom.
 
     ``rows_by_policy`` pairs each policy's label with its
-    :func:`indicators.achievement.rollup` counts, in document order.
+    :func:`indicators.achievement.rollup` counts, in document order. A plan
+    with no KGI yet (iga-2) has nothing to count: None, no empty chart.
     """
+    if not any(counts.total for _label, counts in rows_by_policy):
+        return None
     labels = [_wrap(label) for label, _counts in rows_by_policy]
     longest = max((counts.total for _label, counts in rows_by_policy), default=0)
     height = 160 + 56 * max(len(labels), 1)

@@ -28,6 +28,7 @@ from plans.selectors import departments_of_user, departments_visible_to, plans_v
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    import plotly.graph_objects as go
     from django.http import HttpRequest, HttpResponse
 
     from plans.models import Plan
@@ -107,6 +108,11 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
+def optional_figure(fig: go.Figure | None) -> dict[str, object] | None:
+    """Return ``fig`` for ``json_script``, or None where there is no chart to draw."""
+    return None if fig is None else charts.figure_json(fig)
+
+
 def dashboard_context(request: HttpRequest, code: str) -> dict[str, object]:
     plan = get_object_or_404(plans_visible_to(user=request.user), code=code)
     fiscal_year, notice = plan_year(request, plan)
@@ -117,9 +123,8 @@ def dashboard_context(request: HttpRequest, code: str) -> dict[str, object]:
         "year_options": year_options(plan.fiscal_years, fiscal_year),
         "year_notice": notice,
         "dashboard": dashboard,
-        "chart": charts.figure_json(charts.plan_counts_chart(rows_by_policy=[
-            (f"{group.policy.label} {group.policy.title}", group.counts)
-            for group in dashboard.policies
+        "chart": optional_figure(charts.plan_counts_chart(rows_by_policy=[
+            (str(group.policy), group.counts) for group in dashboard.policies
         ])),
     }
 
@@ -171,12 +176,12 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     visible = indicators_visible_to(user=request.user)
     found = get_object_or_404(selectors.indicators_for_page(indicators=visible), code=code)
     page = selectors.indicator_page(indicator=found)
+    rows = [item.row for item in page.years]
     return render(request, "pages/indicator.html", {
         "indicator": found,
         "page": page,
-        "chart": charts.figure_json(
-            charts.indicator_chart(rows=[item.row for item in page.years])
-        ),
+        "chart": optional_figure(charts.indicator_chart(rows=rows)),
+        "chart_absence": charts.indicator_chart_absence(rows),
         "changes": indicator_change_history(indicator=found),
     })
 

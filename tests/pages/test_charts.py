@@ -173,19 +173,80 @@ def test_reduction_history_year_without_target_is_still_a_reduction(reduction):
 
 
 @pytest.mark.django_db
-def test_milestone_chart_only_says_there_is_no_chart(plan):
+def test_milestone_kgi_has_no_chart_and_says_why(plan):
     MilestoneFactory(measure__policy__plan=plan, code="TEST-04")
     indicator = Indicator.objects.filter(kind=Kind.MILESTONE, plan=plan).first()
     assert indicator is not None
-    fig = charts.indicator_chart(rows=indicator_years(indicator=indicator))
-    assert fig.data == ()
-    assert [a.text for a in fig.layout.annotations] == ["完了型の指標はグラフを表示しません"]
+    rows = indicator_years(indicator=indicator)
+    assert charts.indicator_chart(rows=rows) is None
+    assert charts.indicator_chart_absence(rows) == (
+        "完了型の指標のため、グラフはありません。年度ごとの状況は下の表のとおりです。"
+    )
 
 
-def test_no_rows_is_a_message_not_an_error():
-    fig = charts.indicator_chart(rows=[])
-    assert fig.data == ()
-    assert fig.layout.annotations[0].text == charts.NO_ROWS_MESSAGE
+def test_no_rows_is_no_chart_not_an_error():
+    assert charts.indicator_chart(rows=[]) is None
+    assert charts.indicator_chart_absence([]) == charts.NO_ROWS_MESSAGE
+
+
+@pytest.mark.django_db
+def test_a_kgi_without_any_number_has_no_empty_chart(plan):
+    """ISE1-08's case: 評価対象外, no baseline, no target: nothing to plot (no 0–0.05 axis)."""
+    indicator = kgi_with_targets(plan, "TEST-09", "")
+    ActualFactory(indicator=indicator, fiscal_year=2026, value=None, state="not_measured",
+                  not_measured_reason="計測方法の変更")
+    rows = indicator_years(indicator=indicator)
+    assert charts.indicator_chart(rows=rows) is None
+    assert charts.indicator_chart_absence(rows) == charts.NO_VALUES_MESSAGE
+    assert "グラフはありません" in charts.NO_VALUES_MESSAGE
+
+
+@pytest.mark.django_db
+def test_an_actual_of_zero_is_drawn_and_a_count_axis_ticks_whole_numbers(plan):
+    """A 0件 bar has no height: a dash and 「0件」 show it; no tick at 0.5件."""
+    indicator = kgi_with_targets(
+        plan, "TEST-08", "件", dict.fromkeys(plan.fiscal_years, "0"), kind=Kind.DECREASE,
+        baseline=Decimal(1), baseline_year=2025,
+    )
+    ActualFactory(indicator=indicator, fiscal_year=2026, value=Decimal(0), confirmed=True)
+    ActualFactory(indicator=indicator, fiscal_year=2027, value=Decimal(1), confirmed=True)
+    fig = chart_for("TEST-08")
+    assert list(trace(fig, "実績").y) == [0.0, 1.0]
+    zero = trace(fig, "実績（0）")
+    assert list(zero.x) == ["R8"] and list(zero.y) == [0.0]
+    assert list(zero.text) == ["0件"] and "text" in zero.mode and "markers" in zero.mode
+    assert zero.showlegend is False
+    yaxis = fig.layout.yaxis
+    assert (yaxis.tick0, yaxis.dtick, yaxis.tickformat) == (0, 1, ",d")
+    low, high = yaxis.range
+    assert low < 0 < 1 < high
+
+
+@pytest.mark.django_db
+def test_a_count_axis_with_many_keeps_its_round_ticks(plan):
+    kgi_with_targets(plan, "TEST-07", "名", {2026: "1300", 2027: "1400"}, baseline=Decimal(1000))
+    yaxis = chart_for("TEST-07").layout.yaxis
+    assert yaxis.dtick == 200 and yaxis.tickformat == ",d"
+
+
+@pytest.mark.django_db
+def test_decimal_values_or_units_keep_plotlys_own_ticks(hours, decrease):
+    """時間 is not counted one by one; 3.00地点 or 0.0% are no counts either."""
+    assert chart_for("TEST-02").layout.yaxis.dtick is None
+    assert chart_for("TEST-01").layout.yaxis.dtick is None
+
+
+@pytest.mark.parametrize(("span", "dtick"), [(1.1, 1), (8, 1), (9, 2), (16, 2), (17, 5),
+                                             (40, 5), (41, 10), (1600, 200)])
+def test_whole_number_ticks_are_one_two_or_five_times_ten(span, dtick):
+    assert charts._whole_dtick(span) == dtick
+
+
+def test_a_plan_without_kgis_has_no_counts_chart():
+    """iga-2 before its KGIs are added: no empty 0–1 chart."""
+    empty = [("基本方針 1 テスト", Counts(0, 0, 0, 0)), ("基本方針 2 テスト", Counts(0, 0, 0, 0))]
+    assert charts.plan_counts_chart(rows_by_policy=empty) is None
+    assert charts.plan_counts_chart(rows_by_policy=[]) is None
 
 
 @pytest.mark.django_db

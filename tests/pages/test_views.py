@@ -300,9 +300,50 @@ def test_a_plan_without_kgis_shows_its_policies_and_measures(member_client):
     for policy, measures in ((first, 2), (second, 3)):
         for _ in range(measures):
             MeasureFactory(policy=policy)
-    text = visible_text(plan_page(member_client, EMPTY))
-    assert "達成 0 未達成 0 未入力 0 評価対象外 0" in text
-    assert text.count("KGIは未登録です。") == 5
+    response = plan_page(member_client, EMPTY)
+    text = visible_text(response)
+    # What is missing and who adds it, said once; no ten empty rows, no counts.
+    assert text.count("この計画にはKGIがまだ登録されていません。") == 1
+    assert "DX推進担当が定義テンプレート（管理画面 → 指標（KGI） → インポート）で登録します。" in text
+    assert "KGIは未登録です。" not in text
+    assert "達成 0" not in text
+    assert text.count("テスト施策") == 5
+    # No chart without data, and no plotly to load for none.
+    assert response.context["chart"] is None
+    body = response.content.decode()
+    assert "data-chart-json" not in body and "plotly" not in body
+
+
+def test_the_empty_plan_links_the_template_for_the_office_only(member_client):
+    plan = MeasureFactory(policy__plan__code=EMPTY).policy.plan
+    template = reverse("spreadsheets:definitions_template", args=[EMPTY])
+    import_url = reverse("admin:indicators_indicator_import")
+    office = client_for(user_with_role(Role.OFFICE, municipality=plan.municipality.code,
+                                       username="office-empty"))
+    body = plan_page(office, EMPTY).content.decode()
+    assert f'href="{template}"' in body and f'href="{import_url}"' in body
+    viewer = client_for(user_with_role(Role.VIEWER, municipality=plan.municipality.code,
+                                       username="viewer-empty"))
+    page = plan_page(viewer, EMPTY).content.decode()
+    assert "この計画にはKGIがまだ登録されていません。" in page
+    assert template not in page and import_url not in page
+
+
+def test_iga_says_once_that_its_kgis_are_missing_on_screen_and_paper(plans, member_client):
+    text = visible_text(plan_page(member_client, "iga-2"))
+    assert text.count("この計画にはKGIがまだ登録されていません。") == 1
+    assert "KGIは未登録です。" not in text
+    paper = visible_text(member_client.get(reverse("pages:plan_print_year", args=["iga-2", 2026])))
+    assert paper.count("この計画にはKGIがまだ登録されていません。") == 1
+    assert "KGIは未登録です。" not in paper
+    assert "基本方針 基本方針" not in paper
+
+
+def test_a_measure_without_kgis_in_a_plan_with_kgis_keeps_its_row(plan, member_client):
+    MeasureFactory(policy=Indicator.objects.get(code="TEST-01").measure.policy)
+    text = visible_text(plan_page(member_client, PLAN))
+    assert text.count("KGIは未登録です。") == 1
+    assert "この計画にはKGIがまだ登録されていません。" not in text
 
 
 def test_the_entry_sheet_is_linked_for_the_office_only(past_plan, admin_client_ja):
@@ -322,7 +363,7 @@ def test_print_page_has_every_row_for_the_year(plans, member_client):
     response = member_client.get(reverse("pages:plan_print", args=["ise-1"]), {"year": "2025"})
     text = visible_text(response)
     assert "伊勢市デジタル行政推進ビジョン（第1期） 令和7年度（2025）" in text
-    assert len(re.findall(r"ISE1-\d\d", text)) == 20
+    assert len(re.findall(r'class="print-table__no">\d+<', response.content.decode())) == 20
 
 
 # --- one KGI --------------------------------------------------------------
