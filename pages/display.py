@@ -46,6 +46,35 @@ class StatusMark:
         return f"{self.symbol} {self.label}"
 
 
+POLICY_WORD = "基本方針"
+CUMULATIVE_ITEM = "【累計】"
+
+
+def policy_heading(label: str, title: str) -> str:
+    """Return a basic policy's heading on paper: 「基本方針 II …」, 「基本方針 1 …」.
+
+    Iga's labels already say 基本方針 (「基本方針 1」); Ise's are numerals.
+    """
+    if label.startswith(POLICY_WORD):
+        return f"{label} {title}"
+    return f"{POLICY_WORD} {label} {title}"
+
+
+def kgi_print_text(*, item: str, target_label: str, milestone: bool) -> str:
+    """Return 数値目標（KGI） for paper: 「item：target」, accumulation said once.
+
+    ise-2's items already end in 【累計】; their target then drops its
+    《累計》 (「…職員の数【累計】：20名」, as the document prints the item).
+    A milestone's item already says what completes.
+    """
+    if milestone:
+        return item
+    mark = wording.accumulation_suffix(Accumulation.CUMULATIVE)
+    if CUMULATIVE_ITEM in item and target_label.endswith(mark):
+        target_label = target_label.removesuffix(mark)
+    return f"{item}：{target_label}"
+
+
 def formula_lines(*, kind: Kind, targets: Iterable[Decimal | None]) -> list[str]:
     """Return how an indicator of ``kind`` is evaluated, in words.
 

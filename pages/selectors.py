@@ -27,7 +27,7 @@ from indicators.selectors import (
     rows_rollup,
 )
 from indicators.wording import percent_label
-from pages.display import StatusMark, formula_lines
+from pages.display import StatusMark, formula_lines, kgi_print_text, policy_heading
 from plans.models import Department, Measure, Plan
 
 if TYPE_CHECKING:
@@ -63,6 +63,19 @@ class KgiRow:
     def progress_label(self) -> str:
         return percent_label(self.progress)
 
+    @property
+    def number(self) -> int:
+        """Return the KGI's No. as its document numbers it (1–16 for ise-2, 1–20 for ise-1)."""
+        return self.indicator.position
+
+    @property
+    def print_label(self) -> str:
+        """Return 数値目標（KGI） for paper, accumulation said once."""
+        return kgi_print_text(
+            item=self.indicator.item, target_label=self.row.target_label,
+            milestone=self.indicator.kind == achievement.Kind.MILESTONE,
+        )
+
 
 @dataclass(frozen=True)
 class MeasureGroup:
@@ -79,6 +92,41 @@ class PolicyGroup:
     policy: BasicPolicy
     measures: list[MeasureGroup]
     counts: achievement.Counts
+
+    @property
+    def heading(self) -> str:
+        """Return 「基本方針 II …」 or 「基本方針 1 …」: the word once (Iga's labels carry it)."""
+        return policy_heading(self.policy.label, self.policy.title)
+
+    @property
+    def rows(self) -> list[KgiRow]:
+        return [row for group in self.measures for row in group.rows]
+
+    @property
+    def footnotes(self) -> list[Footnote]:
+        """Return the ※ notes and not-measured reasons of the policy's KGIs, for paper.
+
+        The review table prints them under each policy's table (ise-1's
+        ※1, ※2); the print page does the same.
+        """
+        notes = []
+        for kgi in self.rows:
+            if kgi.indicator.notes:
+                notes.append(Footnote(number=kgi.number, text=kgi.indicator.notes))
+            actual = kgi.row.actual
+            if actual is not None and actual.not_measured_reason:
+                notes.append(Footnote(
+                    number=kgi.number, text=f"評価対象外の理由：{actual.not_measured_reason}"
+                ))
+        return notes
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A note printed under a policy's rows: the No. it belongs to and its text."""
+
+    number: int
+    text: str
 
 
 @dataclass(frozen=True)

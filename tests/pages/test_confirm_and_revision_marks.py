@@ -45,8 +45,9 @@ def plan() -> Plan:
     """A 「テスト市」 plan (R8–R11) with the increase KGIs of KGIS, no actuals."""
     plan = PlanFactory(municipality__name="テスト市")
     for position, (code, unit, targets) in enumerate(KGIS, start=1):
+        # The item names the code: the print page's No. is the position.
         indicator = IndicatorFactory(measure__policy__plan=plan, code=code, unit=unit,
-                                     position=position)
+                                     position=position, item=f"{code}の項目")
         for year, value in targets.items():
             TargetFactory(indicator=indicator, fiscal_year=year, value=Decimal(value),
                           value_places=len(value.partition(".")[2]))
@@ -168,9 +169,9 @@ def test_the_print_page_marks_revisions_with_footnotes(plan, reader):
     assert "【上方修正・注1】" in section(text, "TEST-01", "TEST-02")
     assert "【上方修正・注2】" in section(text, "TEST-03", "TEST-04")
     notes = section(text, "目標値の変更（評価は変更後の目標値で行っています）")
-    assert (f"注1 TEST-01 上方修正：当初 30.0% → 42.0%（令和8年6月1日決定） 理由：{REASON}"
+    assert (f"注1 No.1 上方修正：当初 30.0% → 42.0%（令和8年6月1日決定） 理由：{REASON}"
             in notes)
-    assert "注2 TEST-03 上方修正：当初 160件 → 180件（令和8年6月1日決定） 理由：国の方針変更" in notes
+    assert "注2 No.3 上方修正：当初 160件 → 180件（令和8年6月1日決定） 理由：国の方針変更" in notes
     # Another year's page has no revision to note.
     assert "注1" not in visible_text(page(reader, "pages:plan_print_year", plan.code, 2027))
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.achievement import Kind, Status
-from pages.display import ROUNDING_NOTE, StatusMark, formula_lines
+from pages.display import ROUNDING_NOTE, StatusMark, formula_lines, kgi_print_text, policy_heading
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,30 @@ def test_formula_lines_name_the_rule_used(kind, targets, expected):
     lines = formula_lines(kind=kind, targets=targets)
     has_rate = any("達成率＝" in line for line in expected)
     assert lines == expected + ([ROUNDING_NOTE] if has_rate else [])
+
+
+@pytest.mark.parametrize(
+    ("label", "heading"),
+    [
+        ("II", "基本方針 II デジタル技術を活用した"),
+        ("基本方針 1", "基本方針 1 デジタル技術を活用した"),
+    ],
+)
+def test_policy_heading_says_basic_policy_once(label, heading):
+    assert policy_heading(label, "デジタル技術を活用した") == heading
+
+
+@pytest.mark.parametrize(
+    ("item", "target", "milestone", "text"),
+    [
+        # ise-2 (ISE2-02): the item says 【累計】; the target does not repeat it.
+        ("認定した職員の数【累計】", "20名《累計》", False, "認定した職員の数【累計】：20名"),
+        # ise-1's review table: the mark follows the target.
+        ("オンライン化した手続き数", "120件《累計》", False, "オンライン化した手続き数：120件《累計》"),
+        ("セッション数【累計】", "1,050,000件《暦年目標》", False,
+         "セッション数【累計】：1,050,000件《暦年目標》"),
+        ("指定業務に関するシステム移行完了", "移行完了", True, "指定業務に関するシステム移行完了"),
+    ],
+)
+def test_kgi_print_text_says_the_accumulation_once(item, target, milestone, text):
+    assert kgi_print_text(item=item, target_label=target, milestone=milestone) == text
