@@ -55,3 +55,27 @@ def test_a_national_home_page_pages_and_searches(plans, live_server, page, offic
     violations = wcag_violations(page)
     assert violations == [], "\n".join(violations)
     assert errors == []
+
+
+def test_empty_states_say_why_instead_of_drawing_empty_charts(plans, live_server, page,
+                                                              office_login):
+    from tests.browser.helpers import wcag_violations
+
+    errors = log_in(page, live_server, office_login, "/plans/iga-2/")
+    main = page.inner_text("main")
+    assert main.count("この計画にはKGIがまだ登録されていません。") == 1
+    assert "KGIは未登録です。" not in main
+    assert page.locator("[data-chart-json]").count() == 0
+    assert page.get_by_role("link", name="定義テンプレート（Excel）をダウンロード").count() == 1
+    violations = wcag_violations(page)
+    assert violations == [], "\n".join(violations)
+    page.goto(f"{live_server.url}/indicators/ISE1-08/")
+    assert page.locator("[data-chart-json]").count() == 0
+    assert "グラフはありません" in page.inner_text("main")
+    # A 0件 target and a 1件 actual: ticks at whole numbers only.
+    page.goto(f"{live_server.url}/indicators/ISE1-20/")
+    page.wait_for_selector("[data-chart-json='indicator-chart'] .main-svg")
+    ticks = page.eval_on_selector_all("[data-chart-json='indicator-chart'] .ytick text",
+                                      "texts => texts.map(text => text.textContent)")
+    assert ticks and all(tick.isdigit() for tick in ticks), ticks
+    assert errors == []
