@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators import wording
 from indicators.models import ActualState, Indicator, Kind
-from indicators.selectors import indicator_year_rows
+from indicators.selectors import DOCUMENT_ORDER, document_order_key, indicator_year_rows
 from ise_iga_dx.lib import wareki
 from spreadsheets.xlsx import (
     BORDER,
@@ -138,7 +138,7 @@ def entry_rows(
     ``within`` limits the rows to the KGIs a user may enter.
     """
     source = Indicator.objects.all() if within is None else within
-    indicators = source.filter(plan=plan).order_by("position")
+    indicators = source.filter(plan=plan).order_by(*DOCUMENT_ORDER)
     if department is not None:
         indicators = indicators.filter(measure__departments=department)
     # Three queries a year, whatever the number of indicators.
@@ -146,7 +146,7 @@ def entry_rows(
         row for year in years
         for row in indicator_year_rows(indicators=indicators, fiscal_year=year)
     ]
-    rows.sort(key=lambda row: (row.indicator.position, row.fiscal_year))
+    rows.sort(key=lambda row: (document_order_key(row.indicator), row.fiscal_year))
     return rows
 
 
