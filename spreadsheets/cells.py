@@ -83,6 +83,9 @@ class Cell(NamedTuple):
     percent: bool = False
     # An .xlsx formula saved without its result; value is then None.
     formula: bool = False
+    # The decimals a percent format shows (「0.0%」 → 1): 0.16 shown as
+    # 「16.0%」 is kept as 16.0, the precision the person saw.
+    places: int = 0
 
     @property
     def blank(self) -> bool:
@@ -195,6 +198,11 @@ def _number(cell: Cell) -> tuple[Decimal, int]:
         # 45.0 from Excel is the integer 45; 「45.0」 typed as text keeps its
         # decimal, because the places typed are the places shown back.
         number = _without_trailing_zeros(number)
+    if cell.percent and not isinstance(value, str) and cell.places > -_exponent(number):
+        # The decimals the cell's format showed (0.16 as 「16.0%」), never
+        # fewer than the number has: 0.3998 as 「40.0%」 stays 39.98.
+        with localcontext(_CONTEXT):
+            number = number.quantize(Decimal(1).scaleb(-min(cell.places, MAX_PLACES)))
     places = max(0, -_exponent(number))
     if places > MAX_PLACES:
         raise CellError(f"小数点以下は{MAX_PLACES}桁までです：{_quote(cell)}")

@@ -162,6 +162,14 @@ MEASURED_CASES = [
     (Cell(0.3998, percent=True), D("39.98"), 2),
     (Cell(1, percent=True), D("100"), 0),
     (Cell(0.123456, percent=True), D("12.3456"), 4),
+    # The decimals the percent format shows are kept: 0.16 as 「16.0%」 is 16.0.
+    (Cell(0.16, percent=True, places=1), D("16.0"), 1),
+    (Cell(0.16, percent=True, places=0), D("16"), 0),
+    (Cell(0.16, percent=True, places=2), D("16.00"), 2),
+    (Cell(1, percent=True, places=1), D("100.0"), 1),
+    # Never fewer than the number has: 0.3998 shown 「40.0%」 stays 39.98.
+    (Cell(0.3998, percent=True, places=1), D("39.98"), 2),
+    (Cell(0.16, percent=True, places=9), D("16.0000"), 4),
     (Cell("45"), D("45"), 0),
     (Cell(" 45 "), D("45"), 0),
     (Cell("45.0"), D("45.0"), 1),

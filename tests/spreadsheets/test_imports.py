@@ -150,6 +150,33 @@ def test_a_percent_formatted_cell_means_points(plan, tmp_path):
     assert evaluations(plan, 2026)["TEST-01"] == "達成《達成率：151.7%》"
 
 
+@pytest.mark.parametrize(
+    ("number_format", "stored", "places", "shown"),
+    [("0.0%", "16.0", 1, "16.0%"), ("0%", "16", 0, "16%"), ("0.00%", "16.00", 2, "16.00%")],
+)
+def test_a_percent_cell_keeps_the_decimals_excel_showed(
+    plan, tmp_path, number_format, stored, places, shown
+):
+    target = Indicator.objects.get(code="TEST-05")
+    target.targets.filter(fiscal_year=2026).update(value=Decimal("15.0"), value_places=1)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(["TEST-05", 2026, 0.16])
+    sheet["C2"].number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    run_import(tmp_path, buffer.getvalue())
+    actual = Actual.objects.get(indicator__code="TEST-05", fiscal_year=2026)
+    assert (f"{actual.value_as_entered:f}", actual.value_places) == (stored, places)
+    row = next(row for row in plan_status(plan=plan, fiscal_year=2026)
+               if row.indicator.code == "TEST-05")
+    # Beside the 「15.0%」 target, as the cell showed it.
+    assert (row.actual_label, row.target_label) == (shown, "15.0%")
+    # 16 ÷ 15.0
+    assert row.evaluation_label == "達成《達成率：106.7%》"
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_csv_in_utf8_with_or_without_bom_and_in_shift_jis(plan, tmp_path, encoding):
     rows = [
