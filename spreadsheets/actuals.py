@@ -133,7 +133,10 @@ def preview_actuals(
         code, indicator, fiscal_year = key.code, key.indicator, key.fiscal_year
         parsed = None
         try:
-            parsed = parse_actual(cell(columns["actual"]))
+            # 「205名」 for a KGI counted in 名: its own unit may follow the number.
+            parsed = parse_actual(
+                cell(columns["actual"]), None if indicator is None else indicator.unit
+            )
         except CellError as error:
             refuse("actual", str(error), code)
         if parsed is not None and indicator is not None:

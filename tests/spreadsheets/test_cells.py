@@ -256,6 +256,43 @@ def test_parse_actual_refuses(cell: Cell, message: str) -> None:
     assert refused(cell) == message
 
 
+@pytest.mark.parametrize(
+    ("text", "unit", "value", "places"),
+    [
+        ("205名", "名", D("205"), 0),
+        ("２０５ 名", "名", D("205"), 0),
+        ("２０５\u3000名", "名", D("205"), 0),
+        ("1,234件", "件", D("1234"), 0),
+        ("１，２３４ 件", "件", D("1234"), 0),
+        ("5,639.8時間", "時間", D("5639.8"), 1),
+        ("45.0%", "%", D("45.0"), 1),
+        ("４５．０％", "%", D("45.0"), 1),
+        ("45.0％", "％", D("45.0"), 1),
+        # The unit may be left out, as before.
+        ("205", "名", D("205"), 0),
+    ],
+)
+def test_a_number_may_carry_the_kgis_own_unit(text: str, unit: str, value: D, places: int) -> None:
+    assert parse_actual(Cell(text), unit) == ParsedActual(ActualState.MEASURED, value, places)
+    assert parse_number(Cell(text), unit) == (value, places)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("205人", "名"), ("45%", "名"), ("1,234名", "件"), ("45時間", "%"), ("205名名", "名"),
+     ("名205", "名"), ("名", "名"), ("45%", "")],
+)
+def test_any_other_unit_is_refused(text: str, unit: str) -> None:
+    with pytest.raises(CellError) as info:
+        parse_actual(Cell(text), unit)
+    assert str(info.value) == f"数値として読めません：「{text}」"
+
+
+def test_a_negative_number_with_its_unit_is_refused_as_negative() -> None:
+    with pytest.raises(CellError, match="負の値は入力できません：「▲3名」"):
+        parse_actual(Cell("▲3名"), "名")
+
+
 def test_refusal_quotes_long_text_briefly() -> None:
     note = "前年度の集計方法を見直したため、" * 5
 

@@ -177,6 +177,44 @@ def test_a_percent_cell_keeps_the_decimals_excel_showed(
     assert row.evaluation_label == "達成《達成率：106.7%》"
 
 
+def test_a_value_may_carry_its_kgis_unit(plan, tmp_path):
+    rows = [
+        ["TEST-02", "R8", "205名", ""],
+        ["TEST-03", "R8", "２０５ 名", ""],
+        ["TEST-09", "R8", '"1,234名"', ""],
+        ["TEST-01", "R8", "45.0%", ""],
+        ["TEST-06", "R8", '"5,639.8 時間"', ""],
+    ]
+    run_import(tmp_path, csv_bytes(rows), "actuals.csv")
+    stored = {
+        actual.indicator.code: f"{actual.value_as_entered:f}"
+        for actual in Actual.objects.filter(indicator__plan=plan).select_related("indicator")
+    }
+    assert stored == {"TEST-02": "205", "TEST-03": "205", "TEST-09": "1234",
+                      "TEST-01": "45.0", "TEST-06": "5639.8"}
+
+
+def test_a_target_may_carry_its_kgis_unit_and_a_reduction_its_percent():
+    from spreadsheets.cells import Cell, CellError
+    from spreadsheets.targets import parse_target
+
+    assert parse_target(Cell("400名"), Indicator(kind=Kind.INCREASE, unit="名")) == (
+        Decimal("400"), 0
+    )
+    reduction = Indicator(kind=Kind.REDUCTION, unit="枚")
+    assert parse_target(Cell("R7年度比 ▲2.0%"), reduction) == (Decimal("2.0"), 1)
+    with pytest.raises(CellError, match="数値として読めません：「400人」"):
+        parse_target(Cell("400人"), Indicator(kind=Kind.INCREASE, unit="名"))
+
+
+def test_a_value_with_another_unit_is_refused(plan, tmp_path):
+    rows = [["TEST-02", "R8", "205人", ""], ["TEST-06", "R8", "45%", ""]]
+    _message, errors = refused(tmp_path, csv_bytes(rows), "actuals.csv")
+    assert "2行目 実績値（TEST-02）：数値として読めません：「205人」" in errors
+    assert "3行目 実績値（TEST-06）：数値として読めません：「45%」" in errors
+    assert not Actual.objects.filter(indicator__plan=plan).exists()
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_csv_in_utf8_with_or_without_bom_and_in_shift_jis(plan, tmp_path, encoding):
     rows = [
