@@ -17,6 +17,7 @@ from indicators import wording
 from indicators.models import ActualState, Indicator, Kind
 from indicators.selectors import DOCUMENT_ORDER, document_order_key, indicator_year_rows
 from ise_iga_dx.lib import wareki
+from spreadsheets.actuals import note_column
 from spreadsheets.xlsx import (
     BORDER,
     HEADER_FONT,
@@ -163,8 +164,8 @@ def write_entry_rows(sheet: Worksheet, rows: list[IndicatorYear]) -> None:
             "項目": indicator.item,
             "単位": indicator.unit,
             "目標値": row.target_label,
-            # getattr: the export worked before Actual.note existed.
-            "備考": getattr(actual, "note", "") if actual else "",
+            # A not-measured year's reason, so it comes back on import.
+            "備考": note_column(actual) if actual else "",
         }
         for header, text in texts.items():
             write_text(sheet.cell(number, ENTRY_COLUMNS[header]), text)
