@@ -234,10 +234,22 @@ def plan_year_counts(
     }
 
 
+# The order a plan document lists its KGIs, as the pages group them: by
+# basic policy (基本方針), then measure (施策), then position within the plan.
+# A KGI's position alone is not enough: KGIs added later (iga-2's, from the
+# action plan) may be numbered in the order they were entered.
+DOCUMENT_ORDER = ("measure__policy__number", "measure__number", "position")
+
+
+def document_order_key(indicator: Indicator) -> tuple[int, int, int]:
+    """Return ``indicator``'s place in :data:`DOCUMENT_ORDER` (measure and policy loaded)."""
+    return (indicator.measure.policy.number, indicator.measure.number, indicator.position)
+
+
 def plan_status(*, plan: Plan, fiscal_year: int) -> list[IndicatorYear]:
-    """Return the plan's indicators for one year, in document order."""
+    """Return the plan's indicators for one year, in document order (DOCUMENT_ORDER)."""
     return indicator_year_rows(
-        indicators=Indicator.objects.filter(plan=plan).order_by("position"),
+        indicators=Indicator.objects.filter(plan=plan).order_by(*DOCUMENT_ORDER),
         fiscal_year=fiscal_year,
     )
 

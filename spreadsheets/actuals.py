@@ -133,7 +133,10 @@ def preview_actuals(
         code, indicator, fiscal_year = key.code, key.indicator, key.fiscal_year
         parsed = None
         try:
-            parsed = parse_actual(cell(columns["actual"]))
+            # 「205名」 for a KGI counted in 名: its own unit may follow the number.
+            parsed = parse_actual(
+                cell(columns["actual"]), None if indicator is None else indicator.unit
+            )
         except CellError as error:
             refuse("actual", str(error), code)
         if parsed is not None and indicator is not None:
@@ -182,6 +185,18 @@ def kind_mismatch(indicator: Indicator, parsed: ParsedActual) -> str:
     return ""
 
 
+def note_column(actual: Actual) -> str:
+    """Return what the 備考 column shows for ``actual`` (entry sheet, export).
+
+    For an actual not measured (評価対象外) it is the reason, which an import
+    records from that column (:func:`assign_actual`); for any other, the
+    note. So a sheet exported and imported again changes nothing.
+    """
+    if actual.state == ActualState.NOT_MEASURED and actual.not_measured_reason.strip():
+        return actual.not_measured_reason
+    return actual.note
+
+
 def row_action(parsed: ParsedActual | None, note: str | None, current: Actual | None) -> Action:
     if parsed is None:
         return Action.SKIPPED
@@ -192,9 +207,19 @@ def row_action(parsed: ParsedActual | None, note: str | None, current: Actual | 
     same = (
         parsed.state == current.state
         and parsed.value == current.value
-        and (note is None or note == current.note)
+        and (note is None or note == note_column(current) or kept_reason(parsed, note, current))
     )
     return Action.UNCHANGED if same else Action.CHANGED
+
+
+def kept_reason(parsed: ParsedActual, note: str, current: Actual) -> bool:
+    """Whether a blank 備考 on a row still not measured changes nothing.
+
+    The reason is kept (:func:`assign_actual`) and the note is blank already.
+    """
+    return (
+        parsed.state == ActualState.NOT_MEASURED and not note.strip() and not current.note
+    )
 
 
 def assign_actual(actual: Actual, row: ActualRow) -> None:

@@ -83,6 +83,9 @@ class Cell(NamedTuple):
     percent: bool = False
     # An .xlsx formula saved without its result; value is then None.
     formula: bool = False
+    # The decimals a percent format shows (「0.0%」 → 1): 0.16 shown as
+    # 「16.0%」 is kept as 16.0, the precision the person saw.
+    places: int = 0
 
     @property
     def blank(self) -> bool:
@@ -128,8 +131,13 @@ def parse_fiscal_year(cell: Cell) -> int:
     return year
 
 
-def parse_actual(cell: Cell) -> ParsedActual | None:
-    """Return the actual in ``cell``, or None when it is blank (still pending)."""
+def parse_actual(cell: Cell, unit: str | None = None) -> ParsedActual | None:
+    """Return the actual in ``cell``, or None when it is blank (still pending).
+
+    ``unit`` is the KGI's own unit (単位): a number typed with it, 「205名」
+    or 「２０５ 名」, is read as the number; any other unit is refused.
+    Without ``unit`` (the KGI is not known) only a trailing 「%」 is read.
+    """
     _refuse_formula(cell)
     if cell.blank:
         return None
@@ -142,19 +150,20 @@ def parse_actual(cell: Cell) -> ParsedActual | None:
             return ParsedActual(ActualState.DONE, None, 0)
         if folded == _NOT_DONE:
             return ParsedActual(ActualState.NOT_DONE, None, 0)
-    value, places = _number(cell)
+    value, places = _number(cell, unit)
     return ParsedActual(ActualState.MEASURED, value, places)
 
 
-def parse_number(cell: Cell) -> tuple[Decimal, int] | None:
+def parse_number(cell: Cell, unit: str | None = None) -> tuple[Decimal, int] | None:
     """Return a target or baseline and its decimals, or None when blank.
 
-    The rules are those of parse_actual(), but 「－」 and 完了 are no numbers.
+    The rules are those of parse_actual(), ``unit`` included, but 「－」 and
+    完了 are no numbers.
     """
     _refuse_formula(cell)
     if cell.blank:
         return None
-    return _number(cell)
+    return _number(cell, unit)
 
 
 def parse_text(cell: Cell) -> str:
@@ -169,11 +178,11 @@ def _refuse_formula(cell: Cell) -> None:
         raise CellError(_FORMULA)
 
 
-def _number(cell: Cell) -> tuple[Decimal, int]:
+def _number(cell: Cell, unit: str | None = None) -> tuple[Decimal, int]:
     """Return the non-negative number in a non-blank cell and its decimals."""
     value = cell.value
     if isinstance(value, str):
-        number = _number_from_text(value)
+        number = _number_from_text(value, unit)
     elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         if not _finite(value):
             raise CellError(f"数値として読めません：{_quote(cell)}")
@@ -195,6 +204,11 @@ def _number(cell: Cell) -> tuple[Decimal, int]:
         # 45.0 from Excel is the integer 45; 「45.0」 typed as text keeps its
         # decimal, because the places typed are the places shown back.
         number = _without_trailing_zeros(number)
+    if cell.percent and not isinstance(value, str) and cell.places > -_exponent(number):
+        # The decimals the cell's format showed (0.16 as 「16.0%」), never
+        # fewer than the number has: 0.3998 as 「40.0%」 stays 39.98.
+        with localcontext(_CONTEXT):
+            number = number.quantize(Decimal(1).scaleb(-min(cell.places, MAX_PLACES)))
     places = max(0, -_exponent(number))
     if places > MAX_PLACES:
         raise CellError(f"小数点以下は{MAX_PLACES}桁までです：{_quote(cell)}")
@@ -205,15 +219,21 @@ def _number(cell: Cell) -> tuple[Decimal, int]:
     return number.copy_abs(), places
 
 
-def _number_from_text(text: str) -> Decimal:
-    """Return the number typed in ``text``: 「1,467」, 「４５．０％」, 「-3」."""
+def _number_from_text(text: str, unit: str | None = None) -> Decimal:
+    """Return the number typed in ``text``: 「1,467」, 「４５．０％」, 「-3」.
+
+    With the KGI's ``unit``, the number may be followed by that unit
+    (「205名」, 「1,234 件」); 「%」 only when the unit is 「%」. Without one,
+    「%」 alone may follow.
+    """
     folded = unicodedata.normalize("NFKC", text).strip()
     if folded.upper() in _EXCEL_ERRORS:
         raise CellError(f"Excelのエラー値です：{_quote_text(text)}")
     body = folded
-    if body.endswith("%"):
-        # Points, not a fraction: 「45.0%」 is 45.0.
-        body = body[:-1].rstrip()
+    suffix = "%" if unit is None else unicodedata.normalize("NFKC", unit).strip()
+    if suffix and body.endswith(suffix):
+        # The KGI's own unit, or points: 「45.0%」 is 45.0, not a fraction.
+        body = body[:-len(suffix)].rstrip()
     negative = body.startswith(_NEGATIVE_MARKS)
     if negative or body.startswith("+"):
         body = body[1:].lstrip()

@@ -15,8 +15,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators import wording
 from indicators.models import ActualState, Indicator, Kind
-from indicators.selectors import indicator_year_rows
+from indicators.selectors import DOCUMENT_ORDER, document_order_key, indicator_year_rows
 from ise_iga_dx.lib import wareki
+from spreadsheets.actuals import note_column
 from spreadsheets.xlsx import (
     BORDER,
     HEADER_FONT,
@@ -138,7 +139,7 @@ def entry_rows(
     ``within`` limits the rows to the KGIs a user may enter.
     """
     source = Indicator.objects.all() if within is None else within
-    indicators = source.filter(plan=plan).order_by("position")
+    indicators = source.filter(plan=plan).order_by(*DOCUMENT_ORDER)
     if department is not None:
         indicators = indicators.filter(measure__departments=department)
     # Three queries a year, whatever the number of indicators.
@@ -146,7 +147,7 @@ def entry_rows(
         row for year in years
         for row in indicator_year_rows(indicators=indicators, fiscal_year=year)
     ]
-    rows.sort(key=lambda row: (row.indicator.position, row.fiscal_year))
+    rows.sort(key=lambda row: (document_order_key(row.indicator), row.fiscal_year))
     return rows
 
 
@@ -163,8 +164,8 @@ def write_entry_rows(sheet: Worksheet, rows: list[IndicatorYear]) -> None:
             "項目": indicator.item,
             "単位": indicator.unit,
             "目標値": row.target_label,
-            # getattr: the export worked before Actual.note existed.
-            "備考": getattr(actual, "note", "") if actual else "",
+            # A not-measured year's reason, so it comes back on import.
+            "備考": note_column(actual) if actual else "",
         }
         for header, text in texts.items():
             write_text(sheet.cell(number, ENTRY_COLUMNS[header]), text)

@@ -224,9 +224,11 @@ def _read_cells(
                 cells.append(Cell(value))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 blank = False
-                cells.append(Cell(
-                    value, percent=percent_formats and _is_percent_format(item.number_format)
-                ))
+                shown = _percent_places(item.number_format) if percent_formats else None
+                cells.append(
+                    Cell(value) if shown is None
+                    else Cell(value, percent=True, places=shown)
+                )
             else:
                 blank = False
                 cells.append(Cell(value))
@@ -279,8 +281,31 @@ def _is_percent_format(number_format: str) -> bool:
     A "%" inside quotes or after a backslash (「0"%"」, 「0\\%」) is printed
     as is and does not scale, so 45 shown as 「45%」 stays 45.
     """
-    unquoted = re.sub(r'"[^"]*"|\\.', "", number_format)
-    return "%" in unquoted
+    return "%" in _unquoted(number_format)
+
+
+@lru_cache(maxsize=256)
+def _percent_places(number_format: str) -> int | None:
+    """Return the decimals a percent format shows, None for any other format.
+
+    「0%」 → 0, 「0.0%」 → 1, 「#,##0.00%」 → 2: the zeros after the decimal
+    point of the first section (positive numbers), which Excel always
+    prints; a 「#」 there prints only a digit that is not zero.
+    """
+    if not _is_percent_format(number_format):
+        return None
+    section = _unquoted(number_format).split(";", 1)[0]
+    # [Red], [>=100], [$-411]: colours, conditions and locales.
+    section = re.sub(r"\[[^\]]*\]", "", section)
+    _, point, decimals = section.partition(".")
+    if not point:
+        return 0
+    return len(re.match(r"0*", decimals).group())
+
+
+def _unquoted(number_format: str) -> str:
+    """Return ``number_format`` without its quoted text and escaped characters."""
+    return re.sub(r'"[^"]*"|\\.', "", number_format)
 
 
 def _decode(data: bytes) -> str:

@@ -26,7 +26,7 @@ from import_export.tmp_storages import CacheStorage
 
 from indicators import wording
 from indicators.models import Actual, Indicator, Target
-from spreadsheets.actuals import preview_actuals
+from spreadsheets.actuals import note_column, preview_actuals
 from spreadsheets.definitions import apply_definitions, definition_columns, preview_definitions
 from spreadsheets.rows import (
     COLUMN_LABELS,
@@ -318,6 +318,10 @@ class ActualResource(CheckedRowsResource):
 
     def dehydrate_value(self, actual: Actual) -> str:
         return wording.entry_text(actual.state, actual.value, actual.value_places)
+
+    def dehydrate_note(self, actual: Actual) -> str:
+        # A not-measured year's reason, as the entry sheet writes it.
+        return note_column(actual)
 
 
 class TargetResource(CheckedRowsResource):

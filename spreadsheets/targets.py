@@ -106,9 +106,14 @@ def parse_target(cell: Cell, indicator: Indicator) -> tuple[Decimal | None, int]
         if text == "完了":
             return None, 0
         raise CellError(f"完了型の指標の目標は「完了」と書きます：「{text}」")
-    if indicator.kind == Kind.REDUCTION and isinstance(cell.value, str):
-        cell = Cell(REDUCTION_WORDS.sub("", text))
-    return parse_number(cell)
+    if indicator.kind == Kind.REDUCTION:
+        # A reduction target is in percent (「R7年度比 ▲2.0%」), whatever
+        # the unit of the actuals.
+        if isinstance(cell.value, str):
+            cell = Cell(REDUCTION_WORDS.sub("", text))
+        return parse_number(cell, "%")
+    # The KGI's own unit may follow the number: 「400名」.
+    return parse_number(cell, indicator.unit)
 
 
 # 2026-09-01, 2026/9/1, 2026年9月1日, 令和8年9月1日, R8.9.1 (after NFKC).

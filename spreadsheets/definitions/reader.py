@@ -219,7 +219,8 @@ class DefinitionReader(StructureRows, KgiChecks):
             "accumulation",
             lambda cell: parse_word(cell, ACCUMULATION_LOOKUP, "集計方法", ACCUMULATION_CHOICES),
         )
-        row.baseline = read("baseline", parse_number)
+        # The baseline may carry the row's own unit (「1,280,000枚」).
+        row.baseline = read("baseline", lambda cell: parse_number(cell, row.unit or None))
         if row.baseline is not None:
             row.baseline_text = parse_text(self.cell(row, "baseline"))
         if not self.cell(row, "baseline_year").blank:

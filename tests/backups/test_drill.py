@@ -114,4 +114,5 @@ def test_a_restored_backup_is_the_same_database(plans, tmp_path, empty_database_
         "code": "IGA2-T01", "name": Actual.objects.get(indicator__code="IGA2-T01").indicator.item,
         "unit": "件", "kind": "increase", "accumulation": "annual", "baseline": None, "target": "10",
         "actual": "10", "evaluation": "achieved", "rate": "100.0",
+        "confirmed": True, "evaluation_text": "達成《達成率：100.0%》",
     }

@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from indicators.models import Accumulation, Actual, ActualState, Indicator
-from plans.models import Plan
+from plans.models import BasicPolicy, Measure, Plan
 from tests.factories import (
     ActualFactory,
     IndicatorFactory,
@@ -67,6 +67,8 @@ def test_json_for_ise2_lists_every_indicator_in_document_order(plans):
         "actual": None,
         "evaluation": "pending",
         "rate": None,
+        "confirmed": None,
+        "evaluation_text": "未入力",
     }
 
 
@@ -153,3 +155,85 @@ def test_unknown_plan_exits_non_zero(capsys):
         execute_from_command_line(["manage.py", "kpi_status", "--plan", "x", "--year", "2026"])
     assert exit_info.value.code != 0
     assert "計画コード「x」はありません" in capsys.readouterr().err
+
+
+def test_json_tells_confirmed_from_provisional_and_prints_the_evaluation(plan):
+    confirmed = kgi(plan, "TEST-01", "40", unit="%", position=1)
+    ActualFactory(indicator=confirmed, fiscal_year=2026, value=Decimal("42.5"),
+                  value_places=1, confirmed=True)
+    provisional = kgi(plan, "TEST-02", "40", unit="%", position=2)
+    ActualFactory(indicator=provisional, fiscal_year=2026, value=Decimal("39.98"),
+                  value_places=2)
+    kgi(plan, "TEST-03", "10", position=3)
+    ActualFactory(indicator=kgi(plan, "TEST-04", "20", position=4), fiscal_year=2026,
+                  state=ActualState.NOT_MEASURED, value=None,
+                  not_measured_reason="調査を実施せず", confirmed=True)
+    document = json.loads(kpi_status("--plan", plan.code, "--year", "2026", "--format", "json"))
+    rows = {row["code"]: row for row in document["indicators"]}
+    assert (rows["TEST-01"]["confirmed"], rows["TEST-01"]["evaluation_text"]) == (
+        True, "達成《達成率：106.3%》"
+    )
+    assert (rows["TEST-02"]["confirmed"], rows["TEST-02"]["evaluation_text"]) == (
+        False, "未達成《達成率：99.9%》"
+    )
+    # No actual: nothing to confirm.
+    assert (rows["TEST-03"]["confirmed"], rows["TEST-03"]["evaluation_text"]) == (
+        None, "未入力"
+    )
+    assert (rows["TEST-04"]["confirmed"], rows["TEST-04"]["evaluation_text"]) == (True, "－")
+    # The ten keys of the contract are all still there, unchanged.
+    assert set(rows["TEST-01"]) == {
+        "code", "name", "unit", "kind", "accumulation", "baseline", "target", "actual",
+        "evaluation", "rate", "confirmed", "evaluation_text",
+    }
+    assert rows["TEST-01"]["rate"] == "106.3"
+
+
+def test_evaluation_text_is_what_the_table_prints(plans):
+    document = json.loads(kpi_status("--plan", "ise-1", "--year", "2025", "--format", "json"))
+    table = kpi_status("--plan", "ise-1", "--year", "2025")
+    by_code = {row["code"]: row for row in document["indicators"]}
+    assert by_code["ISE1-13"]["evaluation_text"] == "未達成《達成率：94.0%》"
+    assert by_code["ISE1-08"]["evaluation_text"] == "－"
+    # Shipped published actuals are confirmed.
+    assert by_code["ISE1-13"]["confirmed"] is True
+    for row in document["indicators"]:
+        assert row["evaluation_text"] in table
+
+
+def iga_kgis_across_policies() -> list[str]:
+    """Three KGIs under iga-2's real policies, entered in the order 1, 3, 2.
+
+    Their positions follow the entry, as the office adds them, so the
+    position alone would list policy 3 before policy 2.
+    """
+    plan = Plan.objects.get(code="iga-2")
+    codes = []
+    for position, policy_number in enumerate((1, 3, 2), start=1):
+        measure = Measure.objects.filter(policy__plan=plan, policy__number=policy_number).first()
+        code = f"IGA2-{position:02d}"
+        indicator = IndicatorFactory(measure=measure, plan=plan, code=code, position=position)
+        TargetFactory(indicator=indicator, fiscal_year=2026, value=Decimal(10))
+        codes.append(code)
+    return codes
+
+
+def test_iga2_json_lists_kgis_in_document_order(plans):
+    iga_kgis_across_policies()
+    document = json.loads(kpi_status("--plan", "iga-2", "--year", "2026", "--format", "json"))
+    # Policy 1's KGI, then policy 2's (entered third), then policy 3's.
+    assert [row["code"] for row in document["indicators"]] == [
+        "IGA2-01", "IGA2-03", "IGA2-02"
+    ]
+
+
+def test_iga2_table_lists_basic_policies_1_2_3(plans):
+    iga_kgis_across_policies()
+    table = kpi_status("--plan", "iga-2", "--year", "2026")
+    policies = [line for line in table.splitlines() if line.startswith("◆")]
+    expected = [
+        f"◆ {policy}"
+        for policy in BasicPolicy.objects.filter(plan__code="iga-2").order_by("number")
+    ]
+    assert policies == expected
+    assert len(policies) == 3

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from indicators.models import Actual, Indicator
-from plans.models import Plan
+from plans.models import Measure, Plan
 from tests.factories import IndicatorFactory, PlanFactory, TargetFactory
 from tests.helpers import user_with_role
 
@@ -84,6 +84,38 @@ def test_document_carries_the_r8_evaluation(plan, admin_client_ja):
     assert (first["code"], first["actual"], first["evaluation"], first["rate"]) == (
         "TEST-01", "42.5", "achieved", "141.7"
     )
+
+
+def test_document_tells_provisional_from_confirmed(plan, admin_client_ja):
+    actual = Actual.objects.create(
+        indicator=Indicator.objects.get(code="TEST-01"), fiscal_year=2026,
+        value=Decimal("42.5"), value_places=1,
+    )
+
+    def first() -> dict:
+        response = admin_client_ja.get(status_url(PLAN), {"year": "2026"})
+        return json.loads(response.content)["indicators"][0]
+
+    assert (first()["confirmed"], first()["evaluation_text"]) == (
+        False, "達成《達成率：141.7%》"
+    )
+    Actual.objects.filter(pk=actual.pk).update(confirmed=True)
+    assert first()["confirmed"] is True
+    actual.delete()
+    assert (first()["confirmed"], first()["evaluation_text"]) == (None, "未入力")
+
+
+def test_iga2_kgis_come_in_document_order(plans, admin_client_ja):
+    iga = Plan.objects.get(code="iga-2")
+    # Entered under policies 3, 1, 2: positions follow the entry.
+    for position, number in enumerate((3, 1, 2), start=1):
+        indicator = IndicatorFactory(
+            measure=Measure.objects.filter(policy__plan=iga, policy__number=number).first(),
+            plan=iga, code=f"IGA2-P{number}", position=position,
+        )
+        TargetFactory(indicator=indicator, fiscal_year=2026)
+    document = json.loads(admin_client_ja.get(status_url("iga-2"), {"year": "2026"}).content)
+    assert [row["code"] for row in document["indicators"]] == ["IGA2-P1", "IGA2-P2", "IGA2-P3"]
 
 
 def test_a_viewer_reads_their_city_and_not_the_other(plan, client):

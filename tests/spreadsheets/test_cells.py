@@ -162,6 +162,14 @@ MEASURED_CASES = [
     (Cell(0.3998, percent=True), D("39.98"), 2),
     (Cell(1, percent=True), D("100"), 0),
     (Cell(0.123456, percent=True), D("12.3456"), 4),
+    # The decimals the percent format shows are kept: 0.16 as 「16.0%」 is 16.0.
+    (Cell(0.16, percent=True, places=1), D("16.0"), 1),
+    (Cell(0.16, percent=True, places=0), D("16"), 0),
+    (Cell(0.16, percent=True, places=2), D("16.00"), 2),
+    (Cell(1, percent=True, places=1), D("100.0"), 1),
+    # Never fewer than the number has: 0.3998 shown 「40.0%」 stays 39.98.
+    (Cell(0.3998, percent=True, places=1), D("39.98"), 2),
+    (Cell(0.16, percent=True, places=9), D("16.0000"), 4),
     (Cell("45"), D("45"), 0),
     (Cell(" 45 "), D("45"), 0),
     (Cell("45.0"), D("45.0"), 1),
@@ -246,6 +254,43 @@ REFUSED_CASES = [
 @pytest.mark.parametrize(("cell", "message"), REFUSED_CASES)
 def test_parse_actual_refuses(cell: Cell, message: str) -> None:
     assert refused(cell) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "value", "places"),
+    [
+        ("205名", "名", D("205"), 0),
+        ("２０５ 名", "名", D("205"), 0),
+        ("２０５\u3000名", "名", D("205"), 0),
+        ("1,234件", "件", D("1234"), 0),
+        ("１，２３４ 件", "件", D("1234"), 0),
+        ("5,639.8時間", "時間", D("5639.8"), 1),
+        ("45.0%", "%", D("45.0"), 1),
+        ("４５．０％", "%", D("45.0"), 1),
+        ("45.0％", "％", D("45.0"), 1),
+        # The unit may be left out, as before.
+        ("205", "名", D("205"), 0),
+    ],
+)
+def test_a_number_may_carry_the_kgis_own_unit(text: str, unit: str, value: D, places: int) -> None:
+    assert parse_actual(Cell(text), unit) == ParsedActual(ActualState.MEASURED, value, places)
+    assert parse_number(Cell(text), unit) == (value, places)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("205人", "名"), ("45%", "名"), ("1,234名", "件"), ("45時間", "%"), ("205名名", "名"),
+     ("名205", "名"), ("名", "名"), ("45%", "")],
+)
+def test_any_other_unit_is_refused(text: str, unit: str) -> None:
+    with pytest.raises(CellError) as info:
+        parse_actual(Cell(text), unit)
+    assert str(info.value) == f"数値として読めません：「{text}」"
+
+
+def test_a_negative_number_with_its_unit_is_refused_as_negative() -> None:
+    with pytest.raises(CellError, match="負の値は入力できません：「▲3名」"):
+        parse_actual(Cell("▲3名"), "名")
 
 
 def test_refusal_quotes_long_text_briefly() -> None:

@@ -598,3 +598,24 @@ def test_a_csv_saved_by_excel_in_shift_jis_imports(plans):
     )
     assert indicator.baseline == 1200
     assert indicator.targets.get(fiscal_year=2026).value == 1150
+
+
+def test_a_baseline_and_targets_may_carry_the_kgis_unit(plans):
+    result = preview([
+        kgi("IGA2-01", 1, 1, "テスト指標1", unit="枚", kind="削減率型",
+            baseline="1,280,000枚", baseline_year="R7", targets={2026: "R7年度比 ▲2.0%"}),
+        kgi("IGA2-02", 1, 2, "テスト指標2", unit="名", baseline="２０５ 名",
+            targets={2026: "250名"}),
+    ])
+    assert result.ok, [str(error) for error in result.errors]
+    apply_definitions(result)
+    indicators = {i.code: i for i in Indicator.objects.filter(plan__code="iga-2")}
+    assert indicators["IGA2-01"].baseline == 1_280_000
+    assert indicators["IGA2-02"].baseline == 205
+    assert indicators["IGA2-02"].targets.get(fiscal_year=2026).value == 250
+
+
+def test_a_baseline_with_another_unit_is_refused(plans):
+    result = preview([kgi("IGA2-01", 1, 1, "テスト指標1", unit="名", baseline="205人")])
+    assert not result.ok
+    assert any("数値として読めません：「205人」" in str(error) for error in result.errors)

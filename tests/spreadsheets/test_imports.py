@@ -150,6 +150,71 @@ def test_a_percent_formatted_cell_means_points(plan, tmp_path):
     assert evaluations(plan, 2026)["TEST-01"] == "達成《達成率：151.7%》"
 
 
+@pytest.mark.parametrize(
+    ("number_format", "stored", "places", "shown"),
+    [("0.0%", "16.0", 1, "16.0%"), ("0%", "16", 0, "16%"), ("0.00%", "16.00", 2, "16.00%")],
+)
+def test_a_percent_cell_keeps_the_decimals_excel_showed(
+    plan, tmp_path, number_format, stored, places, shown
+):
+    target = Indicator.objects.get(code="TEST-05")
+    target.targets.filter(fiscal_year=2026).update(value=Decimal("15.0"), value_places=1)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(["TEST-05", 2026, 0.16])
+    sheet["C2"].number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    run_import(tmp_path, buffer.getvalue())
+    actual = Actual.objects.get(indicator__code="TEST-05", fiscal_year=2026)
+    assert (f"{actual.value_as_entered:f}", actual.value_places) == (stored, places)
+    row = next(row for row in plan_status(plan=plan, fiscal_year=2026)
+               if row.indicator.code == "TEST-05")
+    # Beside the 「15.0%」 target, as the cell showed it.
+    assert (row.actual_label, row.target_label) == (shown, "15.0%")
+    # 16 ÷ 15.0
+    assert row.evaluation_label == "達成《達成率：106.7%》"
+
+
+def test_a_value_may_carry_its_kgis_unit(plan, tmp_path):
+    rows = [
+        ["TEST-02", "R8", "205名", ""],
+        ["TEST-03", "R8", "２０５ 名", ""],
+        ["TEST-09", "R8", '"1,234名"', ""],
+        ["TEST-01", "R8", "45.0%", ""],
+        ["TEST-06", "R8", '"5,639.8 時間"', ""],
+    ]
+    run_import(tmp_path, csv_bytes(rows), "actuals.csv")
+    stored = {
+        actual.indicator.code: f"{actual.value_as_entered:f}"
+        for actual in Actual.objects.filter(indicator__plan=plan).select_related("indicator")
+    }
+    assert stored == {"TEST-02": "205", "TEST-03": "205", "TEST-09": "1234",
+                      "TEST-01": "45.0", "TEST-06": "5639.8"}
+
+
+def test_a_target_may_carry_its_kgis_unit_and_a_reduction_its_percent():
+    from spreadsheets.cells import Cell, CellError
+    from spreadsheets.targets import parse_target
+
+    assert parse_target(Cell("400名"), Indicator(kind=Kind.INCREASE, unit="名")) == (
+        Decimal("400"), 0
+    )
+    reduction = Indicator(kind=Kind.REDUCTION, unit="枚")
+    assert parse_target(Cell("R7年度比 ▲2.0%"), reduction) == (Decimal("2.0"), 1)
+    with pytest.raises(CellError, match="数値として読めません：「400人」"):
+        parse_target(Cell("400人"), Indicator(kind=Kind.INCREASE, unit="名"))
+
+
+def test_a_value_with_another_unit_is_refused(plan, tmp_path):
+    rows = [["TEST-02", "R8", "205人", ""], ["TEST-06", "R8", "45%", ""]]
+    _message, errors = refused(tmp_path, csv_bytes(rows), "actuals.csv")
+    assert "2行目 実績値（TEST-02）：数値として読めません：「205人」" in errors
+    assert "3行目 実績値（TEST-06）：数値として読めません：「45%」" in errors
+    assert not Actual.objects.filter(indicator__plan=plan).exists()
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_csv_in_utf8_with_or_without_bom_and_in_shift_jis(plan, tmp_path, encoding):
     rows = [

@@ -150,8 +150,32 @@ def test_xlsx_percent_cells() -> None:
     assert parse_actual(cells[3]) == ParsedActual(ActualState.MEASURED, D("45"), 0)
 
 
-@pytest.mark.parametrize("number_format", ["0%", "0.00%"])
-def test_xlsx_built_in_percent_format_alone(number_format: str) -> None:
+@pytest.mark.parametrize(
+    ("number_format", "value", "places"),
+    [
+        ("0.0%", D("16.0"), 1),
+        ("0%", D("16"), 0),
+        ("0.00%", D("16.00"), 2),
+        ("#,##0.0%", D("16.0"), 1),
+        ("0.0#%", D("16.0"), 1),
+        ("[Red]0.0%;0%", D("16.0"), 1),
+        # A number format that is no percentage is read as before.
+        ("0.0", D("0.16"), 2),
+    ],
+)
+def test_xlsx_percent_cell_keeps_the_decimals_its_format_shows(
+    number_format: str, value: D, places: int
+) -> None:
+    data = xlsx([["a"], [0.16]], formats={"A2": number_format})
+
+    cell = read_sheet(data, "actuals.xlsx").rows[0].cells[0]
+
+    assert parse_actual(cell) == ParsedActual(ActualState.MEASURED, value, places)
+    assert parse_number(cell) == (value, places)
+
+
+@pytest.mark.parametrize(("number_format", "shown"), [("0%", D("45")), ("0.00%", D("45.00"))])
+def test_xlsx_built_in_percent_format_alone(number_format: str, shown: D) -> None:
     """Excel's two built-in percent formats go by number, no "%" in the styles."""
     data = xlsx([["a", "b"], [0.45, 0.45]], formats={"A2": number_format})
     with zipfile.ZipFile(io.BytesIO(data)) as package:
@@ -160,7 +184,10 @@ def test_xlsx_built_in_percent_format_alone(number_format: str) -> None:
     cells = read_sheet(data, "actuals.xlsx").rows[0].cells
 
     assert [cell.percent for cell in cells] == [True, False]
-    assert parse_actual(cells[0]) == ParsedActual(ActualState.MEASURED, D("45"), 0)
+    # With the decimals the format shows: 「45.00%」 is 45.00.
+    assert parse_actual(cells[0]) == ParsedActual(
+        ActualState.MEASURED, shown, -shown.as_tuple().exponent
+    )
     assert parse_actual(cells[1]) == ParsedActual(ActualState.MEASURED, D("0.45"), 2)
 
 

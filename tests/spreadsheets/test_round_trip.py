@@ -18,10 +18,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from indicators.models import ActualState, Indicator, Kind
+from indicators.models import Actual, ActualState, Indicator, Kind
 from indicators.selectors import plan_status
 from plans.models import Plan
 from spreadsheets.entry_sheet import entry_sheet
+from spreadsheets.resources import ActualResource
 from tests.factories import (
     ActualFactory,
     DepartmentFactory,
@@ -204,3 +205,77 @@ def test_department_list_links_the_departments_own_sheet(plan, admin_client_ja):
         min_row=2, values_only=True)}
     # TEST-03 and TEST-04 are the two KGIs of measure テスト施策（手続き）.
     assert codes == {"TEST-03", "TEST-04"}
+
+
+def notes_column(data: bytes) -> dict[str, str | None]:
+    """Return the 備考 column of an entry sheet, by 指標コード."""
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["実績入力"]
+    headers = [cell.value for cell in sheet[1]]
+    code, note = headers.index("指標コード"), headers.index("備考")
+    return {row[code].value: row[note].value for row in sheet.iter_rows(min_row=2)}
+
+
+@pytest.fixture
+def entered(plan) -> dict[str, Actual]:
+    """R8 actuals as the office enters them in the admin: TEST-02 not measured
+    with its reason only (confirmed), TEST-03 not measured with a reason and a
+    note, TEST-08 a number with a note."""
+    indicators = {indicator.code: indicator for indicator in plan.indicators.all()}
+    return {
+        "TEST-02": ActualFactory(
+            indicator=indicators["TEST-02"], state=ActualState.NOT_MEASURED, value=None,
+            not_measured_reason="アンケートを実施しなかったため", confirmed=True,
+        ),
+        "TEST-03": ActualFactory(
+            indicator=indicators["TEST-03"], state=ActualState.NOT_MEASURED, value=None,
+            not_measured_reason="システム更新で集計できず", note="次年度に再集計",
+        ),
+        "TEST-08": ActualFactory(
+            indicator=indicators["TEST-08"], value=Decimal("45.0"), value_places=1,
+            note="速報値",
+        ),
+    }
+
+
+ROW_FIELDS = ("indicator__code", "state", "value", "value_places", "note",
+              "not_measured_reason", "confirmed", "updated_at", "version")
+
+
+def test_the_not_measured_reason_fills_the_notes_column(entered, plan):
+    notes = notes_column(entry_sheet(plan=plan, fiscal_year=2026))
+    assert notes["TEST-02"] == "アンケートを実施しなかったため"
+    # The reason, which an import records from this column; the note stays in the admin.
+    assert notes["TEST-03"] == "システム更新で集計できず"
+    assert notes["TEST-08"] == "速報値"
+    assert notes["TEST-01"] in (None, "")
+
+
+def test_an_exported_reason_imports_again_as_unchanged(entered, plan, tmp_path):
+    before = sorted(Actual.objects.values_list(*ROW_FIELDS))
+    out = import_file(tmp_path, entry_sheet(plan=plan, fiscal_year=2026))
+    assert "新規 0件 / 変更 0件 / 変更なし 3件 / 空欄 5件" in out
+    assert sorted(Actual.objects.values_list(*ROW_FIELDS)) == before
+
+
+def test_a_changed_reason_is_imported_as_the_reason(entered, plan, tmp_path):
+    workbook = openpyxl.load_workbook(io.BytesIO(entry_sheet(plan=plan, fiscal_year=2026)))
+    sheet = workbook["実績入力"]
+    headers = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[headers.index("指標コード")].value == "TEST-03":
+            row[headers.index("備考")].value = "委託先の集計が遅れたため"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert "変更 1件 / 変更なし 2件" in import_file(tmp_path, buffer.getvalue())
+    actual = Actual.objects.get(pk=entered["TEST-03"].pk)
+    assert actual.not_measured_reason == "委託先の集計が遅れたため"
+    assert notes_column(entry_sheet(plan=plan, fiscal_year=2026))["TEST-03"] == (
+        "委託先の集計が遅れたため"
+    )
+
+
+def test_the_admin_export_gives_the_reason_too(entered, plan):
+    dataset = ActualResource().export(queryset=Actual.objects.filter(indicator__plan=plan))
+    notes = dict(zip(dataset["指標コード"], dataset["備考"], strict=True))
+    assert notes == {"TEST-02": "アンケートを実施しなかったため",
+                     "TEST-03": "システム更新で集計できず", "TEST-08": "速報値"}
