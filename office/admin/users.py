@@ -65,7 +65,10 @@ class KpiUserAdmin(UserAdmin):
 
     @admin.display(description="役割")
     def roles(self, obj: Any) -> str:
-        return "、".join(group.name for group in obj.groups.all())
+        # A superuser is a システム管理者 whatever its groups (accounts.roles.role_of).
+        if obj.is_superuser:
+            return Role.SYSTEM.value
+        return "、".join(group.name for group in obj.groups.all()) or "なし（何も表示されません）"
 
     @admin.display(description="自治体")
     def municipality(self, obj: Any) -> str:
