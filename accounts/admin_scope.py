@@ -6,12 +6,15 @@
 - change and delete need the model permission *and* the object within the
   scope for changing (a department user reads a KGI but changes only its
   actuals);
-- foreign-key and many-to-many choices offer only what the user may use;
+- foreign-key and many-to-many choices offer only what the user may use,
+  worded and ordered as :data:`CHOICE_STYLES` says (a measure's policy
+  names its plan);
 - the history page follows the object's visibility.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
@@ -24,10 +27,28 @@ from accounts.scoping import in_scope, limit_to_scope
 from ise_iga_dx.lib.params import parse_id
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from django.db.models import Model, QuerySet
     from django.http import HttpRequest, HttpResponse
 
 NOT_FOUND = "見つかりません。"
+
+
+@dataclass(frozen=True)
+class ChoiceStyle:
+    """How the objects of one model read and sort in a choice list."""
+
+    label: Callable[[Any], str]
+    ordering: tuple[str, ...]
+    related: tuple[str, ...] = ()
+
+
+# By model label ("plans.measure"). Filled by the admin's top layer
+# (office.admin.plans), which knows the plan structure: a choice of policy,
+# measure or initiative then names its plan on every admin page, whichever
+# admin offers it, in the documents' order.
+CHOICE_STYLES: dict[str, ChoiceStyle] = {}
 
 
 class ScopedAdminMixin:
@@ -65,6 +86,12 @@ class ScopedAdminMixin:
             field.queryset = limit_to_scope(field.queryset, request.user)
         else:
             field.queryset = limit_to_scope(field.queryset, request.user, change=True)
+        style = CHOICE_STYLES.get(field.queryset.model._meta.label_lower)
+        if style is not None:
+            field.queryset = field.queryset.select_related(*style.related).order_by(
+                *style.ordering
+            )
+            field.label_from_instance = style.label
         return field
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):

@@ -531,10 +531,18 @@ def assert_redirect_is_login(response: HttpResponse, role: str, *, admin: bool) 
         assert not response["Location"].startswith(login), response["Location"]
 
 
+def assert_forbidden_in_japanese(response: HttpResponse) -> None:
+    """A 403 says so in Japanese (templates/403.html), as docs/roles.md promises."""
+    assert "アクセス権限がありません" in response.content.decode()
+    assert b"403 Forbidden" not in response.content
+
+
 @pytest.mark.parametrize(("role", "endpoint", "target", "expected"), cells(PAGES))
 def test_pages(world, role, endpoint, target, expected):
     response = client_as(role, world).get(page_url(world, role, endpoint, target))
     assert response.status_code == expected
+    if expected == 403:
+        assert_forbidden_in_japanese(response)
     if expected == 302:
         assert_redirect_is_login(response, role, admin=False)
 
@@ -543,6 +551,8 @@ def test_pages(world, role, endpoint, target, expected):
 def test_exports(world, role, endpoint, target, expected):
     response = client_as(role, world).get(export_url(world, role, endpoint, target))
     assert response.status_code == expected
+    if expected == 403:
+        assert_forbidden_in_japanese(response)
     if expected == 302:
         assert_redirect_is_login(response, role, admin=False)
     if expected == 200:
@@ -683,6 +693,8 @@ def test_admin(world, role, endpoint, target, expected):
     client = client_as(role, world)
     response = client.get(url) if data is None else client.post(url, data)
     assert response.status_code == expected, form_errors(response)
+    if expected == 403:
+        assert_forbidden_in_japanese(response)
     if expected == 302:
         assert_redirect_is_login(response, role, admin=True)
     if data is not None:

@@ -8,11 +8,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
+from audit.admin import EMPTY, READ_ONLY_TEXTS
 from indicators import achievement, wording
 from indicators.evaluation import IndicatorYear
-from indicators.models import Actual
+from indicators.models import Actual, ActualState, Indicator, Target
 from indicators.selectors import indicators_visible_to, plan_default_years
 from ise_iga_dx.lib import wareki
+from ise_iga_dx.lib.decimals import as_entered
 from ise_iga_dx.lib.params import parse_year
 from ise_iga_dx.lib.wareki import date_text
 from office.forms import KpiDecimalField
@@ -36,6 +38,37 @@ STATUS_CLASSES = {
     achievement.Status.NOT_MEASURED: "kpi-not-measured",
     achievement.Status.NOT_DUE: "kpi-not-due",
 }
+
+
+def target_value_text(target: Target) -> str:
+    """Return a target as the documents print it: 「40.0%」「R7年度比 ▲2.0%」「完了」."""
+    return wording.target_text(target.indicator, target.value, target.value_places)
+
+
+def actual_value_text(actual: Actual) -> str:
+    """Return an actual as the documents print it: 「175名」「－」「移行完了」."""
+    if actual.state == ActualState.MEASURED and actual.value is None:
+        return EMPTY
+    return wording.actual_text(actual.indicator, actual.state, actual.value, actual.value_places)
+
+
+def published_rate_text(actual: Actual) -> str:
+    rate = as_entered(actual.published_rate, actual.published_rate_places)
+    return EMPTY if rate is None else f"{rate:f}%"
+
+
+def baseline_value_text(indicator: Indicator) -> str:
+    return indicator.baseline_label
+
+
+# Read-only pages print these values as the pages do, with the KGI's unit
+# (audit.admin.ReadOnlyValues; other decimals and years it prints itself).
+READ_ONLY_TEXTS.update({
+    ("indicators.target", "value"): target_value_text,
+    ("indicators.actual", "value"): actual_value_text,
+    ("indicators.actual", "published_rate"): published_rate_text,
+    ("indicators.indicator", "baseline"): baseline_value_text,
+})
 
 
 def year_choices(years: Any) -> list[tuple[int, str]]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
+from accounts.admin_scope import CHOICE_STYLES, ChoiceStyle, ScopedAdminMixin, ScopedRelatedFilter
 from audit.admin import AuditedAdmin, VersionCheckedAdmin
 from ise_iga_dx.lib import wareki
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
@@ -19,6 +21,98 @@ from plans.models import BasicPolicy, Department, Initiative, Measure, Municipal
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django.http import HttpRequest
+
+
+# Choices of a parent name its plan ------------------------------------------
+# Two plans of a city (and, for the system administrator, two cities) share
+# 「II」 and 「①」: every choice of a policy, measure or initiative says
+# whose it is, 「伊勢市 第2期 › II 効率的に業務を行い、…」, in the documents' order.
+
+SEPARATOR = " › "
+
+
+def plan_label(plan: Plan) -> str:
+    """Return 「伊勢市 第2期」: the city and the plan's short name."""
+    return f"{plan.municipality.name} {plan.short_name or plan.name}"
+
+
+def policy_choice(policy: BasicPolicy) -> str:
+    return f"{plan_label(policy.plan)}{SEPARATOR}{policy}"
+
+
+def measure_choice(measure: Measure) -> str:
+    policy = measure.policy
+    return f"{plan_label(policy.plan)}{SEPARATOR}{policy.label}{SEPARATOR}{measure}"
+
+
+def initiative_choice(initiative: Initiative) -> str:
+    measure = initiative.measure
+    return (
+        f"{plan_label(measure.policy.plan)}{SEPARATOR}{measure.policy.label}{SEPARATOR}"
+        f"{measure.label or measure.title}{SEPARATOR}{initiative.title}"
+    )
+
+
+PLAN_ORDER = ("municipality__code", "code")
+CHOICE_STYLES.update({
+    "plans.basicpolicy": ChoiceStyle(
+        label=policy_choice,
+        ordering=(*(f"plan__{key}" for key in PLAN_ORDER), "number"),
+        related=("plan__municipality",),
+    ),
+    "plans.measure": ChoiceStyle(
+        label=measure_choice,
+        ordering=(*(f"policy__plan__{key}" for key in PLAN_ORDER), "policy__number", "number"),
+        related=("policy__plan__municipality",),
+    ),
+    "plans.initiative": ChoiceStyle(
+        label=initiative_choice,
+        ordering=(
+            *(f"measure__policy__plan__{key}" for key in PLAN_ORDER),
+            "measure__policy__number", "measure__number", "number",
+        ),
+        related=("measure__policy__plan__municipality",),
+    ),
+})
+
+
+# Searching a measure by its number ----------------------------------------------
+# The list shows 「⑤ セキュリティ対策の徹底」; typed so (or 「5」, 「⑤セキュリティ…」)
+# the number picks the measure numbered so and the words search the titles
+# and the plan's names.
+
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+# A circled number typed against the title: 「⑤セキュリティ」.
+GLUED_NUMBER = re.compile(f"(?<![^\\s])([{CIRCLED}])(?=\\S)")
+
+
+def measure_number(term: str) -> int | None:
+    """Return the number a search term names (⑤, 5, ５), or None for a word."""
+    if len(term) == 1 and term in CIRCLED:
+        return CIRCLED.index(term) + 1
+    folded = unicodedata.normalize("NFKC", term)
+    return int(folded) if folded.isascii() and folded.isdecimal() else None
+
+
+def split_number_terms(search_term: str) -> tuple[list[int], str]:
+    """Return the numbers a search names and the rest of its words."""
+    numbers, words = [], []
+    for term in GLUED_NUMBER.sub(r"\1 ", search_term).split():
+        number = measure_number(term)
+        if number is None:
+            words.append(term)
+        else:
+            numbers.append(number)
+    return numbers, " ".join(words)
+
+
+def numbered(number: int) -> Q:
+    """Measures numbered ``number``: by their printed ⑤ where they have one, else their 順序."""
+    circled = Q(label__in=list(CIRCLED))
+    match = Q(number=number) & ~circled
+    if number <= len(CIRCLED):
+        match |= Q(label=CIRCLED[number - 1])
+    return match
 
 
 def entry_sheet_url(plan: Plan, *, year: int | None = None, department: int | None = None) -> str:
@@ -137,7 +231,7 @@ class BasicPolicyAdmin(ScopedAdminMixin, AuditedAdmin):
         ("plan__municipality", ScopedRelatedFilter),
         ("plan", ScopedRelatedFilter),
     )
-    search_fields = ("title",)
+    search_fields = ("label", "title", "plan__name", "plan__short_name", "plan__code")
     list_select_related = ("plan",)
     inlines = (MeasureInline,)
 
@@ -183,10 +277,24 @@ class MeasureAdmin(ScopedAdminMixin, AuditedAdmin):
         ("policy__plan__municipality", ScopedRelatedFilter),
         ("policy__plan", ScopedRelatedFilter),
     )
-    search_fields = ("title",)
+    search_fields = (
+        "title", "policy__plan__name", "policy__plan__short_name", "policy__plan__code",
+    )
+    search_help_text = (
+        "施策の番号と名称（例：⑤ セキュリティ対策の徹底）、"
+        "計画の名称・略称（例：第2期）で検索します。"
+    )
     list_select_related = ("policy", "policy__plan")
     filter_horizontal = ("departments",)
     inlines = (InitiativeInline,)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Measure], search_term: str
+    ) -> tuple[QuerySet[Measure], bool]:
+        numbers, words = split_number_terms(search_term)
+        for number in numbers:
+            queryset = queryset.filter(numbered(number))
+        return super().get_search_results(request, queryset, words)
 
     @admin.display(description="計画", ordering="policy__plan__code")
     def plan(self, obj: Measure) -> str:
@@ -207,5 +315,8 @@ class MeasureAdmin(ScopedAdminMixin, AuditedAdmin):
 class InitiativeAdmin(ScopedAdminMixin, AuditedAdmin):
     list_display = ("title", "measure")
     list_filter = (("measure__policy__plan", ScopedRelatedFilter),)
-    search_fields = ("title", "purpose")
+    search_fields = (
+        "title", "purpose", "measure__title", "measure__policy__plan__name",
+        "measure__policy__plan__short_name", "measure__policy__plan__code",
+    )
     list_select_related = ("measure",)

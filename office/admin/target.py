@@ -12,7 +12,8 @@ from audit.admin import AuditedAdmin
 from indicators import wording
 from indicators.models import Target
 from indicators.selectors import confirmed_years
-from office.admin.common import DECIMAL_OVERRIDES, LongListMixin
+from ise_iga_dx.lib import wareki
+from office.admin.common import DECIMAL_OVERRIDES, LongListMixin, target_value_text
 from office.admin.filters import RowYearFilter
 from office.forms import TargetForm
 from spreadsheets.admin import SpreadsheetImportMixin
@@ -37,7 +38,7 @@ class TargetAdmin(
         "空欄の行は変更しません。1行でもエラーがあれば何も取り込みません。"
     )
     form = TargetForm
-    list_display = ("indicator", "fiscal_year", "value", "revision")
+    list_display = ("indicator", "year_label", "value_label", "revision")
     list_filter = (("indicator__plan", ScopedRelatedFilter), RowYearFilter)
     search_fields = ("indicator__code", "indicator__item", "indicator__plan__municipality__name")
     list_select_related = ("indicator",)
@@ -56,6 +57,14 @@ class TargetAdmin(
         ):
             return False
         return super().has_delete_permission(request, obj)
+
+    @admin.display(description="年度", ordering="fiscal_year")
+    def year_label(self, obj: Target) -> str:
+        return wareki.fiscal_year_label(obj.fiscal_year)
+
+    @admin.display(description="目標値", ordering="value")
+    def value_label(self, obj: Target) -> str:
+        return target_value_text(obj)
 
     @admin.display(description="当初目標値・変更")
     def revision(self, obj: Target) -> str:

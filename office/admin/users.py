@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from axes.admin import AccessAttemptAdmin
+from axes.conf import settings as axes_settings
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -65,7 +68,10 @@ class KpiUserAdmin(UserAdmin):
 
     @admin.display(description="役割")
     def roles(self, obj: Any) -> str:
-        return "、".join(group.name for group in obj.groups.all())
+        # A superuser is a システム管理者 whatever its groups (accounts.roles.role_of).
+        if obj.is_superuser:
+            return Role.SYSTEM.value
+        return "、".join(group.name for group in obj.groups.all()) or "なし（何も表示されません）"
 
     @admin.display(description="自治体")
     def municipality(self, obj: Any) -> str:
@@ -76,3 +82,22 @@ class KpiUserAdmin(UserAdmin):
             return "全自治体"
         # Any other role without a municipality sees nothing: say so.
         return "未設定（何も表示されません）"
+
+
+# django-axes' list of throttled logins, with its two unnamed columns in
+# Japanese (its models and fields: accounts/locale/ja; its app: accounts.apps).
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class KpiAccessAttemptAdmin(AccessAttemptAdmin):
+    @admin.display(description="状態")
+    def status(self, obj: AccessAttempt) -> str:
+        limit = axes_settings.AXES_FAILURE_LIMIT
+        if obj.failures_since_start >= limit:
+            return "ロック中"
+        return f"あと{limit - obj.failures_since_start}回の失敗でロック"
+
+    @admin.display(description="期限")
+    def expiration(self, obj: AccessAttempt) -> Any:
+        return super().expiration(obj)

@@ -83,3 +83,37 @@ def test_the_department_page_links_its_entry_sheet_for_those_who_enter(plan):
     assert response.status_code == 200
     viewer_html = client_for(user_with_role(Role.VIEWER, municipality=city)).get(page)
     assert sheet not in viewer_html.content.decode()
+
+
+# Each role is pointed only at what it can open (docs/roles.md): the admin's
+# 施策 is the DX office's; a department enters actuals; a viewer has no admin.
+ADMIN_MEASURES = "管理画面の「施策」"
+ASK_OFFICE = "DX推進本部事務局が設定します"
+ENTER_ACTUALS = "管理画面の「実績値」"
+
+
+def test_a_viewer_is_not_sent_to_the_admin(plan):
+    """Only the plan's own city shows: no department of テスト市 owns a measure."""
+    text = home_text(user_with_role(Role.VIEWER, municipality=plan.municipality.code))
+    assert f"施策を所管する課はまだ登録されていません（施策の所管課は {ASK_OFFICE}）。" in text
+    assert "管理画面" not in text
+
+
+def test_the_dx_office_is_sent_to_the_admins_measures(plan):
+    text = home_text(user_with_role(Role.OFFICE, municipality=plan.municipality.code))
+    assert f"施策を所管する課はまだ登録されていません（{ADMIN_MEASURES}で所管課を設定できます）。" in text
+    assert ASK_OFFICE not in text and ENTER_ACTUALS not in text
+
+
+def test_a_department_is_sent_to_the_actuals_it_enters(plan):
+    user = user_with_role(Role.DEPARTMENT, municipality=plan.municipality.code,
+                          departments=(DEPARTMENT,))
+    client = client_for(user)
+    html = client.get(reverse("pages:home")).content.decode()
+    assert f'<a href="{reverse("admin:indicators_actual_changelist")}">{ENTER_ACTUALS}</a>' in html
+    text = home_text(user)
+    assert "DX推進本部事務局に施策の所管課の設定を依頼してください" in text
+    assert ADMIN_MEASURES not in text
+    # What it is pointed at opens; the measures it is not pointed at do not.
+    assert client.get(reverse("admin:indicators_actual_changelist")).status_code == 200
+    assert client.get(reverse("admin:plans_measure_changelist")).status_code == 403

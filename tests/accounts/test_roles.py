@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import Affiliation
 from accounts.roles import Role, scope_of
 from plans.models import Department, Municipality
-from tests.helpers import form_data, user_with_role, visible_text
+from tests.helpers import PASSWORD, form_data, user_with_role, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,13 @@ def test_the_user_list_says_which_logins_see_nothing(plans, admin_client_ja, dja
     text = visible_text(admin_client_ja.get(reverse("admin:auth_user_changelist")))
     assert re.search(r"lost-office( -)* DX推進担当 未設定（何も表示されません）", text)
     assert re.search(r"iga-viewer( -)* 閲覧 伊賀市", text)
+
+
+def test_the_user_list_names_a_superusers_role(plans, admin_client_ja, django_user_model):
+    """A superuser is a システム管理者 (docs/roles.md), with or without the group."""
+    django_user_model.objects.create_superuser("demo", "", PASSWORD)
+    django_user_model.objects.create_user("no-role")
+    text = visible_text(admin_client_ja.get(reverse("admin:auth_user_changelist")))
+    assert re.search(r"demo( -)* システム管理者 全自治体", text)
+    assert re.search(r"office( -)* システム管理者 全自治体", text)
+    assert re.search(r"no-role( -)* なし（何も表示されません） 未設定（何も表示されません）", text)
