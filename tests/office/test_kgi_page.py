@@ -76,7 +76,9 @@ def confirmed_actual(code: str, year: int, value: str) -> Actual:
 def test_the_actual_rows_come_before_the_definition_of_an_existing_kgi(plan, admin_client_ja):
     page = admin_client_ja.get(change_url("TEST-01")).content.decode()
     assert page.index('id="actuals-group"') < page.index('name="item"')
-    assert page.index('id="targets-group"') < page.index('name="item"')
+    assert page.index('id="actuals-group"') < page.index('id="targets-group"') < page.index(
+        'name="item"'
+    )
     assert "指標の定義" in page
     # A new KGI is defined first: its rows need its plan.
     add = admin_client_ja.get(reverse("admin:indicators_indicator_add")).content.decode()
