@@ -146,6 +146,13 @@ class TargetYearsFormSet(PlanYearsFormSet):
 
     row_noun = "目標値"
 
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        """Name each box of the table's row for a screen reader (no label of its own)."""
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if not field.widget.is_hidden and field.label:
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+
     def clean(self) -> None:
         super().clean()
         deleted = [

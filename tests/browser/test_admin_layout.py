@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from indicators.models import Actual, Indicator
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, wcag_violations
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -146,6 +146,11 @@ def test_kgi_page_actual_rows_fit_1280_and_come_first(
     assert not page.is_visible("#actuals-0 input[type=text]")
     assert page.is_visible("input[name=actuals-1-value]")
     page.screenshot(path=shots / "admin-kgi-page.png")
+    # The rows' boxes are labelled (the breadcrumbs' links are Django's own).
+    assert [
+        violation for violation in wcag_violations(page)
+        if not violation.startswith("link-in-text-block")
+    ] == []
     page.screenshot(path=tmp_path / "admin-kgi-page-full.png", full_page=True)
     # A new row starts on R10, the first year without an actual.
     page.click("#actuals-group .add-row a")
@@ -157,7 +162,7 @@ def test_actual_list_at_768_reaches_value_and_evaluation(
 ):
     page.set_viewport_size({"width": NARROW, "height": 900})
     log_in(page, live_server, office_login, "/admin/indicators/actual/")
-    page.screenshot(path=tmp_path / "admin-actuals-768.png", full_page=True)
+    page.screenshot(path=tmp_path / "admin-actuals-768.png")
     for name in ("実績値", "評価"):
         header = page.locator("#result_list thead th", has_text=name).first
         header.scroll_into_view_if_needed()
