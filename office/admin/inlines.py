@@ -219,11 +219,39 @@ class ActualInline(VersionCheckedAdmin, YearChoiceMixin, admin.StackedInline):
             "classes": ("kpi-commentary",),
         }),
     )
-    readonly_fields = ("evaluation", "confirmation")
+    readonly_fields = ("evaluation", "confirmation", "year_label", "value_label")
     formfield_overrides = {
         **DECIMAL_OVERRIDES,
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})},
     }
+    # Who may only view the rows reads the year and value as printed.
+    VIEW_FIELDS = {"fiscal_year": "year_label", "value": "value_label"}
+
+    def get_fieldsets(self, request: HttpRequest, obj: Indicator | None = None) -> list[Any]:
+        fieldsets = super().get_fieldsets(request, obj)
+        # The rows are read-only where the user may not change them or the KGI.
+        parent = self.admin_site.get_model_admin(self.parent_model)
+        if self.has_change_permission(request, obj) and (
+            obj is None or parent.has_change_permission(request, obj)
+        ):
+            return fieldsets
+        swap = self.VIEW_FIELDS
+        return [
+            (name, {**options, "fields": tuple(
+                tuple(swap.get(f, f) for f in line) if isinstance(line, (list, tuple))
+                else swap.get(line, line)
+                for line in options["fields"]
+            )})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description="年度")
+    def year_label(self, obj: Actual) -> str:
+        return wareki.fiscal_year_label(obj.fiscal_year) if obj.pk else ""
+
+    @admin.display(description="実績値")
+    def value_label(self, obj: Actual) -> str:
+        return actual_label(obj.indicator, obj) if obj.pk else ""
     extra = 0
     verbose_name = "実績値"
     verbose_name_plural = "実績値（年度ごと。保存すると評価が表示されます）"

@@ -16,11 +16,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import Role
 from indicators.models import Actual, Indicator
 from indicators.services import LOCKED_MESSAGE
 from plans.models import Plan
-from tests.factories import PlanFactory, kgi_with_targets
-from tests.helpers import form_data
+from tests.factories import DepartmentFactory, PlanFactory, kgi_with_targets
+from tests.helpers import client_for, form_data, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +201,27 @@ def test_commentary_boxes_are_wide_and_several_rows_tall(plan, admin_client_ja):
     for name in ("progress", "analysis", "direction"):
         box = re.search(rf'<textarea name="actuals-0-{name}"[^>]*>', page).group(0)
         assert 'rows="4"' in box and 'cols="80"' in box
+
+
+def test_a_viewer_of_the_kgi_page_reads_the_actual_as_printed(
+    plan, admin_client_ja
+):
+    actual = confirmed_actual("TEST-02", 2026, "175")
+    indicator = actual.indicator
+    department = DepartmentFactory(municipality=plan.municipality)
+    department.measures.add(indicator.measure)
+    client = client_for(user_with_role(
+        Role.DEPARTMENT, municipality=plan.municipality.code, departments=(department.name,),
+        username="test-department",
+    ))
+    # The page is the KGI's view (a department changes no KGI): year and value as printed.
+    shown = text(client.get(change_url("TEST-02")))
+    assert '<div class="readonly">令和8年度（2026）</div>' in shown
+    assert '<div class="readonly">175名</div>' in shown
+    assert "175.0000" not in shown
+    assert "達成《達成率：350.0%》" in shown
+    data = form_data(client.get(change_url("TEST-02")).content.decode())
+    data["actuals-0-value"] = "180"
+    client.post(change_url("TEST-02"), data)
+    actual.refresh_from_db()
+    assert actual.value == 175
