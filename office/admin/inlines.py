@@ -224,6 +224,12 @@ class ActualInline(VersionCheckedAdmin, YearChoiceMixin, admin.StackedInline):
         **DECIMAL_OVERRIDES,
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})},
     }
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        # The reason beside 表記の補足 is a line or two, not a commentary.
+        if db_field.name == "not_measured_reason":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     # Who may only view the rows reads the year and value as printed.
     VIEW_FIELDS = {"fiscal_year": "year_label", "value": "value_label"}
 

@@ -132,9 +132,11 @@ def test_kgi_page_actual_rows_fit_1280_and_come_first(
         assert row_box["x"] + row_box["width"] <= WIDE
         scroll, client = page.evaluate("r => [r.scrollWidth, r.clientWidth]", row)
         assert scroll <= client
-    for textarea in page.query_selector_all(
-        "#actuals-group .inline-related:not(.empty-form) textarea"
-    ):
+    commentary = page.query_selector_all(
+        "#actuals-group .inline-related:not(.empty-form) .kpi-commentary textarea"
+    )
+    assert len(commentary) == 3  # R9's; R8 is confirmed, its commentary is text
+    for textarea in commentary:
         area = textarea.bounding_box()
         assert area["x"] + area["width"] <= WIDE and area["width"] >= 400
     # The rows are where the user looks: above the KGI's definition.
