@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
 
 from indicators import wording
 from indicators.selectors import confirmed_years
@@ -22,7 +26,7 @@ from indicators.services import (
     target_locked_message,
     target_record_revision,
 )
-from ise_iga_dx.lib import decimals
+from ise_iga_dx.lib import decimals, wareki
 
 # The form fields a target revision asks for, by key of revision_errors().
 REVISION_FIELDS = {"reason": "change_reason", "decided_on": "decided_on"}
@@ -88,7 +92,24 @@ class ScaledValuesForm(forms.ModelForm):
         return cleaned
 
 
-class TargetForm(ScaledValuesForm):
+class NewRowMixin:
+    """A new row with a year is a row to check and save.
+
+    A KGI page offers a new row's year already chosen (the plan's first
+    year without a row); the row the user added and left at that year is
+    not an untouched extra form to skip: a missing value is an error.
+    """
+
+    def has_changed(self) -> bool:
+        if (
+            self.instance.pk is None and self.is_bound
+            and self.data.get(self.add_prefix("fiscal_year"))
+        ):
+            return True
+        return super().has_changed()
+
+
+class TargetForm(NewRowMixin, ScaledValuesForm):
     """A target; changing a stored one's value is a revision (上方修正 etc.).
 
     A revision needs a reason and the date it was decided, kept on the
@@ -192,9 +213,19 @@ def edited_fields(form: forms.ModelForm) -> list[str]:
 
 
 class ActualForm(ScaledValuesForm):
-    """An actual; a confirmed (確定) one is locked until it is reopened."""
+    """An actual; a confirmed (確定) one is locked until it is reopened.
+
+    ``stored`` is the actual as stored when the form was made (None for a
+    new one): what a refused save shows its evaluation from, never the
+    values typed (which the form's instance takes on while it is checked).
+    """
 
     scaled_fields = {"value": "value_places", "published_rate": "published_rate_places"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored = copy.copy(self.instance) if self.instance.pk is not None else None
+        self.instance.kpi_stored = self.stored
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -203,10 +234,58 @@ class ActualForm(ScaledValuesForm):
         return cleaned
 
 
+class LockedWidget(forms.Widget):
+    """A confirmed actual's field: its stored value as text, nothing to edit.
+
+    The stored value is posted back unchanged in a hidden input, so the
+    form's lock (ActualForm.clean) still refuses any value sent instead.
+    ``text`` is called when the page is drawn (the row has its KGI then).
+    """
+
+    def __init__(self, text: Callable[[], str], attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.text = text
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
+               renderer: Any = None) -> str:
+        hidden = forms.HiddenInput().render(name, value, attrs, renderer)
+        return format_html(
+            '{}<div class="readonly kpi-locked">{}</div>', hidden, linebreaksbr(self.text())
+        )
+
+
+class ActualRowForm(NewRowMixin, ActualForm):
+    """A KGI page's actual row: a confirmed one is shown, not offered for editing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.stored
+        if stored is None or not stored.confirmed:
+            return
+        texts: dict[str, Callable[[], str]] = {
+            "fiscal_year": lambda: wareki.fiscal_year_label(stored.fiscal_year),
+            "state": stored.get_state_display,
+            # The row is given its page's KGI after it is made (IndicatorRowsFormSet).
+            "value": lambda: wording.actual_label(self.instance.indicator, stored),
+        }
+        for name, field in self.fields.items():
+            if name in texts:
+                field.widget = LockedWidget(texts[name])
+            elif isinstance(getattr(stored, name, None), str):
+                text = getattr(stored, name)
+                field.widget = LockedWidget(lambda text=text: text or "－")
+
+
 class IndicatorForm(ScaledValuesForm):
     """A KGI; what its evaluation reads may not change under a confirmed actual."""
 
     scaled_fields = {"baseline": "baseline_places"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The KGI as stored, for its rows' evaluations on a refused save.
+        if self.instance.pk is not None:
+            self.instance.kpi_stored = copy.copy(self.instance)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

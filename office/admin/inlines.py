@@ -25,20 +25,32 @@ from office.admin.common import (
     evaluation_html,
     year_choices,
 )
-from office.forms import ActualForm, TargetForm
+from office.forms import ActualRowForm, TargetForm
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
 class YearChoiceMixin:
-    """Offer only the plan's fiscal years, labelled 令和8年度（2026）."""
+    """Offer only the plan's fiscal years, labelled 令和8年度（2026）.
+
+    A new row starts on the plan's first year that has no row yet.
+    """
 
     def get_formset(self, request: HttpRequest, obj: Indicator | None = None, **kwargs: Any):
         formset = super().get_formset(request, obj, **kwargs)
         years = obj.plan.fiscal_years if obj else all_plan_years(request)
+        initial = None
+        if obj is not None and obj.pk is not None:
+            taken = set(
+                self.model._default_manager.filter(indicator=obj).values_list(
+                    "fiscal_year", flat=True
+                )
+            )
+            initial = next((year for year in years if year not in taken), None)
         formset.form.base_fields["fiscal_year"] = forms.TypedChoiceField(
             label="年度", coerce=int, choices=[("", "---------"), *year_choices(years)],
+            initial=initial,
         )
         return formset
 
@@ -58,10 +70,16 @@ class IndicatorRowsFormSet(forms.BaseInlineFormSet):
 
 
 class PlanYearsFormSet(IndicatorRowsFormSet):
-    """Edit only the plan period; earlier years are history, shown apart."""
+    """Edit only the plan period; earlier years are history, shown apart.
+
+    Two rows of one year are refused naming the year, not with Django's
+    「fiscal_year の重複したデータを修正してください。」.
+    """
 
     # Foreign keys the rows show (fetched with them, not one query a row).
     related: tuple[str, ...] = ()
+    # 「令和8年度（2026）の実績値が2行あります」
+    row_noun = ""
 
     def __init__(self, *args: Any, instance: Indicator | None = None, **kwargs: Any) -> None:
         if instance is not None and instance.pk:
@@ -73,6 +91,29 @@ class PlanYearsFormSet(IndicatorRowsFormSet):
             kwargs["queryset"] = queryset
         super().__init__(*args, instance=instance, **kwargs)
 
+    def validate_unique(self) -> None:
+        rows: dict[int, list[forms.Form]] = {}
+        for form in self.forms:
+            if not form.is_valid() or self._should_delete_form(form):
+                continue
+            year = form.cleaned_data.get("fiscal_year")
+            if year is not None:
+                rows.setdefault(year, []).append(form)
+        twice = {year: forms_ for year, forms_ in sorted(rows.items()) if len(forms_) > 1}
+        if not twice:
+            super().validate_unique()
+            return
+        messages = []
+        for year, forms_ in twice.items():
+            message = (
+                f"{wareki.fiscal_year_label(year)}の{self.row_noun}が{len(forms_)}行あります。"
+                "1年度に1行だけ入力してください。"
+            )
+            for form in forms_:
+                form.add_error("fiscal_year", message)
+            messages.append(message)
+        raise forms.ValidationError(messages)
+
 
 class ActualYearsFormSet(PlanYearsFormSet):
     """The plan years' actuals; a confirmed one cannot be deleted here.
@@ -82,6 +123,7 @@ class ActualYearsFormSet(PlanYearsFormSet):
     """
 
     related = ("confirmed_by",)
+    row_noun = "実績値"
 
     def clean(self) -> None:
         super().clean()
@@ -101,6 +143,15 @@ class ActualYearsFormSet(PlanYearsFormSet):
 
 class TargetYearsFormSet(PlanYearsFormSet):
     """The plan years' targets; one of a year whose actual is confirmed cannot be deleted."""
+
+    row_noun = "目標値"
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        """Name each box of the table's row for a screen reader (no label of its own)."""
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if not field.widget.is_hidden and field.label:
+                field.widget.attrs.setdefault("aria-label", str(field.label))
 
     def clean(self) -> None:
         super().clean()
@@ -147,42 +198,93 @@ class TargetInline(VersionCheckedAdmin, YearChoiceMixin, admin.TabularInline):
         return wording.revision_summary(obj)
 
 
-class ActualInline(VersionCheckedAdmin, YearChoiceMixin, admin.TabularInline):
+class ActualInline(VersionCheckedAdmin, YearChoiceMixin, admin.StackedInline):
+    """The plan years' actuals, one block a year that fits a 1,280 px page.
+
+    A confirmed row shows its stored values as text (ActualRowForm); its
+    evaluation is always the stored actual's, never a refused value's.
+    """
+
     model = Actual
-    form = ActualForm
+    form = ActualRowForm
     formset = ActualYearsFormSet
-    fields = (
-        "fiscal_year", "state", "value", "remark", "not_measured_reason", "evaluation",
-        "confirmation", "progress", "analysis", "direction",
+    fieldsets = (
+        (None, {"fields": (
+            ("fiscal_year", "state", "value"),
+            ("remark", "not_measured_reason"),
+            ("evaluation", "confirmation"),
+        )}),
+        ("取組の評価（進捗・分析・今後の方向性）", {
+            "fields": ("progress", "analysis", "direction"),
+            "classes": ("kpi-commentary",),
+        }),
     )
-    readonly_fields = ("evaluation", "confirmation")
+    readonly_fields = ("evaluation", "confirmation", "year_label", "value_label")
     formfield_overrides = {
         **DECIMAL_OVERRIDES,
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 16})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})},
     }
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        # The reason beside 表記の補足 is a line or two, not a commentary.
+        if db_field.name == "not_measured_reason":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    # Who may only view the rows reads the year and value as printed.
+    VIEW_FIELDS = {"fiscal_year": "year_label", "value": "value_label"}
+
+    def get_fieldsets(self, request: HttpRequest, obj: Indicator | None = None) -> list[Any]:
+        fieldsets = super().get_fieldsets(request, obj)
+        # The rows are read-only where the user may not change them or the KGI.
+        parent = self.admin_site.get_model_admin(self.parent_model)
+        if self.has_change_permission(request, obj) and (
+            obj is None or parent.has_change_permission(request, obj)
+        ):
+            return fieldsets
+        swap = self.VIEW_FIELDS
+        return [
+            (name, {**options, "fields": tuple(
+                tuple(swap.get(f, f) for f in line) if isinstance(line, (list, tuple))
+                else swap.get(line, line)
+                for line in options["fields"]
+            )})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description="年度")
+    def year_label(self, obj: Actual) -> str:
+        return wareki.fiscal_year_label(obj.fiscal_year) if obj.pk else ""
+
+    @admin.display(description="実績値")
+    def value_label(self, obj: Actual) -> str:
+        return actual_label(obj.indicator, obj) if obj.pk else ""
     extra = 0
     verbose_name = "実績値"
     verbose_name_plural = "実績値（年度ごと。保存すると評価が表示されます）"
 
     @admin.display(description="評価（計算値）")
     def evaluation(self, obj: Actual) -> str:
-        if obj.pk is None:
+        stored = getattr(obj, "kpi_stored", None)
+        if obj.pk is None or stored is None:
             return "保存すると表示されます"
-        indicator = obj.indicator
+        shown = obj.indicator
+        # The KGI as stored too: a refused save leaves its typed definition on it.
+        indicator = getattr(shown, "kpi_stored", shown)
         # One query for all years of this indicator, not one per row.
-        if not hasattr(indicator, "_targets_by_year"):
-            indicator._targets_by_year = {t.fiscal_year: t for t in indicator.targets.all()}
-        target = indicator._targets_by_year.get(obj.fiscal_year)
+        if not hasattr(shown, "_targets_by_year"):
+            shown._targets_by_year = {t.fiscal_year: t for t in shown.targets.all()}
+        targets = shown._targets_by_year
         row = indicator_year(
-            indicator=indicator, fiscal_year=obj.fiscal_year, target=target, actual=obj,
-            due_year=due_year_of(indicator, indicator._targets_by_year),
+            indicator=indicator, fiscal_year=stored.fiscal_year,
+            target=targets.get(stored.fiscal_year), actual=stored,
+            due_year=due_year_of(indicator, targets),
         )
         return format_html("目標 {}<br>{}", row.target_label, evaluation_html(row))
 
     @admin.display(description="確定状況")
     def confirmation(self, obj: Actual) -> str:
         if obj.pk is None:
-            return ""
+            return "入力中（保存後に DX推進担当が確定します）"
         # The actual's own page confirms or reopens it (for the DX office)
         # and says why a confirmed one is locked.
         return format_html(

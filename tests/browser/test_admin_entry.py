@@ -24,7 +24,7 @@ def test_entering_an_r8_actual_shows_the_evaluation_at_once(
     page.click("input[name=_continue]")
     messages = re.sub(r"\s+", " ", page.inner_text("ul.messagelist"))
     assert "ISE2-01 令和8年度（2026）の評価：達成《達成率：106.3%》" in messages
-    evaluation = page.inner_text("#actuals-group td.field-evaluation")
+    evaluation = page.inner_text("#actuals-0 .field-evaluation .readonly")
     assert "達成《達成率：106.3%》" in evaluation and "目標 40.0%" in evaluation
     actual = Actual.objects.get(indicator__code="ISE2-01", fiscal_year=2026)
     assert f"{actual.value_as_entered:f}" == "42.5"

@@ -171,7 +171,9 @@ def test_a_second_actual_for_one_year_is_refused(plan, admin_client_ja):
                  f"actuals-{index}-value": "45"})
     response = admin_client_ja.post(change_url("TEST-01"), data)
     assert response.status_code == 200
-    assert "重複" in text(response)
+    page = text(response)
+    assert "令和8年度（2026）の実績値が2行あります。1年度に1行だけ入力してください。" in page
+    assert "重複" not in page
     assert not Actual.objects.filter(indicator__code="TEST-01").exists()
 
 
