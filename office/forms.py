@@ -15,6 +15,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html
 
 from indicators import wording
+from indicators.models import Kind
 from indicators.selectors import confirmed_years
 from indicators.services import (
     LOCKED_DEFINITION_FIELDS,
@@ -41,10 +42,16 @@ class KpiDecimalField(forms.DecimalField):
     """
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 12})
+    # The KGI's unit, set by the form once it knows the KGI: 「205名」 is 205
+    # where the unit is 名 (as the imports read it); 「205人」 stays an error.
+    unit = ""
 
     def to_python(self, value: Any) -> Decimal | None:
         if isinstance(value, str):
             value = unicodedata.normalize("NFKC", value).replace(",", "").strip()
+            unit = unicodedata.normalize("NFKC", self.unit).strip()
+            if unit and value.endswith(unit):
+                value = value[:-len(unit)].rstrip()
         return super().to_python(value)
 
     def has_changed(self, initial: Any, data: Any) -> bool:
@@ -72,6 +79,8 @@ class ScaledValuesForm(forms.ModelForm):
     """
 
     scaled_fields: dict[str, str] = {}
+    # The fields typed in the KGI's own unit (which may follow the number).
+    unit_fields: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,6 +91,29 @@ class ScaledValuesForm(forms.ModelForm):
                 self.initial[field] = wording.format_number(
                     value, places=getattr(self.instance, places)
                 )
+
+    def full_clean(self) -> None:
+        indicator = self.row_indicator() if self.unit_fields else None
+        unit = self.typed_unit(indicator) if indicator is not None else ""
+        for name in self.unit_fields:
+            if isinstance(self.fields.get(name), KpiDecimalField):
+                self.fields[name].unit = unit
+        super().full_clean()
+
+    def row_indicator(self) -> Any:
+        """Return the row's KGI: the stored one, else the one chosen, else None."""
+        if getattr(self.instance, "indicator_id", None) is not None:
+            return self.instance.indicator
+        if not self.is_bound or "indicator" not in self.fields:
+            return None
+        try:
+            return self.fields["indicator"].clean(self.data.get(self.add_prefix("indicator")))
+        except ValidationError:
+            return None
+
+    def typed_unit(self, indicator: Any) -> str:
+        """Return the unit a value of ``indicator`` may be typed with."""
+        return indicator.unit
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -118,6 +150,7 @@ class TargetForm(NewRowMixin, ScaledValuesForm):
     """
 
     scaled_fields = {"value": "value_places"}
+    unit_fields = ("value",)
 
     change_reason = forms.CharField(
         label="変更理由（目標値を変えるとき）",
@@ -137,6 +170,10 @@ class TargetForm(NewRowMixin, ScaledValuesForm):
         self.stored_value = self.instance.value if self.instance.pk else None
         self.stored_places = self.instance.value_places if self.instance.pk else 0
         self.revision: tuple[str, Any] | None = None
+
+    def typed_unit(self, indicator: Any) -> str:
+        # A reduction KGI's targets are reductions in percent (R7年度比 ▲2.0%).
+        return "%" if indicator.kind == Kind.REDUCTION else indicator.unit
 
     def revises(self, cleaned: dict[str, Any]) -> bool:
         """Whether the form changes the value of a stored target."""
@@ -221,6 +258,7 @@ class ActualForm(ScaledValuesForm):
     """
 
     scaled_fields = {"value": "value_places", "published_rate": "published_rate_places"}
+    unit_fields = ("value",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

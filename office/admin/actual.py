@@ -29,6 +29,7 @@ from office.admin.common import (
     LongListMixin,
     confirmation_label,
     evaluation_html,
+    item_cell,
 )
 from office.admin.filters import ConfirmedFilter, RowYearFilter
 from office.forms import ActualForm, ReopenForm
@@ -338,10 +339,8 @@ class ActualAdmin(
 
     @admin.display(description="指標", ordering="indicator__code")
     def indicator_summary(self, obj: Actual) -> str:
-        item = obj.indicator.item
         return format_html(
-            '<span class="kpi-code">{}</span> {}', obj.indicator.code,
-            item if len(item) <= 40 else item[:39] + "…",
+            '<span class="kpi-code">{}</span> {}', obj.indicator.code, item_cell(obj.indicator)
         )
 
     @admin.display(description="年度", ordering="fiscal_year")

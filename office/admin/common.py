@@ -71,6 +71,14 @@ READ_ONLY_TEXTS.update({
 })
 
 
+def item_cell(indicator: Indicator) -> str:
+    """A KGI's item in a list: its short name (略称) when the office set one,
+    else the item, cut at 40 characters; the full item shows on hover."""
+    item = indicator.item
+    shown = indicator.short_name or (item if len(item) <= 40 else item[:39] + "…")
+    return format_html('<span title="{}">{}</span>', item, shown)
+
+
 def year_choices(years: Any) -> list[tuple[int, str]]:
     return [(year, wareki.fiscal_year_label(year)) for year in years]
 

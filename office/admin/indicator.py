@@ -23,6 +23,7 @@ from office.admin.common import (
     LongListMixin,
     chosen_year,
     evaluation_html,
+    item_cell,
     list_years,
 )
 from office.admin.filters import EvaluationFilter, FiscalYearFilter
@@ -75,7 +76,8 @@ class IndicatorAdmin(
     list_select_related = ("plan", "plan__municipality", "measure", "measure__policy")
     formfield_overrides = DECIMAL_OVERRIDES
     fieldsets = (
-        (None, {"fields": ("plan", "measure", "initiative", "code", "position", "item")}),
+        (None, {"fields": ("plan", "measure", "initiative", "code", "position", "item",
+                           "short_name")}),
         ("評価の方法", {"fields": ("unit", "kind", "accumulation", "done_label")}),
         ("現状値", {"fields": ("baseline", "baseline_year")}),
         ("注記", {"fields": ("notes",), "classes": ("collapse",)}),
@@ -182,7 +184,7 @@ class IndicatorAdmin(
 
     @admin.display(description="項目", ordering="item")
     def item_summary(self, obj: Indicator) -> str:
-        return obj.item if len(obj.item) <= 40 else obj.item[:39] + "…"
+        return item_cell(obj)
 
     @admin.display(description="現状値")
     def baseline_label(self, obj: Indicator) -> str:

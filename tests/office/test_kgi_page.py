@@ -225,3 +225,37 @@ def test_a_viewer_of_the_kgi_page_reads_the_actual_as_printed(
     client.post(change_url("TEST-02"), data)
     actual.refresh_from_db()
     assert actual.value == 175
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("205名", "205"), ("２０５ 名", "205"),
+                                               ("1,205名", "1205")])
+def test_a_value_may_carry_the_kgis_own_unit(plan, admin_client_ja, typed, stored):
+    data = with_rows(admin_client_ja, "TEST-02",
+                     {"fiscal_year": "2026", "state": "measured", "value": typed})
+    response = admin_client_ja.post(change_url("TEST-02"), data)
+    assert response.status_code == 302
+    assert Actual.objects.get(indicator__code="TEST-02", fiscal_year=2026).value == Decimal(stored)
+
+
+def test_a_value_with_another_unit_is_refused(plan, admin_client_ja):
+    data = with_rows(admin_client_ja, "TEST-02",
+                     {"fiscal_year": "2026", "state": "measured", "value": "205人"})
+    response = admin_client_ja.post(change_url("TEST-02"), data)
+    assert response.status_code == 200
+    assert "数値を入力してください" in text(response)
+    assert not Actual.objects.filter(indicator__code="TEST-02").exists()
+
+
+def test_the_lists_show_the_short_name_with_the_full_item_on_hover(plan, admin_client_ja):
+    kgi = Indicator.objects.get(code="TEST-02")
+    kgi.item = "行政手続のオンライン化により窓口に来なくても手続ができるようになった市民の数"
+    kgi.short_name = "オンライン手続の利用者"
+    kgi.save()
+    Actual.objects.create(indicator=kgi, fiscal_year=2026, value=Decimal("40"))
+    for url in (reverse("admin:indicators_indicator_changelist"),
+                reverse("admin:indicators_actual_changelist")):
+        shown = text(admin_client_ja.get(url))
+        assert f'<span title="{kgi.item}">オンライン手続の利用者</span>' in shown
+    # The KGI page has the full item, and the short name to edit.
+    page = text(admin_client_ja.get(change_url("TEST-02")))
+    assert kgi.item in page and 'name="short_name"' in page
