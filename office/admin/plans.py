@@ -91,7 +91,11 @@ def measure_number(term: str) -> int | None:
     if len(term) == 1 and term in CIRCLED:
         return CIRCLED.index(term) + 1
     folded = unicodedata.normalize("NFKC", term)
-    return int(folded) if folded.isascii() and folded.isdecimal() else None
+    # A measure's number has a digit or two; a longer run is a word (and
+    # would not fit the database's integer).
+    if folded.isascii() and folded.isdecimal() and len(folded) <= 3:
+        return int(folded)
+    return None
 
 
 def split_number_terms(search_term: str) -> tuple[list[int], str]:

@@ -77,7 +77,7 @@ def test_a_kgi_read_by_a_department(department_client):
     )
     assert "現状値: － 現状値の年度: －" in text
     assert "令和8年度（2026） 20名《累計》 －" in text  # the targets' rows
-    assert "令和8年度（2026） 数値 175名" in text  # the actuals' row
+    assert "年度: 令和8年度（2026） 区分: 数値 実績値: 175名" in text  # the actuals' row (stacked)
     assert_printed(text)
 
     hours = Indicator.objects.get(code="ISE2-08")
