@@ -178,6 +178,20 @@ class HistoryFormSet(IndicatorRowsFormSet):
         super().__init__(*args, instance=instance, **kwargs)
 
 
+class PrintedActualMixin:
+    """An actual's year and value as the documents print them, for rows
+    shown, not edited (a blank template row, which has no year, shows
+    nothing)."""
+
+    @admin.display(description="年度")
+    def year_label(self, obj: Actual) -> str:
+        return wareki.fiscal_year_label(obj.fiscal_year) if obj.pk else ""
+
+    @admin.display(description="実績値")
+    def value_label(self, obj: Actual) -> str:
+        return actual_label(obj.indicator, obj) if obj.pk else ""
+
+
 class TargetInline(VersionCheckedAdmin, YearChoiceMixin, admin.TabularInline):
     """Targets by year; changing a stored value asks for a reason and date."""
 
@@ -198,7 +212,8 @@ class TargetInline(VersionCheckedAdmin, YearChoiceMixin, admin.TabularInline):
         return wording.revision_summary(obj)
 
 
-class ActualInline(VersionCheckedAdmin, YearChoiceMixin, admin.StackedInline):
+class ActualInline(VersionCheckedAdmin, YearChoiceMixin, PrintedActualMixin,
+                   admin.StackedInline):
     """The plan years' actuals, one block a year that fits a 1,280 px page.
 
     A confirmed row shows its stored values as text (ActualRowForm); its
@@ -251,13 +266,6 @@ class ActualInline(VersionCheckedAdmin, YearChoiceMixin, admin.StackedInline):
             for name, options in fieldsets
         ]
 
-    @admin.display(description="年度")
-    def year_label(self, obj: Actual) -> str:
-        return wareki.fiscal_year_label(obj.fiscal_year) if obj.pk else ""
-
-    @admin.display(description="実績値")
-    def value_label(self, obj: Actual) -> str:
-        return actual_label(obj.indicator, obj) if obj.pk else ""
     extra = 0
     verbose_name = "実績値"
     verbose_name_plural = "実績値（年度ごと。保存すると評価が表示されます）"
@@ -294,10 +302,10 @@ class ActualInline(VersionCheckedAdmin, YearChoiceMixin, admin.StackedInline):
         )
 
 
-class HistoryInline(admin.TabularInline):
+class HistoryInline(PrintedActualMixin, admin.TabularInline):
     model = Actual
     formset = HistoryFormSet
-    fields = ("fiscal_year_label", "value_label", "remark")
+    fields = ("year_label", "value_label", "remark")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -305,11 +313,3 @@ class HistoryInline(admin.TabularInline):
     verbose_name = "計画期間前の実績"
     verbose_name_plural = "計画期間前の実績（推移）"
 
-    # The admin also renders a blank template row, which has no year.
-    @admin.display(description="年度")
-    def fiscal_year_label(self, obj: Actual) -> str:
-        return wareki.fiscal_year_label(obj.fiscal_year) if obj.pk else ""
-
-    @admin.display(description="実績値")
-    def value_label(self, obj: Actual) -> str:
-        return actual_label(obj.indicator, obj) if obj.pk else ""
