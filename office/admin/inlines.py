@@ -239,14 +239,17 @@ class ActualInline(VersionCheckedAdmin, YearChoiceMixin, PrintedActualMixin,
         **DECIMAL_OVERRIDES,
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})},
     }
+    extra = 0
+    verbose_name = "実績値"
+    verbose_name_plural = "実績値（年度ごと。保存すると評価が表示されます）"
+    # Who may only view the rows reads the year and value as printed.
+    VIEW_FIELDS = {"fiscal_year": "year_label", "value": "value_label"}
+
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         # The reason beside 表記の補足 is a line or two, not a commentary.
         if db_field.name == "not_measured_reason":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    # Who may only view the rows reads the year and value as printed.
-    VIEW_FIELDS = {"fiscal_year": "year_label", "value": "value_label"}
 
     def get_fieldsets(self, request: HttpRequest, obj: Indicator | None = None) -> list[Any]:
         fieldsets = super().get_fieldsets(request, obj)
@@ -265,10 +268,6 @@ class ActualInline(VersionCheckedAdmin, YearChoiceMixin, PrintedActualMixin,
             )})
             for name, options in fieldsets
         ]
-
-    extra = 0
-    verbose_name = "実績値"
-    verbose_name_plural = "実績値（年度ごと。保存すると評価が表示されます）"
 
     @admin.display(description="評価（計算値）")
     def evaluation(self, obj: Actual) -> str:
