@@ -100,6 +100,13 @@ INSTALLED_APPS = [
     "indicators",
     "pages",
     "spreadsheets",
+    # The yearly reporting round: rounds, submissions, returns and their mail.
+    "reporting",
+    # Background work (the round's e-mail): Django's tasks framework, backported,
+    # with its database backend, so a task is written in the transaction that
+    # causes it (docs/reporting-round.md).
+    "django_tasks",
+    "django_tasks_db",
     # After the apps whose permissions its role groups hold (accounts.groups).
     "accounts",
     # seed_plans, create_demo_user and the synthetic data set (no models).
@@ -320,3 +327,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
+
+# The reporting round's mail (reporting.mail, reporting.tasks). Links in a
+# message start with SITE_URL (not the request's host: the reminder job has
+# no request, and a Host header must never steer a link).
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.getenv("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "0")
+EMAIL_TIMEOUT = int(os.getenv("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "kpi-noreply@localhost")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Reminders: this many days before the deadline, and every day after it.
+REPORTING_REMIND_DAYS_BEFORE = int(os.getenv("REPORTING_REMIND_DAYS_BEFORE", "3"))

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("indicators.api_urls")),
+    path("reporting/", include("reporting.urls")),
     path("", include("spreadsheets.urls")),
     path("", include("pages.urls")),
 ]
