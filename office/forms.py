@@ -14,7 +14,7 @@ from django.forms.formsets import DELETION_FIELD_NAME
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html
 
-from indicators import wording
+from indicators import entry_locks, wording
 from indicators.models import Kind
 from indicators.selectors import confirmed_years
 from indicators.services import (
@@ -255,10 +255,14 @@ class ActualForm(ScaledValuesForm):
     ``stored`` is the actual as stored when the form was made (None for a
     new one): what a refused save shows its evaluation from, never the
     values typed (which the form's instance takes on while it is checked).
+    ``kpi_user``, set by the admin (:func:`entry_locked_form`), is whose
+    write it is: a KGI-year another rule closes to them (a department's
+    submitted reporting round, :mod:`indicators.entry_locks`) is refused.
     """
 
     scaled_fields = {"value": "value_places", "published_rate": "published_rate_places"}
     unit_fields = ("value",)
+    kpi_user: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -269,7 +273,44 @@ class ActualForm(ScaledValuesForm):
         cleaned = super().clean()
         if self.instance.pk is not None and self.instance.confirmed and edited_fields(self):
             raise ValidationError(LOCKED_MESSAGE, code="confirmed")
+        self.check_entry_locks(cleaned)
         return cleaned
+
+    def check_entry_locks(self, cleaned: dict[str, Any]) -> None:
+        """Refuse a new or edited actual of a KGI-year closed to ``kpi_user``.
+
+        Both the year stored and the year chosen are written by a change
+        of year. No user, nothing edited: no check (and no query).
+        """
+        if self.kpi_user is None or (self.instance.pk is not None and not edited_fields(self)):
+            return
+        indicator = cleaned.get("indicator") or getattr(self.instance, "indicator", None)
+        if indicator is None or indicator.pk is None:
+            return
+        years = {cleaned.get("fiscal_year")}
+        if self.stored is not None:
+            years.add(self.stored.fiscal_year)
+        refused = entry_locks.refusals(
+            self.kpi_user, {(indicator.pk, year) for year in years if year is not None}
+        )
+        if refused:
+            year, message = min((year, text) for (_pk, year), text in refused.items())
+            label = f"{indicator.code} {wareki.fiscal_year_label(year)}の実績値"
+            raise ValidationError(f"{label}：{message}", code="round_locked")
+
+
+def entry_locked_form(form: type[ActualForm], user: Any) -> type[ActualForm]:
+    """Return ``form`` checking its writes as ``user``'s (ActualForm.check_entry_locks).
+
+    ``form`` is the class the admin has just built for this request
+    (``get_form``/``get_formset`` build a new one every time), so the
+    user is set on it; a subclass would rebuild its fields without the
+    admin's (the inline's year choices).
+    """
+    if form is ActualForm or form is ActualRowForm:
+        raise ValueError("set the user on the admin's own form class, not on the base form")
+    form.kpi_user = user
+    return form
 
 
 class LockedWidget(forms.Widget):

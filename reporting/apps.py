@@ -5,3 +5,12 @@ class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reporting"
     verbose_name = "実績報告"
+
+    def ready(self) -> None:
+        # A submitted (or closed) round closes its year to the department's
+        # own writes: the entry-sheet import and the admin ask this check
+        # through indicators.entry_locks, which knows no round.
+        from indicators import entry_locks
+        from reporting.locks import round_refusals
+
+        entry_locks.register(round_refusals)

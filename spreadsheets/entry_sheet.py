@@ -1,5 +1,6 @@
 """The entry sheet (実績入力): one row per KGI and year, current actuals
-filled in, input cells highlighted, codes locked.
+and their commentary (取組状況・要因分析・今後の方向性) filled in, input
+cells highlighted, codes locked.
 
 Read through :mod:`indicators.selectors`, so every number is the one the
 pages show; an untouched sheet imports again as all unchanged."""
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators import wording
@@ -18,6 +20,7 @@ from indicators.models import ActualState, Indicator, Kind
 from indicators.selectors import DOCUMENT_ORDER, document_order_key, indicator_year_rows
 from ise_iga_dx.lib import wareki
 from spreadsheets.actuals import note_column
+from spreadsheets.rows import COLUMN_LABELS, COMMENT_COLUMNS, COMMENT_MAX_LENGTH
 from spreadsheets.xlsx import (
     BORDER,
     HEADER_FONT,
@@ -52,16 +55,24 @@ ENTRY_SHEET_TITLE = "実績入力"
 GUIDE_SHEET_TITLE = "記入方法"
 
 # The actuals importer finds its columns by these names in row 1.
+# 取組状況, 要因分析, 今後の方向性: the commentary, by Actual field.
+COMMENT_HEADERS = tuple(COLUMN_LABELS[key] for key in COMMENT_COLUMNS)
 ENTRY_HEADERS = (
     "指標コード", "年度", "基本方針", "施策", "項目", "単位", "目標値", "実績値", "備考",
+    *COMMENT_HEADERS,
 )
-ENTRY_WIDTHS = (11, 8, 28, 28, 48, 8, 20, 14, 32)
+ENTRY_WIDTHS = (11, 8, 28, 28, 48, 8, 20, 14, 32, 44, 44, 44)
 ENTRY_COLUMNS = {header: number for number, header in enumerate(ENTRY_HEADERS, start=1)}
 ACTUAL_COLUMN = ENTRY_COLUMNS["実績値"]
 NOTE_COLUMN = ENTRY_COLUMNS["備考"]
+COMMENT_COLUMN_NUMBERS = {key: ENTRY_COLUMNS[COLUMN_LABELS[key]] for key in COMMENT_COLUMNS}
+# The cells a department fills in (yellow, unlocked, typed as text but the value).
+INPUT_COLUMNS = (ACTUAL_COLUMN, NOTE_COLUMN, *COMMENT_COLUMN_NUMBERS.values())
+TEXT_COLUMNS = (NOTE_COLUMN, *COMMENT_COLUMN_NUMBERS.values())
 # Columns whose text is long enough to need wrapping.
 ENTRY_WRAPPED = frozenset(
-    ENTRY_COLUMNS[header] for header in ("基本方針", "施策", "項目", "目標値", "備考")
+    ENTRY_COLUMNS[header]
+    for header in ("基本方針", "施策", "項目", "目標値", "備考", *COMMENT_HEADERS)
 )
 
 MILESTONE_CHOICES = (wording.DONE, wording.NOT_DONE, wording.DASH)
@@ -111,6 +122,22 @@ def number_validation() -> DataValidation:
         errorTitle="実績値の確認",
         error="0以上の数値ではありません。評価対象外（計測なし）の「－」なら"
         "「はい」で確定してください。",
+        showInputMessage=True,
+        showErrorMessage=True,
+    )
+
+
+def comment_validation() -> DataValidation:
+    """Stop a comment longer than the import accepts, as it is typed."""
+    return DataValidation(
+        type="textLength",
+        operator="lessThanOrEqual",
+        formula1=str(COMMENT_MAX_LENGTH),
+        allow_blank=True,
+        promptTitle="取組状況・要因分析・今後の方向性",
+        prompt=f"{COMMENT_MAX_LENGTH:,}文字以内。セル内の改行は Alt+Enter です。",
+        errorTitle="文字数の上限",
+        error=f"{COMMENT_MAX_LENGTH:,}文字以内で入力してください。",
         showInputMessage=True,
         showErrorMessage=True,
     )
@@ -167,12 +194,18 @@ def write_entry_rows(sheet: Worksheet, rows: list[IndicatorYear]) -> None:
             # A not-measured year's reason, so it comes back on import.
             "備考": note_column(actual) if actual else "",
         }
+        # The stored commentary: a cell left as written imports unchanged,
+        # a cell emptied clears it.
+        texts.update({
+            COLUMN_LABELS[key]: getattr(actual, key) if actual else ""
+            for key in COMMENT_COLUMNS
+        })
         for header, text in texts.items():
             write_text(sheet.cell(number, ENTRY_COLUMNS[header]), text)
-        # Text format keeps Excel from reading a typed code or note as a
-        # number, date or formula.
-        sheet.cell(number, ENTRY_COLUMNS["指標コード"]).number_format = "@"
-        sheet.cell(number, NOTE_COLUMN).number_format = "@"
+        # Text format keeps Excel from reading a typed code, note or
+        # comment as a number, date or formula.
+        for column in (ENTRY_COLUMNS["指標コード"], *TEXT_COLUMNS):
+            sheet.cell(number, column).number_format = "@"
         year = sheet.cell(number, ENTRY_COLUMNS["年度"], row.fiscal_year)
         year.number_format = "0"
         write_actual(sheet.cell(number, ACTUAL_COLUMN), row)
@@ -180,7 +213,7 @@ def write_entry_rows(sheet: Worksheet, rows: list[IndicatorYear]) -> None:
             cell = sheet.cell(number, column)
             cell.border = BORDER
             cell.alignment = TOP_LEFT_WRAPPED if column in ENTRY_WRAPPED else TOP_LEFT
-        for column in (ACTUAL_COLUMN, NOTE_COLUMN):
+        for column in INPUT_COLUMNS:
             cell = sheet.cell(number, column)
             cell.protection = UNLOCKED
             cell.fill = INPUT_FILL
@@ -190,6 +223,13 @@ def write_entry_rows(sheet: Worksheet, rows: list[IndicatorYear]) -> None:
             number_rows.append(number)
     add_validation(sheet, milestone_validation(), milestone_rows, ACTUAL_COLUMN)
     add_validation(sheet, number_validation(), number_rows, ACTUAL_COLUMN)
+    if rows:
+        # One range over the three adjacent comment columns.
+        first = get_column_letter(min(COMMENT_COLUMN_NUMBERS.values()))
+        last = get_column_letter(max(COMMENT_COLUMN_NUMBERS.values()))
+        validation = comment_validation()
+        validation.add(f"{first}2:{last}{len(rows) + 1}")
+        sheet.add_data_validation(validation)
 
 
 def guide_lines(
@@ -197,7 +237,8 @@ def guide_lines(
 ) -> list[tuple[str, str]]:
     """Return the 記入方法 sheet as (label, text) lines."""
     instructions = [
-        "黄色の欄（実績値・備考）だけを記入してください。ほかの欄は変更できません。",
+        "黄色の欄（実績値・備考・取組状況・要因分析・今後の方向性）だけを記入してください。"
+        "ほかの欄は変更できません。",
         "指標コードと年度は取り込みに使います。変更せず、行の追加・削除もしないでください。",
         "数値は単位を付けずに入力します（1,234件 → 1234、5,639.8時間 → 5639.8）。",
         "％の指標も数値のまま入力します（45.0% → 45.0）。"
@@ -210,6 +251,14 @@ def guide_lines(
         "完了型の指標は一覧から「完了」か「未完了」を選びます。",
         "実績がまだない指標は空欄のままにします（未入力として扱います）。",
         "すでに入っている値は登録済みの実績値です。変更がなければそのままにしてください。",
+        "取組状況：その年度に行った取組とその進み具合を書きます。",
+        "要因分析：目標を達成した（しなかった）理由を、実績値の動きとあわせて書きます。",
+        "今後の方向性：次の年度以降にどう取り組むかを書きます。",
+        f"取組状況・要因分析・今後の方向性は、それぞれ{COMMENT_MAX_LENGTH:,}文字以内です。"
+        "セルの中で改行するときは Alt+Enter（Mac は option+return）を押します。",
+        "取組状況・要因分析・今後の方向性に入っている文は登録済みの内容です。"
+        "欄を空にして取り込むと、その内容は消えます。",
+        "取組状況などを書くときは、実績値（計測しなかった年は「－」）も入力してください。",
     ]
     lines = [
         ("計画", plan.name),

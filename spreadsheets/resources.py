@@ -131,7 +131,7 @@ class SpreadsheetFormat(base_formats.Format):
 
 
 class ActualSpreadsheetFormat(SpreadsheetFormat):
-    """An actuals file: 指標コード, 年度, 実績値 (and 備考)."""
+    """An actuals file: 指標コード, 年度, 実績値 (and 備考, 取組状況, 要因分析, 今後の方向性)."""
 
 
 class TargetSpreadsheetFormat(SpreadsheetFormat):
@@ -311,10 +311,23 @@ class ActualResource(CheckedRowsResource):
     fiscal_year = fiscal_year_field()
     value = fields.Field(column_name=COLUMN_LABELS["actual"], readonly=True)
     note = fields.Field(attribute="note", column_name=COLUMN_LABELS["note"], readonly=True)
+    # The commentary, as the entry sheet carries it (and imports it back).
+    progress = fields.Field(
+        attribute="progress", column_name=COLUMN_LABELS["progress"], readonly=True
+    )
+    analysis = fields.Field(
+        attribute="analysis", column_name=COLUMN_LABELS["analysis"], readonly=True
+    )
+    direction = fields.Field(
+        attribute="direction", column_name=COLUMN_LABELS["direction"], readonly=True
+    )
 
     class Meta:
         model = Actual
-        fields = ("row_number", "indicator", "fiscal_year", "value", "note")
+        fields = (
+            "row_number", "indicator", "fiscal_year", "value", "note", "progress", "analysis",
+            "direction",
+        )
 
     def dehydrate_value(self, actual: Actual) -> str:
         return wording.entry_text(actual.state, actual.value, actual.value_places)

@@ -33,7 +33,14 @@ ACTUAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "fiscal_year": ("年度", "fiscal_year"),
     "actual": ("実績値", "actual"),
     "note": ("備考", "note"),
+    # The commentary (取組評価); a file without these columns leaves it alone.
+    "progress": ("取組状況", "progress"),
+    "analysis": ("要因分析", "analysis"),
+    "direction": ("今後の方向性", "direction"),
 }
+COMMENT_COLUMNS = ("progress", "analysis", "direction")
+# As the department page (reporting.services.COMMENT_MAX_LENGTH).
+COMMENT_MAX_LENGTH = 2000
 REQUIRED_ACTUAL_COLUMNS = ("code", "fiscal_year", "actual")
 TARGET_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("指標コード", "code"),

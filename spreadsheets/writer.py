@@ -190,7 +190,8 @@ def lock_unchanged_since_preview(preview: SheetImport, model: type[Actual | Targ
 
 # What an import changes on a stored actual (assign_actual), and its bookkeeping.
 ACTUAL_WRITTEN_FIELDS = (
-    "state", "value", "value_places", "note", "not_measured_reason", "updated_at", "version",
+    "state", "value", "value_places", "note", "not_measured_reason",
+    "progress", "analysis", "direction", "updated_at", "version",
 )
 
 

@@ -32,7 +32,7 @@ from office.admin.common import (
     item_cell,
 )
 from office.admin.filters import ConfirmedFilter, RowYearFilter
-from office.forms import ActualForm, ReopenForm
+from office.forms import ActualForm, ReopenForm, entry_locked_form
 from spreadsheets.admin import SpreadsheetImportMixin
 from spreadsheets.resources import EXPORT_FORMATS, ActualResource, ActualSpreadsheetFormat
 
@@ -88,7 +88,9 @@ class ActualAdmin(
     import_formats = [ActualSpreadsheetFormat]
     export_formats = EXPORT_FORMATS
     import_help = (
-        "1行目を見出しとし、指標コード・年度・実績値（任意で備考）の列を読み取ります。"
+        "1行目を見出しとし、指標コード・年度・実績値（任意で備考・取組状況・要因分析・"
+        "今後の方向性）の列を読み取ります。取組状況などの列があれば、空欄はその内容を消します"
+        "（列がなければ変わりません）。"
         "年度は「2026」「R8」「令和8年度」、実績値は「1,467」「45.0%」「－」（評価対象外）"
         "「完了」「未完了」のように書けます。空欄の行は未入力のまま残ります。"
         "1行でもエラーがあれば何も取り込みません。"
@@ -126,6 +128,11 @@ class ActualAdmin(
         return super().get_queryset(request).prefetch_related(
             Prefetch("indicator__targets", to_attr="all_targets")
         )
+
+    def get_form(self, request: HttpRequest, obj: Actual | None = None, **kwargs: Any) -> Any:
+        # The form refuses a write the reporting round closes to this user
+        # (ActualForm.check_entry_locks).
+        return entry_locked_form(super().get_form(request, obj, **kwargs), request.user)
 
     # A confirmed actual is locked for everyone until it is reopened: its
     # page is read-only and a POST to it is refused (403).

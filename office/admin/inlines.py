@@ -25,7 +25,7 @@ from office.admin.common import (
     evaluation_html,
     year_choices,
 )
-from office.forms import ActualRowForm, TargetForm
+from office.forms import ActualRowForm, TargetForm, entry_locked_form
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -244,6 +244,12 @@ class ActualInline(VersionCheckedAdmin, YearChoiceMixin, PrintedActualMixin,
     verbose_name_plural = "実績値（年度ごと。保存すると評価が表示されます）"
     # Who may only view the rows reads the year and value as printed.
     VIEW_FIELDS = {"fiscal_year": "year_label", "value": "value_label"}
+
+    def get_formset(self, request: HttpRequest, obj: Indicator | None = None, **kwargs: Any):
+        formset = super().get_formset(request, obj, **kwargs)
+        # Each row refuses a write the reporting round closes to this user.
+        entry_locked_form(formset.form, request.user)
+        return formset
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         # The reason beside 表記の補足 is a line or two, not a commentary.

@@ -20,9 +20,11 @@ pytestmark = pytest.mark.django_db
 
 ENTRY_HEADERS = [
     "指標コード", "年度", "基本方針", "施策", "項目", "単位", "目標値", "実績値", "備考",
+    "取組状況", "要因分析", "今後の方向性",
 ]
 ISE2_CODES = [f"ISE2-{n:02d}" for n in range(1, 17)]
-INPUT_COLUMNS = ("H", "I")
+# 実績値, 備考 and the three comments.
+INPUT_COLUMNS = ("H", "I", "J", "K", "L")
 HAS_NOTE = any(field.name == "note" for field in Actual._meta.get_fields())
 
 
@@ -56,7 +58,7 @@ def test_entry_sheet_without_a_year_lists_every_year_of_the_plan(plans):
     assert keys == [(code, year) for code in ISE2_CODES for year in range(2026, 2030)]
 
 
-def test_entry_sheet_locks_every_cell_but_the_actual_and_the_note(plans):
+def test_entry_sheet_locks_every_cell_but_the_actual_the_note_and_the_comments(plans):
     sheet = entry_workbook(fiscal_year=2026).worksheets[0]
     assert sheet.protection.sheet is True
     assert not sheet.protection.password
@@ -78,14 +80,22 @@ def test_entry_sheet_is_laid_out_for_reading(plans):
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["E"].width >= 40
     assert sheet["E2"].alignment.wrap_text
+    for column in ("J", "K", "L"):
+        assert sheet.column_dimensions[column].width >= 40, column
+        assert sheet[f"{column}2"].alignment.wrap_text, column
+        assert sheet[f"{column}2"].number_format == "@", column
 
 
 def test_entry_sheet_validates_actuals_by_kind_with_few_validations(plans):
     sheet = entry_workbook("ise-1", fiscal_year=2025).worksheets[0]
     validations = sheet.data_validations.dataValidation
-    assert len(validations) == 2
+    assert len(validations) == 3
     by_type = {validation.type: validation for validation in validations}
     milestone, number = by_type["list"], by_type["decimal"]
+    # The comments: one stop on their length, over the three columns.
+    comments = by_type["textLength"]
+    assert (comments.operator, comments.formula1) == ("lessThanOrEqual", "2000")
+    assert str(comments.sqref) == f"J2:L{sheet.max_row}"
     assert milestone.formula1 == '"完了,未完了,－"'
     assert number.operator == "greaterThanOrEqual" and number.formula1 == "0"
     assert number.errorStyle == "warning"
@@ -165,6 +175,23 @@ def test_entry_sheet_explains_how_to_fill_it_in(plans):
     assert "第2期 伊勢市デジタル行政推進ビジョン" in text
     assert "令和8年度（2026）" in text
     assert f"{today.year}年{today.month}月{today.day}日" in text
-    expected = ("「－」", "評価対象外", "「完了」", "「未完了」", "空欄", "45.0", "指標コード")
+    expected = ("「－」", "評価対象外", "「完了」", "「未完了」", "空欄", "45.0", "指標コード",
+                "取組状況：", "要因分析：", "今後の方向性：", "2,000文字以内", "Alt+Enter",
+                "欄を空にして取り込むと、その内容は消えます")
     for words in expected:
         assert words in text, words
+
+
+def test_entry_sheet_carries_the_stored_comments_as_text(plans):
+    Actual.objects.create(
+        indicator=Indicator.objects.get(code="ISE2-01"), fiscal_year=2026,
+        value=Decimal("42.5"), value_places=1, progress="研修を3回実施した。\r\n受講者は増えた。",
+        analysis="=1+1 のような文も文字のまま", direction="",
+    )
+    row = entry_rows(entry_workbook(fiscal_year=2026).worksheets[0])["ISE2-01", 2026]
+    progress, analysis, direction = row[9], row[10], row[11]
+    assert progress.value.replace("\r\n", "\n") == "研修を3回実施した。\n受講者は増えた。"
+    assert (analysis.value, analysis.data_type, analysis.quotePrefix) == (
+        "=1+1 のような文も文字のまま", "s", True
+    )
+    assert direction.value is None
