@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Max, Q
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -17,6 +19,14 @@ from accounts.admin_scope import CHOICE_STYLES, ChoiceStyle, ScopedAdminMixin, S
 from audit.admin import AuditedAdmin, VersionCheckedAdmin
 from ise_iga_dx.lib import wareki
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
+from plans.services import (
+    ADD,
+    REPLACE,
+    OwnersRefused,
+    department_names,
+    measures_set_departments,
+    sorted_departments,
+)
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -273,9 +283,54 @@ class MeasureForm(forms.ModelForm):
         return cleaned
 
 
+class MeasureOwnersForm(forms.Form):
+    """The departments to give the selected measures, and how (add or replace)."""
+
+    departments = forms.ModelMultipleChoiceField(
+        label="所管課", queryset=Department.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    mode = forms.ChoiceField(
+        label="設定のしかた", widget=forms.RadioSelect, initial=ADD,
+        choices=(
+            (ADD, "選んだ課を所管課に加える（今の所管課はそのまま）"),
+            (REPLACE, "選んだ課だけを所管課にする（今の所管課と入れ替える。"
+                      "1つも選ばなければ所管課を外す）"),
+        ),
+    )
+
+    def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = Department.objects.filter(
+            municipality_id=municipality_id
+        ).order_by("division", "name")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if (cleaned.get("mode") == ADD and not cleaned.get("departments")
+                and "departments" not in self.errors):
+            self.add_error("departments", "加える所管課を1つ以上選んでください。")
+        return cleaned
+
+
+SEEN_FIELD = "seen"
+
+
+def posted_versions(request: HttpRequest) -> dict[int, int]:
+    """Return the version of each measure the page showed (「<id>:<version>」)."""
+    shown: dict[int, int] = {}
+    for item in request.POST.getlist(SEEN_FIELD):
+        pk, _, version = item.partition(":")
+        if pk.isdecimal() and version.isdecimal() and len(pk) < 19 and len(version) < 19:
+            shown[int(pk)] = int(version)
+    return shown
+
+
 @admin.register(Measure)
 class MeasureAdmin(ScopedAdminMixin, AuditedAdmin):
     form = MeasureForm
+    owners_template = "admin/plans/measure/set_departments.html"
+    actions = ("set_departments",)
     list_display = ("__str__", "policy", "plan")
     list_filter = (
         ("policy__plan__municipality", ScopedRelatedFilter),
@@ -303,6 +358,81 @@ class MeasureAdmin(ScopedAdminMixin, AuditedAdmin):
     @admin.display(description="計画", ordering="policy__plan__code")
     def plan(self, obj: Measure) -> str:
         return obj.policy.plan.code
+
+    @admin.action(description="選択した施策の所管課を設定", permissions=("change",))
+    def set_departments(self, request: HttpRequest, queryset: QuerySet[Measure]) -> Any:
+        """Give the selected measures departments in one step, via a page to choose them.
+
+        The measures must be of one city (its departments are offered).
+        The page posts the version of each measure it showed; a measure
+        changed since refuses the step (plans.services).
+        """
+        measures = list(
+            queryset.select_related("policy__plan__municipality")
+            .prefetch_related("departments")
+            .order_by("policy__plan__code", "policy__number", "number")
+        )
+        cities = {measure.policy.plan.municipality for measure in measures}
+        if len(cities) != 1:
+            self.message_user(
+                request,
+                "所管課をまとめて設定できるのは、同じ自治体の施策だけです。"
+                "施策一覧を自治体で絞り込んでから選んでください。",
+                messages.ERROR,
+            )
+            return None
+        (city,) = cities
+        applying = "apply" in request.POST
+        form = MeasureOwnersForm(request.POST if applying else None, municipality_id=city.pk)
+        if applying and form.is_valid():
+            try:
+                outcome = measures_set_departments(
+                    measures=measures, departments=list(form.cleaned_data["departments"]),
+                    mode=form.cleaned_data["mode"], user=request.user,
+                    seen=posted_versions(request),
+                )
+            except OwnersRefused as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+                return None
+            self.report_owners(request, outcome, form.cleaned_data)
+            return None
+        seen = posted_versions(request) if applying else {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "選択した施策の所管課を設定",
+            "city": city,
+            "rows": [
+                (measure, department_names(sorted_departments(measure.departments.all())),
+                 seen.get(measure.pk, measure.version))
+                for measure in measures
+            ],
+            "form": form,
+            "action": "set_departments",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse("admin:plans_measure_changelist"),
+        }
+        return TemplateResponse(request, self.owners_template, context)
+
+    def report_owners(self, request: HttpRequest, outcome: Any, chosen: dict[str, Any]) -> None:
+        """Say in one message what was set on which measures (each one's history has the rest)."""
+        names = department_names(sorted_departments(chosen["departments"]))
+        if outcome.changed:
+            done = (
+                f"所管課に「{names}」を加えました" if chosen["mode"] == ADD
+                else f"所管課を「{names}」にしました"
+            )
+            listed = "、".join(f"「{measure}」" for measure in outcome.changed)
+            self.message_user(
+                request, f"{len(outcome.changed)}件の施策の{done}：{listed}", messages.SUCCESS
+            )
+        if outcome.unchanged:
+            listed = "、".join(f"「{measure}」" for measure in outcome.unchanged)
+            self.message_user(
+                request,
+                f"所管課がすでにそのとおりの施策{len(outcome.unchanged)}件は変えていません：{listed}",
+                messages.INFO,
+            )
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         # A measure may only be owned by departments of its own city.

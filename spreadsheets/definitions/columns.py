@@ -37,6 +37,8 @@ DEFINITION_COLUMNS: dict[str, tuple[str, ...]] = {
     "policy": ("基本方針番号", "policy"),
     "measure": ("施策番号", "measure"),
     "measure_title": ("施策名", "measure_title"),
+    # The measure's owning departments (definitions.owners).
+    "departments": ("所管課", "departments"),
     "initiative": ("取組", "initiative"),
     "purpose": ("目的（意図）", "purpose"),
     "code": ("指標コード", "code"),
@@ -139,6 +141,8 @@ class DefinitionWrites:
     renamed_measures: list[Measure] = field(default_factory=list)
     new_initiatives: list[Initiative] = field(default_factory=list)
     changed_initiatives: list[Initiative] = field(default_factory=list)
+    # definitions.owners.OwnerChange: measures whose 所管課 the file sets.
+    owners: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -175,6 +179,7 @@ class DefinitionImport:
                 ("施策名の変更", self.writes.renamed_measures),
                 ("新しい取組", self.writes.new_initiatives),
                 ("取組の目的の変更", self.writes.changed_initiatives),
+                ("所管課の設定", self.writes.owners),
             )
             if items
         ]
@@ -408,6 +413,7 @@ class RowCells:
     policy: int | None = None
     measure: int | None = None
     measure_title: str = ""
+    departments: str = ""
     initiative: str = ""
     purpose: str = ""
     code: str = ""

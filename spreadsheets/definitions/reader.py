@@ -17,7 +17,7 @@ from django.db.models import Q
 from indicators.models import Accumulation, Indicator, Kind, Target
 from indicators.selectors import confirmed_plan_keys
 from indicators.wording import target_text
-from plans.models import BasicPolicy, Initiative, Measure, Plan
+from plans.models import BasicPolicy, Department, Initiative, Measure, Plan
 from plans.selectors import plans_managed_by
 from spreadsheets.cells import Cell, CellError, parse_fiscal_year, parse_number, parse_text
 from spreadsheets.definitions.changes import indicator_changes, new_indicator_lines
@@ -44,6 +44,7 @@ from spreadsheets.definitions.columns import (
     quote,
     target_heading,
 )
+from spreadsheets.definitions.owners import OwnerChange, OwnerRows, department_lookup
 from spreadsheets.definitions.structure import StructureRows
 from spreadsheets.rows import Action, ImportRefused, RowError, normalise_code, read_upload
 
@@ -74,10 +75,18 @@ class Stored:
     targets: dict[tuple[int, int], Target] = field(default_factory=dict)
     # Plan years whose actual is confirmed, by KGI id: what they read may not change.
     confirmed: dict[int, list[int]] = field(default_factory=dict)
+    # With a 所管課 column: the city's departments, and each measure's owners.
+    departments: dict[int, Department] = field(default_factory=dict)
+    department_lookup: dict[str, Department] = field(default_factory=dict)
+    owners: dict[int, list[int]] = field(default_factory=dict)
 
 
-def stored_definitions(*, plan: Plan, codes: set[str]) -> Stored:
-    """Return the plan's structure and the KGIs named, without per-row queries."""
+def stored_definitions(*, plan: Plan, codes: set[str], owners: bool = False) -> Stored:
+    """Return the plan's structure and the KGIs named, without per-row queries.
+
+    With ``owners`` (the file has a 所管課 column), also the departments of
+    the plan's city and the owners of its measures: two queries more.
+    """
     stored = Stored()
     policies_by_id = {}
     for policy in BasicPolicy.objects.filter(plan=plan):
@@ -104,13 +113,22 @@ def stored_definitions(*, plan: Plan, codes: set[str]) -> Stored:
         stored.targets[(target.indicator_id, target.fiscal_year)] = target
     for indicator_id, fiscal_year in sorted(confirmed_plan_keys([plan.pk])):
         stored.confirmed.setdefault(indicator_id, []).append(fiscal_year)
+    if owners:
+        stored.departments = {
+            department.pk: department
+            for department in Department.objects.filter(municipality_id=plan.municipality_id)
+        }
+        stored.department_lookup = department_lookup(stored.departments.values())
+        links = Measure.departments.through.objects.filter(measure__policy__plan=plan)
+        for measure_id, department_id in links.values_list("measure_id", "department_id"):
+            stored.owners.setdefault(measure_id, []).append(department_id)
     return stored
 
 
 # Preview ----------------------------------------------------------------
 
 
-class DefinitionReader(StructureRows, KgiChecks):
+class DefinitionReader(StructureRows, KgiChecks, OwnerRows):
     """Check a definitions sheet against the stored plan; write nothing."""
 
     def __init__(
@@ -141,6 +159,9 @@ class DefinitionReader(StructureRows, KgiChecks):
         self.changed_initiatives: dict[tuple[int, int, str], Initiative] = {}
         self.next_initiative: dict[tuple[int, int], int] = {}
         self.next_position = 0
+        # The first row to fill 所管課 for a measure, and the owners it sets.
+        self.owner_rows: dict[tuple[int, int], tuple[int, list[int], str]] = {}
+        self.owner_changes: dict[tuple[int, int], OwnerChange] = {}
 
     def read(self) -> DefinitionImport:
         cells = [self.read_cells(row) for row in self.sheet.rows]
@@ -150,7 +171,9 @@ class DefinitionReader(StructureRows, KgiChecks):
         plan = self.plan
         if plan is not None:
             codes = {row.code for row in cells if row.code}
-            self.stored = stored_definitions(plan=plan, codes=codes)
+            self.stored = stored_definitions(
+                plan=plan, codes=codes, owners="departments" in self.columns
+            )
             self.collect(cells)
             for row in cells:
                 if row.plan_code != plan.code or "code" in row.failed:
@@ -167,6 +190,7 @@ class DefinitionReader(StructureRows, KgiChecks):
             renamed_measures=list(self.renamed.values()),
             new_initiatives=list(self.new_initiatives.values()),
             changed_initiatives=list(self.changed_initiatives.values()),
+            owners=list(self.owner_changes.values()),
         )
         return self.result
 
@@ -209,7 +233,8 @@ class DefinitionReader(StructureRows, KgiChecks):
         row.plan_code = unicodedata.normalize("NFKC", plan_code).strip().lower()
         row.policy = read("policy", lambda cell: parse_whole(cell, "基本方針番号"))
         row.measure = read("measure", lambda cell: parse_whole(cell, "施策番号"))
-        for key in ("measure_title", "initiative", "purpose", "item", "unit", "notes"):
+        for key in ("measure_title", "departments", "initiative", "purpose", "item", "unit",
+                    "notes"):
             setattr(row, key, cell_text(read(key, parse_text) or ""))
         row.position = read("position", lambda cell: parse_whole(cell, "表示順"))
         row.kind = read(
@@ -300,6 +325,7 @@ class DefinitionReader(StructureRows, KgiChecks):
         measure = self.resolve_measure(row, existing, refuse, changes)
         if measure is None:
             return None
+        self.resolve_owners(row, measure, refuse, changes)
         initiative = self.resolve_initiative(row, measure, existing, refuse, changes)
 
         kind = row.kind or (existing.kind if existing else Kind.INCREASE)
@@ -385,7 +411,8 @@ def preview_definitions(
 
     Seven queries whatever the number of rows: the plan, its policies,
     measures, initiatives and KGIs (with those the file names), the
-    targets of the KGIs named, and the plan's confirmed years. Raise
+    targets of the KGIs named, and the plan's confirmed years; two more
+    with a 所管課 column (the city's departments, the measures' owners). Raise
     ImportRefused for a file that is no definitions sheet. With ``user``,
     a plan outside the plans they manage is refused as if it did not exist.
     """

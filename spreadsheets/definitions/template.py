@@ -15,7 +15,7 @@ from indicators import wording
 from indicators.models import Accumulation, Indicator, Kind
 from indicators.wording import period_label
 from ise_iga_dx.lib import wareki
-from plans.models import BasicPolicy, Measure, Plan
+from plans.models import BasicPolicy, Department, Measure, Plan
 from spreadsheets.definitions.columns import (
     ACCUMULATION_CHOICES,
     ACCUMULATION_WORDS,
@@ -31,6 +31,7 @@ from spreadsheets.definitions.columns import (
     kind_label,
     target_heading,
 )
+from spreadsheets.definitions.owners import owners_text
 from spreadsheets.xlsx import (
     BORDER,
     HEADER_FONT,
@@ -53,12 +54,15 @@ if TYPE_CHECKING:
 # Template ---------------------------------------------------------------
 
 TEMPLATE_WIDTHS = {
-    "plan": 10, "policy": 8, "measure": 8, "measure_title": 30, "initiative": 24,
+    "plan": 10, "policy": 8, "measure": 8, "measure_title": 30, "departments": 24,
+    "initiative": 24,
     "purpose": 30, "code": 12, "position": 7, "item": 44, "unit": 8, "kind": 10,
     "accumulation": 9, "baseline": 11, "baseline_year": 10, "notes": 30,
 }
 TARGET_WIDTH = 13
-WRAPPED_KEYS = frozenset({"measure_title", "initiative", "purpose", "item", "notes"})
+WRAPPED_KEYS = frozenset(
+    {"measure_title", "departments", "initiative", "purpose", "item", "notes"}
+)
 
 COLUMN_GUIDE = (
     ("計画コード", "必須", "「{plan}」と入力します（一覧から選べます）。"
@@ -69,6 +73,10 @@ COLUMN_GUIDE = (
      "一覧にない番号を入れると新しい施策を作ります（そのときは施策名が必須）。"),
     ("施策名", "新しい施策は必須", "登録済みの施策で違う名前を入れると、施策名の変更になります"
      "（確認画面に表示されます）。空欄なら変わりません。"),
+    ("所管課", "任意", "施策を担当する課の名前。複数なら「、」で区切ります（「,」「・」も可）。"
+     "下の「所管課」にある名前で書きます（全角・半角や空白の違いは問いません）。"
+     "書いた課だけがその施策の所管課になり、「なし」と書くと所管課を外します。"
+     "空欄なら今の所管課のまま変わりません。同じ施策の行どうしで違う課を書くとエラーです。"),
     ("取組", "任意", "施策の中の取組の名前。登録済みの名前と同じなら、その取組に付けます。"
      "なければ新しい取組を作ります。"),
     ("目的（意図）", "任意", "取組の目的。取組と一緒に入力します。"),
@@ -151,6 +159,7 @@ def write_indicator_row(
     texts = {
         "plan": indicator.plan.code,
         "measure_title": measure.title,
+        "departments": owners_text(measure.departments.all()),
         "initiative": initiative.title if initiative else "",
         "purpose": initiative.purpose if initiative else "",
         "code": indicator.code,
@@ -244,7 +253,8 @@ def line(*texts: str) -> GuideLine:
 
 
 def guide_lines(
-    *, plan: Plan, policies: list[BasicPolicy], measures: list[Measure]
+    *, plan: Plan, policies: list[BasicPolicy], measures: list[Measure],
+    departments: list[Department] | None = None,
 ) -> list[GuideLine]:
     """Return the 記入方法 sheet: rules, every column, words and numbers."""
     fill = {
@@ -294,6 +304,10 @@ def guide_lines(
         lines += [
             line("", "", f"　取組：{initiative.title}") for initiative in measure.initiatives.all()
         ]
+    lines += [line(), heading("【所管課】（所管課の列に書ける名前）"), heading("課名", "部局")]
+    lines += [line(department.name, department.division) for department in departments or ()]
+    if not departments:
+        lines.append(line("（登録されていません。管理画面の「所管課」で登録してください）"))
     return lines
 
 
@@ -315,16 +329,21 @@ def definitions_template(*, plan: Plan) -> bytes:
     """Return the .xlsx the DX office fills in to load measures and KGIs.
 
     The first sheet has the template's headers, a 目標値 column for each
-    year of the plan and the plan's stored KGIs (so an untouched file
-    imports unchanged), with drop-down lists for 計画コード, 基本方針番号,
+    year of the plan and the plan's stored KGIs with their measures' owners
+    (so an untouched file imports unchanged), with drop-down lists for 計画コード, 基本方針番号,
     評価の型 and 集計方法. The 記入方法 sheet explains every column and
     lists the plan's policies, measures and initiatives with their numbers.
     """
     indicators = list(
         Indicator.objects.filter(plan=plan)
         .select_related("plan", "measure__policy", "initiative")
-        .prefetch_related("targets")
+        .prefetch_related("targets", "measure__departments")
         .order_by("position")
+    )
+    departments = list(
+        Department.objects.filter(municipality_id=plan.municipality_id).order_by(
+            "division", "name"
+        )
     )
     policies = list(plan.policies.order_by("number"))
     measures = list(
@@ -353,6 +372,6 @@ def definitions_template(*, plan: Plan) -> bytes:
 
     write_guide(
         workbook.create_sheet(GUIDE_SHEET_TITLE),
-        guide_lines(plan=plan, policies=policies, measures=measures),
+        guide_lines(plan=plan, policies=policies, measures=measures, departments=departments),
     )
     return workbook_bytes(workbook)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from audit.writers import history_create, import_reason
 from indicators.models import Indicator, Target
 from plans.models import Initiative, Measure, Plan
+from plans.services import measure_owners_write, owners_change_text
 from spreadsheets.definitions.columns import INDICATOR_FIELDS, DefinitionImport, DefinitionRow
 from spreadsheets.definitions.reader import preview_definitions
 from spreadsheets.rows import CLASHED, REFUSED, Action, ImportRefused
@@ -75,6 +76,17 @@ def write_definitions(preview: DefinitionImport, *, user: AbstractBaseUser | Non
     Measure.objects.bulk_create(writes.new_measures)
     Initiative.objects.bulk_update(writes.changed_initiatives, ["purpose", "version"])
     Initiative.objects.bulk_create(writes.new_initiatives)
+    # Owners (所管課) are links, not columns: a stored measure whose owners
+    # change moves to its next version too (plans.services).
+    measure_owners_write({
+        change.measure.pk: [department.pk for department in change.departments]
+        for change in writes.owners
+    })
+    written = {measure.pk for measure in (*writes.renamed_measures, *writes.new_measures)}
+    owned_only = [change.measure for change in writes.owners if change.measure.pk not in written]
+    Measure.objects.filter(pk__in=[measure.pk for measure in owned_only]).update(
+        version=F("version") + 1
+    )
 
     moved = [row for row in changed if row.indicator.position != row.existing.position]
     if moved:
@@ -100,15 +112,23 @@ def write_definitions(preview: DefinitionImport, *, user: AbstractBaseUser | Non
 
     reason = import_reason(preview.filename)
     when = timezone.now()
+    # A measure's history names the owners the file set (no M2M history here).
+    reasons = {
+        change.measure.pk: import_reason(
+            preview.filename,
+            detail=owners_change_text(before=change.before, after=change.departments),
+        )
+        for change in writes.owners
+    }
     for model, created, updated in (
-        (Measure, writes.new_measures, writes.renamed_measures),
+        (Measure, writes.new_measures, [*writes.renamed_measures, *owned_only]),
         (Initiative, writes.new_initiatives, writes.changed_initiatives),
         (Indicator, [row.indicator for row in preview.rows if row.action == Action.NEW],
          [row.indicator for row in changed if indicator_changed(row)]),
         (Target, new_targets, changed_targets),
     ):
         record_written(model, created=created, updated=updated, user=user, reason=reason,
-                       when=when)
+                       when=when, reasons=reasons if model is Measure else None)
 
 
 def indicator_changed(row: DefinitionRow) -> bool:
@@ -127,15 +147,20 @@ def record_written(
     user: AbstractBaseUser | None,
     reason: str,
     when: datetime,
+    reasons: dict[int, str] | None = None,
 ) -> None:
     """Record rows just written, as stored: one query per model, then the history.
 
     The bulk updates sent only the changed columns of partial objects; the
-    history must hold whole rows, so they are read back.
+    history must hold whole rows, so they are read back. ``reasons`` gives
+    some rows, by id, a reason of their own.
     """
     if not created and not updated:
         return
     stored = model.objects.in_bulk([obj.pk for obj in (*created, *updated)])
+    for pk, own in (reasons or {}).items():
+        if pk in stored:
+            stored[pk]._change_reason = own
     for objs, update in ((created, False), (updated, True)):
         history_create(
             [stored[obj.pk] for obj in objs], model=model, user=user, reason=reason,

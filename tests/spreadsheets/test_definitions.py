@@ -196,15 +196,15 @@ def test_the_downloaded_template_filled_in_imports(plans):
     assert workbook.sheetnames == [TEMPLATE_SHEET_TITLE, GUIDE_SHEET_TITLE]
     sheet = workbook[TEMPLATE_SHEET_TITLE]
     headers = [cell.value for cell in sheet[1]]
-    assert headers[:3] == ["計画コード", "基本方針番号", "施策番号"]
-    assert headers[14:] == [
+    assert headers[:5] == ["計画コード", "基本方針番号", "施策番号", "施策名", "所管課"]
+    assert headers[15:] == [
         "目標値 令和8年度（2026）", "目標値 令和9年度（2027）", "目標値 令和10年度（2028）",
         "目標値 令和11年度（2029）", "注記",
     ]
     assert sheet.max_row == 1
     lists = {v.formula1: str(v.sqref) for v in sheet.data_validations.dataValidation}
-    assert lists['"増加型,減少型,削減率型,完了型"'] == "K2:K1000"
-    assert lists['"単年度,累計,暦年"'] == "L2:L1000"
+    assert lists['"増加型,減少型,削減率型,完了型"'] == "L2:L1000"
+    assert lists['"単年度,累計,暦年"'] == "M2:M1000"
     assert lists['"iga-2"'] == "A2:A1000"
     assert lists['"1,2,3"'] == "B2:B1000"
 
@@ -251,7 +251,7 @@ def test_template_texts_cannot_become_formulas(plans):
     Indicator.objects.filter(code="ISE2-13").update(item="=HYPERLINK(\"http://x\",\"x\")")
     data = definitions_template(plan=Plan.objects.get(code="ise-2"))
     sheet = openpyxl.load_workbook(io.BytesIO(data))[TEMPLATE_SHEET_TITLE]
-    cell = next(c for c in sheet["I"] if c.value and str(c.value).startswith("=HYPERLINK"))
+    cell = next(c for c in sheet["J"] if c.value and str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s" and cell.quotePrefix
     result = preview_definitions(sheet=read_upload(data, "t.xlsx"))
     assert result.ok and result.counts[Action.CHANGED] == 0
