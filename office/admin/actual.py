@@ -19,6 +19,7 @@ from import_export.admin import ImportExportModelAdmin
 from accounts.admin_scope import NOT_FOUND, ScopedAdminMixin, ScopedRelatedFilter
 from accounts.roles import scope_of
 from audit.admin import AuditedAdmin
+from indicators import entry_locks
 from indicators.evaluation import due_year_of, indicator_year
 from indicators.models import Actual
 from indicators.services import LOCKED_MESSAGE, StaleActuals, actuals_confirm, actuals_reopen
@@ -165,6 +166,11 @@ class ActualAdmin(
         change: bool = False, form_url: str = "", obj: Actual | None = None,
     ) -> Any:
         context["kpi_locked_message"] = LOCKED_MESSAGE if obj is not None and obj.confirmed else ""
+        if obj is not None and obj.pk is not None and not obj.confirmed:
+            # Said before the user types: a submitted round's year is closed
+            # to the department (ActualForm.check_entry_locks refuses the save).
+            key = (obj.indicator_id, obj.fiscal_year)
+            context["kpi_locked_message"] = entry_locks.refusals(request.user, {key}).get(key, "")
         context["kpi_confirmation_link"] = None
         if obj is not None and obj.pk is not None and self.may_confirm(request, obj):
             name, label = ("reopen", "確定を取り消す") if obj.confirmed else (

@@ -114,7 +114,10 @@ def test_after_submitting_the_departments_admin_edit_is_refused(owners, submitte
     client = client_for(owners.digital_user)
     actual = Actual.objects.get(indicator__code="ISE2-01", fiscal_year=2026)
     url = reverse("admin:indicators_actual_change", args=[actual.pk])
-    data = form_data(client.get(url).content.decode())
+    page = client.get(url)
+    # Said on the page before anything is typed.
+    assert SUBMITTED in page_text(page)
+    data = form_data(page.content.decode())
     data.update({"value": "45.5", "_save": "保存"})
     response = client.post(url, data)
     assert response.status_code == 200
