@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 # Split the cell on these (after NFKC, 「，」 is 「,」 and 「､」 is 「、」).
 SEPARATORS = re.compile(r"[、,\n]")
 MIDDLE_DOT = "・"
+# A department name holds at most this many 「・」-separated parts: a bound
+# that keeps a cell of 30,000 dots a linear read.
+MAX_DOTTED_PARTS = 4
 # Up to this many, an unknown name's message lists every department.
 LISTED_DEPARTMENTS = 20
 
@@ -61,7 +64,7 @@ def read_owner_names(
         misses: list[str] = []
         start = 0
         while start < len(parts):
-            for end in range(len(parts), start, -1):
+            for end in range(min(len(parts), start + MAX_DOTTED_PARTS), start, -1):
                 department = lookup.get(name_key(MIDDLE_DOT.join(parts[start:end])))
                 if department is not None:
                     hits.append(department)
@@ -72,8 +75,10 @@ def read_owner_names(
                     misses.append(parts[start].strip())
                 start += 1
         found += hits
-        # Nothing of it is a department: quote it as typed, not in pieces.
-        unknown += misses if hits else [piece.strip()] if misses else []
+        if misses and not hits:
+            # Nothing of it is a department: quote it as typed, not in pieces.
+            misses = [piece.strip()]
+        unknown += misses
     return list({department.pk: department for department in found}.values()), unknown
 
 

@@ -186,6 +186,12 @@ def test_an_unknown_name_is_quoted_as_typed():
     ]
 
 
+def test_a_cell_of_dots_is_read_in_linear_time():
+    lookup = department_lookup([Department(pk=1, name="保育課", division="")])
+    found, unknown = read_owner_names("・" * 30_000 + "保育課", lookup)
+    assert [department.name for department in found] == ["保育課"] and unknown == []
+
+
 def test_a_new_measure_gets_its_owners_with_its_first_history_row(plans):
     data = xlsx(
         [["ise-2", 3, 9, "テスト施策（新設）", "健康課、保育課", "ISE2-90", "テスト指標"]],
