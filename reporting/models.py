@@ -193,6 +193,10 @@ class Message(models.Model):
         "状態", max_length=16, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField("送信試行回数", default=0)
+    # Set while a worker sends it: another worker leaves it alone until the
+    # claim is older than reporting.tasks.CLAIM_TIMEOUT (a worker that died
+    # mid-send); then it is sent again, under the same Message-ID.
+    claimed_at = models.DateTimeField("送信開始日時", null=True, blank=True)
     last_error = models.TextField("最後のエラー", blank=True)
     created_at = models.DateTimeField("記録日時")
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
