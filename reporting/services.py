@@ -133,6 +133,13 @@ def state_message(submission: Submission, action: str) -> str:
     return f"「{state}」の提出は{words[action]}できません。"
 
 
+def save_recorded(obj: Round | Submission, *, reason: str, user: AbstractBaseUser) -> None:
+    """Save ``obj`` (compare-and-set on its version); its history names ``user`` and ``reason``."""
+    obj._change_reason = reason
+    obj._history_user = user
+    obj.save()
+
+
 # Reading what a round asks for.
 
 
@@ -143,7 +150,7 @@ def round_indicators(round_: Round, department: Department | None = None) -> lis
         queryset = queryset.filter(measure__departments=department)
     else:
         queryset = queryset.filter(measure__departments__isnull=False)
-    return list(queryset.distinct().order_by("position"))
+    return list(queryset.select_related("plan").distinct().order_by("position"))
 
 
 def owning_departments(plan: Plan) -> list[Department]:
@@ -196,8 +203,7 @@ def round_open(
             plan=plan, fiscal_year=fiscal_year, deadline=deadline, opened_at=now,
             opened_by=user,
         )
-        round_.save()
-        history_create([round_], model=Round, reason=OPEN_REASON, user=user)
+        save_recorded(round_, reason=OPEN_REASON, user=user)
         submissions = Submission.objects.bulk_create(
             Submission(round=round_, department=department, changed_at=now, changed_by=user)
             for department in departments
@@ -226,9 +232,8 @@ def round_extend(
             raise RoundRefused("提出期限が今と同じです。新しい日付を入力してください。")
         previous = current.deadline
         current.deadline = deadline
-        current.save()
-        history_create(
-            [current], model=Round, user=user, update=True,
+        save_recorded(
+            current, user=user,
             reason=f"{EXTEND_REASON}（{wareki.date_text(previous)}→{wareki.date_text(deadline)}）",
         )
         mail.deadline_changed(current, now=now)
@@ -247,8 +252,7 @@ def round_close(
         current.status = RoundStatus.CLOSED
         current.closed_at = now
         current.closed_by = user
-        current.save()
-        history_create([current], model=Round, reason=CLOSE_REASON, user=user, update=True)
+        save_recorded(current, reason=CLOSE_REASON, user=user)
     return current
 
 
@@ -321,9 +325,7 @@ def entries_save(
         if outcome.created or outcome.updated:
             current.changed_at = now
             current.changed_by = user
-            current.save()
-            history_create([current], model=Submission, reason=SAVE_REASON, user=user,
-                           update=True)
+            save_recorded(current, reason=SAVE_REASON, user=user)
     return outcome
 
 
@@ -442,9 +444,7 @@ def submission_submit(
         current.submitted_by = user
         current.changed_at = now
         current.changed_by = user
-        current.save()
-        history_create([current], model=Submission, reason=SUBMIT_REASON, user=user,
-                       update=True)
+        save_recorded(current, reason=SUBMIT_REASON, user=user)
         mail.submitted(current, now=now)
     return current
 
@@ -486,9 +486,7 @@ def submission_return(
         current.status = SubmissionStatus.RETURNED
         current.changed_at = now
         current.changed_by = user
-        current.save()
-        history_create([current], model=Submission, reason=RETURN_REASON, user=user,
-                       update=True)
+        save_recorded(current, reason=RETURN_REASON, user=user)
         mail.returned(current, count=len(notes), now=now)
     return current
 
@@ -523,9 +521,7 @@ def submission_confirm(
         current.status = SubmissionStatus.CONFIRMED
         current.changed_at = now
         current.changed_by = user
-        current.save()
-        history_create([current], model=Submission, reason=CONFIRM_REASON, user=user,
-                       update=True)
+        save_recorded(current, reason=CONFIRM_REASON, user=user)
     return current
 
 
