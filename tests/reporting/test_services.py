@@ -375,3 +375,52 @@ def test_saving_and_submitting_take_the_same_queries_for_5_or_30_kgis(owners):
     # inserts 40 history rows (27 columns) in two batches; PostgreSQL in one.
     # The department page's own test measures 40 (tests/reporting/).
     assert save_and_submit_queries(5, owners) == save_and_submit_queries(30, owners)
+
+
+# An outlook round (見込み): the same flow, its own rows, the actual untouched.
+
+
+def test_an_outlook_round_keeps_its_values_beside_the_actuals(owners, opened):
+    from indicators.models import Outlook
+    from reporting.models import Purpose
+
+    first = Indicator.objects.get(code="ISE2-01")
+    Actual.objects.create(indicator=first, fiscal_year=2026, value=Decimal(80))
+    outlook = services.round_open(plan=owners.plan, fiscal_year=2026, deadline=DEADLINE,
+                                  user=owners.office, purpose=Purpose.OUTLOOK, now=OPENED)
+    assert outlook.title == "令和8年度 見込み報告"
+    assert Round.objects.filter(plan=owners.plan, fiscal_year=2026).count() == 2
+    digital = outlook.submissions.get(department=owners.digital)
+    with pytest.raises(services.RoundRefused) as refused:
+        services.submission_submit(submission=digital, user=owners.digital_user,
+                                   seen=digital.version)
+    assert str(refused.value).startswith(
+        "見込み値が未入力の指標があるため提出できません：ISE2-01、ISE2-02、ISE2-03。"
+    )
+    services.entries_save(
+        submission=digital, user=owners.digital_user, seen=digital.version, now=OPENED,
+        entries=[Entry(k.pk, ActualState.MEASURED, Decimal(90), 0, progress="見込み")
+                 for k in kgis(outlook, owners.digital)],
+    )
+    assert Outlook.objects.filter(fiscal_year=2026).count() == 3
+    assert Actual.objects.get(indicator=first, fiscal_year=2026).value == Decimal(80)
+    submission = services.submission_submit(submission=digital, user=owners.digital_user,
+                                            seen=fresh(digital).version)
+    services.submission_confirm(submission=submission, user=owners.office,
+                                seen=submission.version)
+    assert set(Outlook.objects.values_list("confirmed", flat=True)) == {True}
+    assert not Actual.objects.get(indicator=first, fiscal_year=2026).confirmed
+    with pytest.raises(services.RoundRefused, match="令和8年度 見込み報告はすでにあります"):
+        services.round_open(plan=owners.plan, fiscal_year=2026, deadline=DEADLINE,
+                            user=owners.office, purpose=Purpose.OUTLOOK, now=OPENED)
+
+
+def test_an_outlook_is_evaluated_like_an_actual(owners):
+    from indicators.evaluation import indicator_year
+    from indicators.models import Outlook, Target
+
+    kgi = Indicator.objects.get(code="ISE2-02")
+    target = Target.objects.get(indicator=kgi, fiscal_year=2026)
+    outlook = Outlook(indicator=kgi, fiscal_year=2026, value=target.value)
+    row = indicator_year(indicator=kgi, fiscal_year=2026, target=target, actual=outlook)
+    assert row.evaluation_label == "達成《達成率：100.0%》"
