@@ -116,11 +116,13 @@ def test_ise1_prints_every_kgi_once_with_unwritten_comments(plans, live_server, 
 
 def test_sheet_passes_axe_wcag_a_and_aa(plans, live_server, page, office_login):
     comment_ise2()
-    log_in(page, live_server, office_login, ISE2_SHEET)
+    errors = log_in(page, live_server, office_login, ISE2_SHEET)
     for media in ("screen", "print"):
         page.emulate_media(media=media)
         violations = wcag_violations(page)
         assert violations == [], f"{media}: " + "\n".join(violations)
+    # Nothing refused by the Content Security Policy (it reports to the console).
+    assert errors == []
 
 
 def test_print_page_links_to_the_sheet(plans, live_server, page, office_login):
