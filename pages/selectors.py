@@ -69,6 +69,17 @@ class KgiRow:
         return self.indicator.position
 
     @property
+    def remarks(self) -> str:
+        """Return the print page's 備考: 評価対象外 and why, the actual's 備考, ※ marks.
+
+        The ※ notes themselves are printed under the policy's rows
+        (:attr:`PolicyGroup.footnotes`); the 備考 names their marks.
+        """
+        return wording.remarks_text(
+            actual=self.row.actual, notes=self.indicator.notes, notes_below=True
+        )
+
+    @property
     def print_label(self) -> str:
         """Return 数値目標（KGI） for paper, accumulation said once."""
         return kgi_print_text(
@@ -104,21 +115,16 @@ class PolicyGroup:
 
     @property
     def footnotes(self) -> list[Footnote]:
-        """Return the ※ notes and not-measured reasons of the policy's KGIs, for paper.
+        """Return the ※ notes of the policy's KGIs, for paper.
 
         The review table prints them under each policy's table (ise-1's
-        ※1, ※2); the print page does the same.
+        ※1, ※2); the print page does the same. The reason for 評価対象外
+        is in the row's 備考 (:attr:`KgiRow.remarks`), not repeated here.
         """
-        notes = []
-        for kgi in self.rows:
-            if kgi.indicator.notes:
-                notes.append(Footnote(number=kgi.number, text=kgi.indicator.notes))
-            actual = kgi.row.actual
-            if actual is not None and actual.not_measured_reason:
-                notes.append(Footnote(
-                    number=kgi.number, text=f"評価対象外の理由：{actual.not_measured_reason}"
-                ))
-        return notes
+        return [
+            Footnote(number=kgi.number, text=kgi.indicator.notes)
+            for kgi in self.rows if kgi.indicator.notes
+        ]
 
 
 @dataclass(frozen=True)
