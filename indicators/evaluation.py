@@ -78,6 +78,11 @@ class IndicatorYear:
         return self.actual is None and self.outlook is not None
 
     @property
+    def reported(self) -> Actual | Outlook | None:
+        """The row whose value and commentary the year shows: the actual, else the outlook."""
+        return self.actual if self.actual is not None else self.outlook
+
+    @property
     def in_period(self) -> bool:
         return self.fiscal_year in self.indicator.plan.fiscal_years
 

@@ -174,7 +174,7 @@ def listed_rows(
 
 
 def plan_year_rows(
-    *, indicators: QuerySet[Indicator], fiscal_years: Mapping[int, int]
+    *, indicators: QuerySet[Indicator], fiscal_years: Mapping[int, int], outlooks: bool = False
 ) -> list[IndicatorYear]:
     """Return ``indicators`` each evaluated for its own plan's year.
 
@@ -188,6 +188,7 @@ def plan_year_rows(
         indicators.filter(plan_id__in=fiscal_years),
         which=plans_year_condition(fiscal_years),
         year_of=lambda indicator: fiscal_years[indicator.plan_id],
+        outlooks=outlooks,
     )
 
 

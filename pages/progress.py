@@ -57,12 +57,12 @@ class SheetBlock:
     @property
     def commentary(self) -> list[tuple[str, str]]:
         """Return 取組状況・要因分析・今後の方向性 as (heading, text), blanks 「（未記入）」."""
-        return wording.commentary(self.row.actual)
+        return wording.commentary(self.row.reported)
 
     @property
     def not_measured_reason(self) -> str | None:
         """Return the reason for 評価対象外; None for a year that is not."""
-        return wording.not_measured_reason(self.row.actual)
+        return wording.not_measured_reason(self.row.reported)
 
     @property
     def remarks(self) -> str:
@@ -71,7 +71,7 @@ class SheetBlock:
         The reason for 評価対象外 has its own line on the sheet.
         """
         return wording.remarks_text(
-            actual=self.row.actual, notes=self.indicator.notes, with_reason=False
+            actual=self.row.reported, notes=self.indicator.notes, with_reason=False
         )
 
 

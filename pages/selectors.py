@@ -171,6 +171,11 @@ class PlanDashboard:
         return sum(row.row.actual is not None for row in self.rows)
 
     @property
+    def outlooks(self) -> int:
+        """Return how many KGIs are evaluated from their outlook (見込み): no actual yet."""
+        return sum(row.row.shows_outlook for row in self.rows)
+
+    @property
     def revisions(self) -> list[KgiRow]:
         """Return the rows with a revised target, in the order of their notes."""
         return sorted((row for row in self.rows if row.note), key=lambda row: row.note)
@@ -332,7 +337,10 @@ def plan_dashboard(*, plan: Plan, fiscal_year: int) -> PlanDashboard:
     Every measure is listed, with or without KGIs, so a plan whose KGIs
     are still to be added (iga-2) shows its structure.
     """
-    rows = numbered_revisions(kgi_rows(plan_status(plan=plan, fiscal_year=fiscal_year)))
+    # A year without an actual shows its outlook (見込み), marked, until the actual exists.
+    rows = numbered_revisions(kgi_rows(
+        plan_status(plan=plan, fiscal_year=fiscal_year, outlooks=True)
+    ))
     measures = list(
         Measure.objects.filter(policy__plan=plan)
         .select_related("policy")
@@ -426,7 +434,7 @@ def department_sections(
         if fiscal_year in plan.fiscal_years:
             years[plan_id] = fiscal_year
     indicators = Indicator.objects.filter(measure__in=measures).order_by("plan", "position")
-    rows = kgi_rows(plan_year_rows(indicators=indicators, fiscal_years=years))
+    rows = kgi_rows(plan_year_rows(indicators=indicators, fiscal_years=years, outlooks=True))
     sections = []
     for plan_id, plan in section_plans.items():
         plan_measures = [measure for measure in measures if measure.policy.plan_id == plan_id]
@@ -446,12 +454,12 @@ def department_sections(
 
 def indicators_for_page(*, indicators: QuerySet[Indicator]) -> QuerySet[Indicator]:
     """Return ``indicators`` with everything the KGI page shows."""
-    return indicators_for_rows(indicators).prefetch_related("targets", "actuals")
+    return indicators_for_rows(indicators).prefetch_related("targets", "actuals", "outlooks")
 
 
 def indicator_page(*, indicator: Indicator) -> IndicatorPage:
     """Return one KGI's years from rows prefetched by :func:`indicators_for_page`."""
-    years = indicator_years(indicator=indicator)
+    years = indicator_years(indicator=indicator, outlooks=True)
     plan = indicator.plan
     final = next((row.target for row in years if row.fiscal_year == plan.end_year), None)
     progress = progress_of(

@@ -98,7 +98,7 @@ def status_remark(row: IndicatorYear) -> str:
             f"{row.revision_label}：当初 {row.original_target_label}（{row.revised_on_label}決定。"
             f"理由：{row.revision_reason}）"
         )
-    return wording.remarks_text(actual=row.actual, notes=row.indicator.notes, flags=flags)
+    return wording.remarks_text(actual=row.reported, notes=row.indicator.notes, flags=flags)
 
 
 def progress_texts(row: IndicatorYear) -> list[str]:
@@ -112,8 +112,8 @@ def progress_texts(row: IndicatorYear) -> list[str]:
         row.kgi_label,
         row.actual_label,
         row.evaluation_label,
-        *(text for _heading, text in wording.commentary(row.actual)),
-        wording.remarks_text(actual=row.actual),
+        *(text for _heading, text in wording.commentary(row.reported)),
+        wording.remarks_text(actual=row.reported),
     ]
 
 
@@ -186,7 +186,8 @@ def status_table(*, plan: Plan, fiscal_year: int) -> bytes:
     a year outside the plan period.
     """
     check_year(plan, fiscal_year)
-    rows = plan_status(plan=plan, fiscal_year=fiscal_year)
+    # As the print page: a year without an actual shows its outlook (見込み).
+    rows = plan_status(plan=plan, fiscal_year=fiscal_year, outlooks=True)
     title = f"{plan.name}　{wareki.fiscal_year_label(fiscal_year)}"
 
     workbook = Workbook()

@@ -62,3 +62,38 @@ def test_an_outlook_is_checked_by_the_actuals_rules(ise2):
     assert refused.value.message_dict["value"] == [
         "見込み値を入力してください（計測しない年は「評価対象外」を選びます）。"
     ]
+
+
+def test_the_pages_and_the_status_workbook_show_the_outlook_marked(ise2, client):
+    """Dashboard, print page, 進捗管理シート, KGI page and 評価表: 「（見込み）」 until the actual."""
+    import io
+
+    import openpyxl
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    kgi = Indicator.objects.get(code="ISE2-02")
+    Outlook.objects.create(indicator=kgi, fiscal_year=2026, value=Decimal(20),
+                           progress="研修を前倒しで実施中")
+    client.force_login(get_user_model().objects.create_superuser("outlook-reader"))
+    for url in (
+        reverse("pages:plan", args=["ise-2"]) + "?year=2026",
+        reverse("pages:plan_print_year", args=["ise-2", 2026]),
+        reverse("pages:plan_progress_sheet", args=["ise-2", 2026]),
+        reverse("pages:indicator", args=["ISE2-02"]),
+    ):
+        text = client.get(url).content.decode()
+        assert "20名（見込み）" in text, url
+    dashboard = client.get(reverse("pages:plan", args=["ise-2"]) + "?year=2026")
+    assert "見込みによる評価：1件" in dashboard.content.decode()
+    sheet = client.get(reverse("pages:plan_progress_sheet", args=["ise-2", 2026]))
+    assert "研修を前倒しで実施中" in sheet.content.decode()
+    workbook = client.get(reverse("spreadsheets:status_table", args=["ise-2", 2026]))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(workbook.streaming_content)))
+    values = [cell for row in book.worksheets[0].iter_rows(values_only=True) for cell in row]
+    assert "20名（見込み）" in values
+    assert "達成《達成率：100.0%》（見込み）" in values
+    # The actual arrives: the outlook is no longer shown.
+    Actual.objects.create(indicator=kgi, fiscal_year=2026, value=Decimal(12))
+    text = client.get(reverse("pages:plan_print_year", args=["ise-2", 2026])).content.decode()
+    assert "20名（見込み）" not in text and "12名" in text
