@@ -516,6 +516,13 @@ def submission_confirm(
         ))
         from indicators.services import StaleActuals
 
+        if seen_actuals is not None:
+            # An actual of another submission is refused (not a KeyError
+            # naming it); one the page did not show counts as moved.
+            shown = {actual.pk for actual in actuals}
+            if set(seen_actuals) - shown:
+                raise RoundRefused(NOT_ASKED)
+            seen_actuals = {pk: seen_actuals.get(pk, 0) for pk in shown}
         try:
             actuals_confirm(actuals=actuals, user=user, seen=seen_actuals, now=now)
         except StaleActuals as error:
