@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 # Primary keys are 64-bit; a larger id is a 404, not a database overflow.
 MAX_ID = 2**63 - 1
-DATE_HELP = "例：2027-05-29、令和9年5月29日"
+DATE_HELP = "カレンダーから選ぶか、年・月・日を数字で入力します。"
 DATE_INVALID = "日付を 2027-05-29 または 令和9年5月29日 の形で入力してください。"
 RELOAD = (
     "ページの情報が足りないか古くなっています。ページを開き直してから、もう一度操作してください。"
