@@ -123,7 +123,7 @@ def open_initial(plans: list[Plan], day: date) -> dict[str, object]:
 
 
 class ExtendForm(forms.Form):
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
     deadline = DeadlineField(
         label="新しい提出期限", help_text=DATE_HELP,
         error_messages={"required": "新しい提出期限を入力してください。"},
