@@ -275,6 +275,14 @@ def actual_label(indicator: Indicator, actual: Actual | None, result: Result | N
     return f"{text}{actual.remark}"
 
 
+OUTLOOK = "見込み"
+
+
+def outlook_text(text: str) -> str:
+    """Mark a value or evaluation read from an outlook: 「175名（見込み）」."""
+    return f"{text}（{OUTLOOK}）"
+
+
 def entry_text(state: str, value: Decimal | None, places: int) -> str:
     """Return an actual as staff type it into a sheet: 45.0, 「－」, 完了, 未完了.
 

@@ -22,6 +22,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.describe import user_label
+from indicators.evaluation import indicator_year
 from indicators.models import Indicator
 from indicators.selectors import DOCUMENT_ORDER, indicator_year_rows, plan_status
 from ise_iga_dx.lib import wareki
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from indicators.evaluation import IndicatorYear
-    from indicators.models import Actual
+    from indicators.models import Actual, Outlook
     from reporting.models import ReturnNote, Round, Submission
 
 # The states in the order a submission moves through them.
@@ -52,11 +53,12 @@ FAILED_SHOWN = 50
 UNASSIGNED = "所管課未設定"
 
 
-def kgi_state(actual: Actual | None, submission_status: str) -> SubmissionStatus:
+def kgi_state(actual: Actual | Outlook | None, submission_status: str) -> SubmissionStatus:
     """Return one KGI's state on the board.
 
-    確定 once the year's actual is confirmed; else the submission's 提出済
-    or 差戻し; else 入力中 if the year has an actual; else 未着手.
+    確定 once the year's actual (an outlook round: its outlook) is
+    confirmed; else the submission's 提出済 or 差戻し; else 入力中 if the
+    year has one; else 未着手.
     """
     if actual is not None and actual.confirmed:
         return SubmissionStatus.CONFIRMED
@@ -85,6 +87,28 @@ def deadline_note(deadline: date, today: date) -> str:
     if days == 0:
         return "今日が期限"
     return f"期限を{-days}日過ぎています"
+
+
+def round_rows(round_: Round, years: Sequence[IndicatorYear]) -> list[IndicatorYear]:
+    """Return ``years`` as the round reads them: an outlook round shows its outlooks.
+
+    A 見込み報告 asks for the year's outlooks; its rows show and evaluate
+    the outlook (marked 「見込み」) even where the year has an actual. No
+    query: ``years`` come with their outlooks (``outlooks=True``).
+    """
+    if not round_.collects_outlook:
+        return list(years)
+    return [
+        indicator_year(indicator=year.indicator, fiscal_year=year.fiscal_year,
+                       target=year.target, actual=None, outlook=year.outlook,
+                       due_year=year.indicator.due_year)
+        for year in years
+    ]
+
+
+def round_row(year: IndicatorYear) -> Actual | Outlook | None:
+    """Return the stored row the round writes for ``year`` (from :func:`round_rows`)."""
+    return year.actual if year.actual is not None else year.outlook
 
 
 def moment_text(moment: object) -> str:
@@ -125,8 +149,9 @@ class BoardKgi:
         return self.year.indicator
 
     @property
-    def actual(self) -> Actual | None:
-        return self.year.actual
+    def actual(self) -> Actual | Outlook | None:
+        """The row the round writes: the year's actual, or its outlook (見込み報告)."""
+        return round_row(self.year)
 
     @property
     def state_label(self) -> str:
@@ -293,14 +318,16 @@ def round_board(*, round_: Round, today: date) -> Board:
 
     Seven queries whatever the size: the submissions (with department and
     last editor), the plan's KGIs with their targets and actuals of the
-    year (three), which department owns which measure, and the mail's
-    counts and failures (two). ``round_`` comes with its plan.
+    year (three; four for a 見込み報告, with the outlooks), which department
+    owns which measure, and the mail's counts and failures (two).
+    ``round_`` comes with its plan.
     """
     submissions = list(
         round_.submissions.select_related("department", "changed_by")
         .order_by("department__division", "department__name", "pk")
     )
-    years = plan_status(plan=round_.plan, fiscal_year=round_.fiscal_year)
+    years = round_rows(round_, plan_status(plan=round_.plan, fiscal_year=round_.fiscal_year,
+                                           outlooks=round_.collects_outlook))
     owners: dict[int, list[tuple[int, str]]] = {}
     links = Measure.departments.through.objects.filter(
         measure__policy__plan_id=round_.plan_id
@@ -322,7 +349,7 @@ def round_board(*, round_: Round, today: date) -> Board:
     rows = [
         BoardDepartment(
             submission=submission,
-            kgis=[BoardKgi(year, kgi_state(year.actual, submission.status))
+            kgis=[BoardKgi(year, kgi_state(round_row(year), submission.status))
                   for year in by_department[submission.department_id]],
             overdue=is_overdue(submission, round_.deadline, today),
             round_open=round_.is_open,
@@ -422,20 +449,29 @@ class ReturnKgi:
         return self.year.indicator
 
     @property
+    def row(self) -> Actual | Outlook | None:
+        """What the department sent: the year's actual, or its outlook."""
+        return round_row(self.year)
+
+    @property
     def value_label(self) -> str:
-        return "（未入力）" if self.year.actual is None else self.year.actual_label
+        return "（未入力）" if self.row is None else self.year.actual_label
 
 
 def submission_kgis(*, submission: Submission) -> tuple[list[ReturnKgi], list[ShownNote]]:
     """Return the KGIs ``submission`` covers, and its earlier general comments.
 
-    Each KGI carries the office's earlier comments on it. Four queries.
+    Each KGI carries the office's earlier comments on it. Four queries
+    (five for a 見込み報告).
     """
     round_ = submission.round
     indicators = Indicator.objects.filter(
         plan_id=round_.plan_id, measure__departments=submission.department_id
     ).distinct().order_by(*DOCUMENT_ORDER)
-    years = indicator_year_rows(indicators=indicators, fiscal_year=round_.fiscal_year)
+    years = round_rows(round_, indicator_year_rows(
+        indicators=indicators, fiscal_year=round_.fiscal_year,
+        outlooks=round_.collects_outlook,
+    ))
     notes: dict[int | None, list[ShownNote]] = {}
     for note in submission.return_notes.select_related("returned_by"):
         notes.setdefault(note.indicator_id, []).append(ShownNote(note.comment, note_label(note)))

@@ -30,6 +30,7 @@ from plans.models import Plan
 from plans.selectors import plans_managed_by
 from reporting import board as rows
 from reporting import selectors, services
+from reporting.models import Purpose
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -87,6 +88,13 @@ class RoundOpenForm(forms.Form):
         error_messages={
             "invalid_choice": "選べない計画です。一覧にある計画を選んでください。",
             "required": "計画を選んでください。",
+        },
+    )
+    purpose = forms.ChoiceField(
+        label="種類", choices=Purpose.choices, initial=Purpose.ACTUAL,
+        help_text="実績報告は年度の実績値を、見込み報告は年度途中に年度末の見込み値を集めます。",
+        error_messages={
+            "invalid_choice": "選べない種類です。実績報告か見込み報告を選んでください。",
         },
     )
     fiscal_year = forms.TypedChoiceField(
@@ -217,7 +225,8 @@ def round_open(request: HttpRequest) -> HttpResponse:
             try:
                 round_ = services.round_open(
                     plan=form.cleaned_data["plan"], fiscal_year=form.cleaned_data["fiscal_year"],
-                    deadline=form.cleaned_data["deadline"], user=request.user, now=now(),
+                    deadline=form.cleaned_data["deadline"], user=request.user,
+                    purpose=Purpose(form.cleaned_data["purpose"]), now=now(),
                 )
             except services.RoundRefused as error:
                 refusal = str(error)

@@ -19,9 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
-from indicators.models import ActualState
+from indicators.models import Actual, ActualState
 from reporting import services
-from reporting.models import Message, MessageStatus
+from reporting.models import Message, MessageStatus, Purpose
 from tests.factories import DepartmentFactory, IndicatorFactory, MeasureFactory, PlanFactory
 from tests.helpers import client_for, user_with_role, visible_text
 from tests.reporting.conftest import DEADLINE, OPENED, TOKYO
@@ -29,6 +29,13 @@ from tests.reporting.conftest import DEADLINE, OPENED, TOKYO
 pytestmark = pytest.mark.django_db
 
 STATES = ("未着手", "入力中", "提出済", "差戻し", "確定")
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The board's clock stands on 令和9年4月15日 unless a test moves it."""
+    with mock.patch("reporting.views.office.now", return_value=OPENED) as now:
+        yield now
 SAVED = datetime(2027, 4, 20, 10, 5, tzinfo=TOKYO)
 
 
@@ -278,6 +285,23 @@ def test_a_closed_round_offers_no_action(office, owners, opened, digital):
     assert reverse("reporting:submission_confirm", args=[digital.pk]) not in html
     assert reverse("reporting:round_extend", args=[opened.pk]) not in html
     assert reverse("reporting:round_close", args=[opened.pk]) not in html
+
+
+def test_an_outlook_round_shows_its_outlooks_not_the_actuals(office, owners, plans):
+    round_ = services.round_open(plan=owners.plan, fiscal_year=2026, deadline=DEADLINE,
+                                 user=owners.office, purpose=Purpose.OUTLOOK, now=OPENED)
+    digital = round_.submissions.get(department=owners.digital)
+    kgis = services.round_indicators(round_, owners.digital)
+    # ISE2-03's actual was entered elsewhere; the outlook round does not count it.
+    Actual.objects.create(indicator=kgis[2], fiscal_year=2026, value=Decimal(150))
+    services.entries_save(submission=digital, entries=entries([("ISE2-01", "45.0")], kgis),
+                          user=owners.digital_user, seen=digital.version, now=SAVED)
+    response = board(office, round_)
+    assert "令和8年度 見込み報告 提出状況" in visible_text(response)
+    assert "見込み値" in visible_text(response)
+    rows = kgi_rows(response, digital)
+    assert rows["ISE2-01"][2:] == ["入力中", "45.0%（見込み）", "達成《達成率：112.5%》（見込み）"]
+    assert rows["ISE2-03"][2:] == ["未着手", "未入力", ""]
 
 
 # The query count does not grow with departments or KGIs.

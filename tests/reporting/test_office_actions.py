@@ -18,10 +18,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from indicators.models import Actual
+from indicators.models import Actual, Outlook
 from plans.models import Plan
 from reporting import services
-from reporting.models import Message, ReturnNote, Round, RoundStatus, SubmissionStatus
+from reporting.models import Message, Purpose, ReturnNote, Round, RoundStatus, SubmissionStatus
 from tests.factories import DepartmentFactory
 from tests.helpers import PASSWORD, client_for, form_data, user_with_role, visible_text
 from tests.reporting.conftest import DEADLINE, OPENED
@@ -30,6 +30,13 @@ from tests.reporting.test_board import entries
 pytestmark = pytest.mark.django_db
 
 OPEN_URL = reverse("reporting:round_open")
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The pages' clock stands on 令和9年4月15日 (the fixture round's opening day)."""
+    with mock.patch("reporting.views.office.now", return_value=OPENED) as now:
+        yield now
 
 
 @pytest.fixture
@@ -76,10 +83,10 @@ def open_form(client) -> dict:
 
 @pytest.mark.parametrize("typed", ["2027-05-29", "令和9年5月29日"])
 def test_office_opens_a_round_through_the_form(owners, office, typed):
-    with mock.patch("reporting.views.office.now", return_value=OPENED):
-        data = open_form(office)
+    data = open_form(office)
     # April 2027: the round of fiscal 2026 on the plan that covers it.
-    assert data["plan"] == str(ise2().pk) and data["fiscal_year"] == "2026"
+    assert (data["plan"], data["purpose"], data["fiscal_year"]) == (
+        str(ise2().pk), "actual", "2026")
     data["deadline"] = typed
     response = office.post(OPEN_URL, data, follow=True)
     round_ = Round.objects.get(plan=ise2(), fiscal_year=2026)
@@ -92,6 +99,14 @@ def test_office_opens_a_round_through_the_form(owners, office, typed):
             "2課に入力を依頼し、メール2件を送信待ちとして記録しました。") in visible_text(response)
 
 
+def test_an_outlook_round_beside_the_actual_round(owners, opened, office):
+    response = post_open(office, purpose="outlook", deadline="令和9年5月31日")
+    outlook = Round.objects.get(purpose=Purpose.OUTLOOK)
+    assert response["Location"] == reverse("reporting:board", args=[outlook.pk])
+    assert (outlook.title, outlook.deadline) == ("令和8年度 見込み報告", date(2027, 5, 31))
+    assert Round.objects.count() == 2
+
+
 def test_the_form_offers_only_the_users_plans_and_their_years(owners, office):
     html = office.get(OPEN_URL).content.decode()
     assert "第2期 伊勢市デジタル行政推進ビジョン" in html
@@ -102,7 +117,8 @@ def test_the_form_offers_only_the_users_plans_and_their_years(owners, office):
 
 
 def post_open(client, **fields):
-    data = {"plan": ise2().pk, "fiscal_year": 2026, "deadline": "2027-05-29"} | fields
+    data = {"plan": ise2().pk, "purpose": "actual", "fiscal_year": 2026,
+            "deadline": "2027-05-29"} | fields
     return client.post(OPEN_URL, data)
 
 
@@ -113,6 +129,7 @@ def post_open(client, **fields):
     ({"deadline": "来年の5月"}, "日付を 2027-05-29 または 令和9年5月29日 の形で入力してください。"),
     ({"fiscal_year": 2040}, "選べない年度です。一覧にある年度を選んでください。"),
     ({"plan": "x"}, "選べない計画です。一覧にある計画を選んでください。"),
+    ({"purpose": "forecast"}, "選べない種類です。実績報告か見込み報告を選んでください。"),
 ])
 def test_a_refused_opening_says_why_and_creates_nothing(owners, office, fields, message):
     response = post_open(office, **fields)
@@ -173,7 +190,7 @@ def test_extend_moves_the_deadline_and_tells_the_departments(owners, opened, off
 def test_a_stale_extension_is_refused_with_the_date_kept(owners, opened, office):
     url, data = board_form(office, opened, "round_extend")
     services.round_extend(round_=opened, deadline=date(2027, 6, 15), user=owners.office,
-                          seen=opened.version)
+                          seen=opened.version, now=OPENED)
     data["deadline"] = "2027-07-31"
     response = office.post(url, data)
     assert response.status_code == 200
@@ -222,7 +239,7 @@ def test_close_then_the_departments_save_is_refused(owners, opened, office, digi
 def test_a_stale_close_is_refused(owners, opened, office):
     url, data = board_form(office, opened, "round_close")
     services.round_extend(round_=opened, deadline=date(2027, 6, 15), user=owners.office,
-                          seen=opened.version)
+                          seen=opened.version, now=OPENED)
     response = office.post(url, data, follow=True)
     assert "このページを開いた後にise-officeさんが" in visible_text(response)
     opened.refresh_from_db()
@@ -380,6 +397,27 @@ def test_an_actual_of_another_department_is_refused(owners, opened, office, subm
     assert not Actual.objects.filter(confirmed=True, fiscal_year=2026).exists()
 
 
+def test_confirming_an_outlook_round_confirms_its_outlooks(owners, opened, office):
+    round_ = services.round_open(plan=ise2(), fiscal_year=2026, deadline=DEADLINE,
+                                 user=owners.office, purpose=Purpose.OUTLOOK, now=OPENED)
+    submission = round_.submissions.get(department=owners.digital)
+    kgis = services.round_indicators(round_, owners.digital)
+    services.entries_save(submission=submission, entries=entries(
+        [("ISE2-01", "41.0"), ("ISE2-02", "19"), ("ISE2-03", "150")], kgis,
+    ), user=owners.digital_user, seen=submission.version, now=OPENED)
+    submission.refresh_from_db()
+    services.submission_submit(submission=submission, user=owners.digital_user,
+                               seen=submission.version, now=OPENED)
+    data = confirm_form(office, round_, submission)
+    outlooks = Outlook.objects.filter(indicator__in=kgis, fiscal_year=2026)
+    assert {key for key in data if key.startswith("actual-")} == {
+        f"actual-{row.pk}" for row in outlooks}
+    response = office.post(confirm_url(submission), data, follow=True)
+    assert "デジタル政策課の提出を確定しました。" in visible_text(response)
+    assert [row.confirmed for row in outlooks.all()] == [True, True, True]
+    assert not Actual.objects.filter(fiscal_year=2026).exists()
+
+
 @pytest.mark.parametrize("field", ["version", "actual"])
 def test_a_garbled_confirmation_is_refused(owners, opened, office, submitted, field):
     data = confirm_form(office, opened, submitted)
@@ -471,8 +509,8 @@ def requests_for(opened, submitted, residents) -> dict[str, tuple[str, str, dict
     return {
         "一覧": ("get", reverse("reporting:rounds"), {}),
         "開始画面": ("get", OPEN_URL, {}),
-        "開始": ("post", OPEN_URL, {"plan": ise2().pk, "fiscal_year": 2027,
-                                   "deadline": "2028-05-31"}),
+        "開始": ("post", OPEN_URL, {"plan": ise2().pk, "purpose": "actual",
+                                   "fiscal_year": 2027, "deadline": "2028-05-31"}),
         "提出状況": ("get", reverse("reporting:board", args=[opened.pk]), {}),
         "延長": ("post", reverse("reporting:round_extend", args=[opened.pk]),
                {"version": opened.version, "deadline": "2027-06-30"}),
