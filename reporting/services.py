@@ -525,6 +525,13 @@ def submission_confirm(
         rows = list(result_model(round_).objects.select_related("indicator").filter(
             indicator__in=indicators, fiscal_year=round_.fiscal_year
         ))
+        if seen_actuals is not None:
+            # A row of another submission is refused (not a KeyError naming
+            # it, a 500); one the page did not show counts as moved.
+            shown = {row.pk for row in rows}
+            if set(seen_actuals) - shown:
+                raise RoundRefused(NOT_ASKED)
+            seen_actuals = {pk: seen_actuals.get(pk, 0) for pk in shown}
         if round_.collects_outlook:
             outlooks_confirm(round_, rows, user=user, seen=seen_actuals, now=now)
         else:
