@@ -10,6 +10,10 @@ with what was typed (:mod:`reporting.entry_form`).
 
 Outside the user's scope a submission is 404; within it, a login that
 may neither enter nor manage it (閲覧) gets 403.
+
+Queries, whatever the number of KGIs (tests/reporting/
+test_department_page.py): a GET ten (session, user and scope five, the
+page five); a refused save eleven; a save about twenty, its writes in bulk.
 """
 
 from __future__ import annotations
