@@ -27,11 +27,11 @@ from spreadsheets.cells import Cell, CellError, parse_actual
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from indicators.models import Actual, Indicator
+    from indicators.models import Actual, Indicator, Outlook
     from reporting.entry_page import EntryRow
 
 LABELS = {
-    "value": "実績値",
+    "value": "実績値",  # 見込み値 in an outlook round
     "reason": "評価対象外の理由",
     "progress": "取組状況",
     "analysis": "要因分析",
@@ -49,7 +49,7 @@ STALE_PAGE = (
 )
 REASON_NEEDED = "評価対象外（「－」）とする理由を入力してください。"
 CANNOT_CLEAR = (
-    "入力済みの実績値は空欄にできません。計測しない場合は「－」と理由を入力してください。"
+    "入力済みの{value_word}は空欄にできません。計測しない場合は「－」と理由を入力してください。"
 )
 
 
@@ -102,17 +102,17 @@ class ParsedPage:
         return not self.problems and not any(typed.errors for typed in self.typed.values())
 
 
-def stored_entry(actual: Actual | None) -> TypedEntry:
-    """Return the fields of a stored actual, the value as staff type it (45.0, 「－」, 完了)."""
-    if actual is None:
+def stored_entry(stored: Actual | Outlook | None) -> TypedEntry:
+    """Return the fields of a stored value, as staff type it (45.0, 「－」, 完了)."""
+    if stored is None:
         return TypedEntry()
     return TypedEntry(
-        value=wording.entry_text(actual.state, actual.value, actual.value_places),
-        reason=actual.not_measured_reason,
-        progress=actual.progress,
-        analysis=actual.analysis,
-        direction=actual.direction,
-        seen=str(actual.version),
+        value=wording.entry_text(stored.state, stored.value, stored.value_places),
+        reason=stored.not_measured_reason,
+        progress=stored.progress,
+        analysis=stored.analysis,
+        direction=stored.direction,
+        seen=str(stored.version),
     )
 
 
@@ -120,7 +120,7 @@ def blocks(rows: Iterable[EntryRow], typed: Mapping[int, TypedEntry] | None = No
     """Pair each row with its fields: as typed where given, else as stored."""
     typed = typed or {}
     return [
-        Block(row=row, fields=typed.get(row.indicator.pk) or stored_entry(row.actual))
+        Block(row=row, fields=typed.get(row.indicator.pk) or stored_entry(row.stored))
         for row in rows
     ]
 
@@ -140,11 +140,14 @@ def optional_version(raw: str) -> tuple[int | None, bool]:
     return None, False
 
 
-def entries_from_post(data: Mapping[str, str], indicators: Sequence[Indicator]) -> ParsedPage:
+def entries_from_post(
+    data: Mapping[str, str], indicators: Sequence[Indicator], *, value_word: str = "実績値"
+) -> ParsedPage:
     """Read the page's POST for ``indicators`` (the KGIs the page shows).
 
     A KGI whose fields are absent from the POST (a page opened before it
     was assigned) is left alone; fields of other KGIs are ignored.
+    ``value_word`` names the value in messages (実績値, 見込み値).
     """
     version, version_ok = optional_version(data.get("version", ""))
     parsed = ParsedPage(typed={}, entries=[], version=version)
@@ -153,7 +156,7 @@ def entries_from_post(data: Mapping[str, str], indicators: Sequence[Indicator]) 
     for indicator in indicators:
         if f"value-{indicator.pk}" not in data:
             continue
-        typed, entry = read_entry(data, indicator)
+        typed, entry = read_entry(data, indicator, value_word=value_word)
         parsed.typed[indicator.pk] = typed
         if entry is None and not typed.errors:
             parsed.problems.append(STALE_PAGE)
@@ -164,7 +167,9 @@ def entries_from_post(data: Mapping[str, str], indicators: Sequence[Indicator]) 
     return parsed
 
 
-def read_entry(data: Mapping[str, str], indicator: Indicator) -> tuple[TypedEntry, Entry | None]:
+def read_entry(
+    data: Mapping[str, str], indicator: Indicator, *, value_word: str = "実績値"
+) -> tuple[TypedEntry, Entry | None]:
     """Read one KGI's fields: what was typed, and its entry (None on any error)."""
     pk = indicator.pk
     typed = TypedEntry(
@@ -191,7 +196,7 @@ def read_entry(data: Mapping[str, str], indicator: Indicator) -> tuple[TypedEntr
     if parsed is None and "value" not in errors and seen is not None:
         # The service keeps a stored value left blank; say so rather than
         # let the page look as if it were cleared.
-        errors["value"] = CANNOT_CLEAR
+        errors["value"] = CANNOT_CLEAR.format(value_word=value_word)
     state = ActualState(parsed.state.value) if parsed is not None else None
     if state == ActualState.NOT_MEASURED and not typed.reason.strip():
         errors["reason"] = REASON_NEEDED
@@ -201,8 +206,9 @@ def read_entry(data: Mapping[str, str], indicator: Indicator) -> tuple[TypedEntr
             errors[name] = (
                 f"{COMMENT_MAX_LENGTH:,}文字以内で入力してください（{length:,}文字入力されています）。"
             )
+    labels = {**LABELS, "value": value_word}
     for name, message in errors.items():
-        errors[name] = f"{indicator.code} {LABELS[name]}：{message}"
+        errors[name] = f"{indicator.code} {labels[name]}：{message}"
     if errors or not seen_ok:
         return typed, None
     return typed, Entry(

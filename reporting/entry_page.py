@@ -1,10 +1,12 @@
 """What a department's page of a round shows, read in a constant number of queries.
 
 One row per KGI the round asks the department for, in document order:
-the target of the round's year and the evaluation of the *stored* actual
+the target of the round's year and the evaluation of the *stored* value
 (:func:`indicators.selectors.indicator_year_rows`, so the engine and the
 wording are the dashboard's), last year's actual, and the office's
-comments of the latest return (差戻し). The home page's banner counts the
+comments of the latest return (差戻し). The stored value is the year's
+actual, or its outlook (見込み) in a round that collects outlooks, which is
+then evaluated and printed as one (「22名（見込み）」). The home page's banner counts the
 same KGIs for every open submission in one query
 (:func:`submissions_with_progress`).
 """
@@ -14,16 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from indicators import wording
-from indicators.models import Actual, Indicator, Kind
+from indicators.evaluation import indicator_year
+from indicators.models import Actual, Indicator, Kind, Outlook
 from indicators.selectors import DOCUMENT_ORDER, indicator_year_rows
 from ise_iga_dx.lib import wareki
 from pages.display import StatusMark
 from plans.models import Measure
-from reporting.models import ReturnNote, SubmissionStatus
+from reporting.models import Purpose, ReturnNote, SubmissionStatus
 
 if TYPE_CHECKING:
     from datetime import date
@@ -54,19 +57,20 @@ def progress_label(answered: int, asked: int) -> str:
 
 @dataclass(frozen=True)
 class EntryRow:
-    """One KGI of the page: its year as the engine reads it, last year, the office's notes."""
+    """One KGI of the page: its year as the engine reads it, last year, the office's notes.
+
+    ``stored`` is the round's own row, the one the page edits: the year's
+    actual, or its outlook in an outlook round.
+    """
 
     year: IndicatorYear
+    stored: Actual | Outlook | None
     previous: Actual | None
     notes: tuple[ReturnNote, ...] = ()
 
     @property
     def indicator(self) -> Indicator:
         return self.year.indicator
-
-    @property
-    def actual(self) -> Actual | None:
-        return self.year.actual
 
     @property
     def milestone(self) -> bool:
@@ -93,10 +97,12 @@ class EntryRow:
         """Return what the mark leaves unsaid.
 
         「達成率 102.5%」, 「目標未設定」, 「未完了（期限：令和9年度）」; "" otherwise.
+        An outlook's says so: 「達成率 110.0%（見込み）」.
         """
         rate = self.year.shown_rate
         if rate is not None:
-            return f"達成率 {rate}%"
+            text = f"達成率 {rate}%"
+            return wording.outlook_text(text) if self.year.shows_outlook else text
         label = self.year.evaluation_label
         return "" if label in (self.mark.label, wording.DASH) else label
 
@@ -116,7 +122,7 @@ class EntryPage:
 
     @property
     def answered(self) -> int:
-        return sum(row.actual is not None for row in self.rows)
+        return sum(row.stored is not None for row in self.rows)
 
     @property
     def progress_label(self) -> str:
@@ -136,8 +142,8 @@ class EntryPage:
 
     @property
     def actual_versions(self) -> list[tuple[int, int]]:
-        """Return (pk, version) of every actual shown: what the office confirms."""
-        return [(row.actual.pk, row.actual.version) for row in self.rows if row.actual]
+        """Return (pk, version) of every value shown (actual or outlook), to confirm."""
+        return [(row.stored.pk, row.stored.version) for row in self.rows if row.stored]
 
 
 def asked_indicators(submission: Submission) -> QuerySet[Indicator]:
@@ -164,11 +170,21 @@ def submission_page(*, submission: Submission, today: date) -> EntryPage:
 
     Five queries whatever the number of KGIs: the KGIs, their targets and
     actuals of the round's year, last year's actuals, and, when the
-    submission is returned, the latest return's notes.
+    submission is returned, the latest return's notes; one more, the
+    outlooks, in an outlook round.
     """
     year = submission.round.fiscal_year
+    outlooks = submission.round.collects_outlook
     indicators = asked_indicators(submission)
-    years = indicator_year_rows(indicators=indicators, fiscal_year=year)
+    years = indicator_year_rows(indicators=indicators, fiscal_year=year, outlooks=outlooks)
+    if outlooks:
+        # The page is about the outlook: evaluated as such even where the
+        # year already has an actual (the dashboard then shows the actual).
+        years = [
+            indicator_year(indicator=row.indicator, fiscal_year=year, target=row.target,
+                           actual=None, outlook=row.outlook, due_year=row.indicator.due_year)
+            for row in years
+        ]
     previous = {
         actual.indicator_id: actual
         for actual in Actual.objects.filter(
@@ -181,7 +197,8 @@ def submission_page(*, submission: Submission, today: date) -> EntryPage:
             notes.setdefault(note.indicator_id, []).append(note)
     rows = [
         EntryRow(
-            year=row, previous=previous.get(row.indicator.pk),
+            year=row, stored=row.outlook if outlooks else row.actual,
+            previous=previous.get(row.indicator.pk),
             notes=tuple(notes.get(row.indicator.pk, ())),
         )
         for row in years
@@ -194,17 +211,18 @@ def submissions_with_progress(queryset: QuerySet[Submission]) -> QuerySet[Submis
     """Annotate each submission with ``asked_count`` and ``answered_count``, in the same query.
 
     ``asked_count`` is the number of KGIs its round asks its department
-    for; ``answered_count`` those with an actual for the round's year.
+    for; ``answered_count`` those with a value for the round's year (an
+    actual, or an outlook in an outlook round).
     """
     asked = Indicator.objects.filter(
         plan_id=OuterRef("round__plan_id"),
         measure__in=Measure.objects.filter(departments=OuterRef(OuterRef("department_id")))
         .values("pk"),
     )
-    answered = asked.filter(
-        pk__in=Actual.objects.filter(fiscal_year=OuterRef(OuterRef("round__fiscal_year")))
-        .values("indicator_id")
-    )
+
+    def answered(model: type[Actual] | type[Outlook]) -> QuerySet[Indicator]:
+        return asked.filter(pk__in=model.objects.filter(
+            fiscal_year=OuterRef(OuterRef("round__fiscal_year"))).values("indicator_id"))
 
     def count(indicators: QuerySet[Indicator]) -> Coalesce:
         return Coalesce(
@@ -216,4 +234,10 @@ def submissions_with_progress(queryset: QuerySet[Submission]) -> QuerySet[Submis
             0,
         )
 
-    return queryset.annotate(asked_count=count(asked), answered_count=count(answered))
+    return queryset.annotate(
+        asked_count=count(asked),
+        answered_count=Case(
+            When(round__purpose=Purpose.OUTLOOK, then=count(answered(Outlook))),
+            default=count(answered(Actual)),
+        ),
+    )

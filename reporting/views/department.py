@@ -135,7 +135,8 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
     if not enters:
         raise PermissionDenied
     indicators = list(entry_page.asked_indicators(submission))
-    parsed = entry_form.entries_from_post(request.POST, indicators)
+    parsed = entry_form.entries_from_post(request.POST, indicators,
+                                          value_word=submission.round.value_word)
     if not parsed.valid:
         return render_page(request, submission, enters=enters, parsed=parsed)
     try:

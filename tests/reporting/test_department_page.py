@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from indicators.models import Actual, ActualState, Indicator
+from indicators.models import Actual, ActualState, Indicator, Outlook
 from reporting import services
-from reporting.models import Round, Submission, SubmissionStatus
+from reporting.models import Purpose, Round, Submission, SubmissionStatus
 from tests.factories import (
     BasicPolicyFactory,
     DepartmentFactory,
@@ -340,6 +340,33 @@ def test_a_milestone_kgi_is_a_select(owners, digital, kgis):
             in visible_text(refused))
     # What was sent stays selected.
     assert '<option value="5" selected>5</option>' in refused.content.decode()
+
+
+def test_an_outlook_round_writes_outlooks_and_says_so(owners, opened, kgis):
+    outlook = services.round_open(plan=owners.plan, fiscal_year=2026, deadline=DEADLINE,
+                                  user=owners.office, purpose=Purpose.OUTLOOK, now=OPENED)
+    submission = outlook.submissions.get(department=owners.digital)
+    client = client_for(owners.digital_user)
+    response = client.get(url(submission))
+    assert "令和8年度 見込み報告" in visible_text(response)
+    pk = kgis["ISE2-02"].pk
+    assert (f'<label for="value-{pk}"><span class="visually-hidden">ISE2-02 </span>見込み値（名）'
+            in response.content.decode())
+    refused = client.post(url(submission),
+                          fill(page_form(client, submission), kgis["ISE2-02"], value="abc"))
+    assert "ISE2-02 見込み値：数値として読めません：「abc」" in visible_text(refused)
+    data = fill(page_form(client, submission), kgis["ISE2-02"], value="２２")
+    assert client.post(url(submission), data).status_code == 302
+    assert Outlook.objects.get(indicator=kgis["ISE2-02"], fiscal_year=2026).value == Decimal(22)
+    assert stored(kgis["ISE2-02"]) is None
+    text = visible_text(client.get(url(submission)))
+    second = block(text[text.index("ISE2-01 "):], "ISE2-02", "ISE2-03")
+    assert "保存済みの見込み値 22名（見込み）" in second
+    assert "◎ 達成 達成率 110.0%（見込み）" in second
+    assert "3件中1件 入力済み" in text
+    # The actual round's page still asks for the actual.
+    assert "3件中0件 入力済み" in visible_text(client.get(url(opened.submissions.get(
+        department=owners.digital))))
 
 
 # Submitting, read-only states, returns ------------------------------------------

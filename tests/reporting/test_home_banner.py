@@ -19,8 +19,9 @@ from accounts.roles import Role
 from indicators.models import Actual, ActualState, Indicator
 from ise_iga_dx.lib import wareki
 from reporting import services
-from reporting.models import Round
+from reporting.models import Purpose, Round
 from tests.helpers import client_for, user_with_role, visible_text
+from tests.reporting.conftest import OPENED
 
 pytestmark = pytest.mark.django_db
 HOME = reverse("pages:home")
@@ -62,6 +63,16 @@ def test_the_banner_says_the_printed_deadline(owners, opened):
     html = client_for(owners.residents_user).get(HOME).content.decode()
     assert "期限 " in html and "（期限を3日過ぎています）" in html
     assert "reporting-banner__item--overdue" in html
+
+
+def test_an_outlook_round_counts_outlooks(owners, opened):
+    outlook = services.round_open(plan=owners.plan, fiscal_year=2026, deadline=opened.deadline,
+                                  user=owners.office, purpose=Purpose.OUTLOOK, now=OPENED)
+    answer(outlook.submissions.get(department=owners.digital), owners.digital_user, "ISE2-01",
+           "ISE2-02")
+    text = visible_text(client_for(owners.digital_user).get(HOME))
+    assert "令和8年度 見込み報告：3件中2件 入力済み" in text
+    assert "令和8年度 実績報告：3件中0件 入力済み" in text
 
 
 def test_a_login_of_two_departments_sees_both(owners, opened):
