@@ -514,9 +514,17 @@ def test_the_office_reads_the_page_and_acts_only_on_a_submitted_one(owners, digi
     }
     assert f'href="{reverse("reporting:submission_return", args=[digital.pk])}"' in html
     assert "ISE2-02の取組" in visible_text(office.get(url(digital)))
+    assert office.get(reverse("reporting:submission_return", args=[digital.pk])).status_code \
+        == 200
     # The office reads; it does not enter or submit.
     assert office.post(url(digital), form_data(html, url(digital))).status_code == 403
     assert office.post(submit_url(digital), {"version": data["version"]}).status_code == 403
+    # The confirm form, as the page carries it, confirms what was shown.
+    assert office.post(confirm, data).status_code == 302
+    digital.refresh_from_db()
+    assert digital.status == SubmissionStatus.CONFIRMED
+    assert all(actual.confirmed for actual in actuals.all())
+    assert "/confirm/" not in office.get(url(digital)).content.decode()
 
 
 def test_a_system_administrator_reads_the_page(owners, digital):
