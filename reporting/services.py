@@ -372,6 +372,10 @@ def locked_actuals(
             indicator_id__in=list(indicator_ids), fiscal_year=round_.fiscal_year
         )
     }
+    for row in stored.values():
+        # The KGI already read (with its plan): full_clean() reads both,
+        # which was two queries per changed row.
+        row.indicator = asked[row.indicator_id]
     # A row added by someone else after the page was shown counts as moved.
     seen = {
         stored[entry.indicator_id].pk: entry.seen or 0
