@@ -569,39 +569,6 @@ def outlooks_confirm(
     history_create(changed, model=Outlook, reason=CONFIRM_REASON, user=user, update=True)
 
 
-# Reminders (the daily job: manage.py send_reminders).
-
-WAITING = (SubmissionStatus.NOT_STARTED, SubmissionStatus.IN_PROGRESS, SubmissionStatus.RETURNED)
-
-
-def reminders_record(
-    *, today: date, days_before: int, now: datetime | None = None
-) -> dict[str, int]:
-    """Record the day's reminders for every open round; return how many of each.
-
-    A department that has not submitted is reminded ``days_before`` days
-    before the deadline, on the deadline, and on each day after it; after
-    the deadline the office also gets the list of late departments. Each
-    message is recorded once per department (or round) and day, so running
-    the job twice a day sends nothing twice.
-    """
-    now = now or timezone.now()
-    counts = {"reminder": 0, "late": 0}
-    rounds = Round.objects.filter(status=RoundStatus.OPEN).select_related("plan")
-    with transaction.atomic():
-        for round_ in rounds:
-            days = (round_.deadline - today).days
-            if days not in (days_before, 0) and days > 0:
-                continue
-            waiting = list(round_.submissions.filter(status__in=WAITING)
-                           .select_related("department", "round__plan"))
-            for submission in waiting:
-                counts["reminder"] += len(mail.reminder(submission, today=today, now=now))
-            if days < 0:
-                counts["late"] += len(mail.late_summary(round_, waiting, today=today, now=now))
-    return counts
-
-
 # Locks.
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from indicators.models import ActualState
-from reporting import services, tasks
+from reporting import reminders, services, tasks
 from reporting.models import Message, MessageStatus, Submission, SubmissionStatus
 from tests.mailserver import free_port, smtp_server, subject
 from tests.reporting.conftest import DEADLINE, OPENED, TOKYO
@@ -172,12 +172,12 @@ def test_a_refused_action_records_no_mail(owners, smtp_settings, opened):
 
 def test_reminders_before_and_after_the_deadline_once_a_day(owners, smtp_settings, opened):
     before = DEADLINE - timedelta(days=3)
-    counts = services.reminders_record(today=before, days_before=3)
+    counts = reminders.reminders_record(today=before, days_before=3)
     assert counts == {"reminder": 2, "late": 0}
     # The job runs again the same day: nothing new.
-    assert services.reminders_record(today=before, days_before=3) == {"reminder": 0, "late": 0}
+    assert reminders.reminders_record(today=before, days_before=3) == {"reminder": 0, "late": 0}
     # Two days before: not a reminder day.
-    assert services.reminders_record(today=DEADLINE - timedelta(days=2), days_before=3) == {
+    assert reminders.reminders_record(today=DEADLINE - timedelta(days=2), days_before=3) == {
         "reminder": 0, "late": 0,
     }
     # デジタル政策課 submits; after the deadline only 戸籍住民課 is reminded, daily.
@@ -191,14 +191,14 @@ def test_reminders_before_and_after_the_deadline_once_a_day(owners, smtp_setting
     services.submission_submit(submission=digital, user=owners.digital_user,
                                seen=digital.version, now=OPENED)
     after = DEADLINE + timedelta(days=2)
-    assert services.reminders_record(today=after, days_before=3) == {"reminder": 1, "late": 1}
-    assert services.reminders_record(today=after + timedelta(days=1), days_before=3) == {
+    assert reminders.reminders_record(today=after, days_before=3) == {"reminder": 1, "late": 1}
+    assert reminders.reminders_record(today=after + timedelta(days=1), days_before=3) == {
         "reminder": 1, "late": 1,
     }
     with smtp_server(smtp_settings.EMAIL_PORT) as (inbox, _port):
         work_off()
-    reminders = inbox.to("residents@city.ise.example")
-    subjects = [subject(m) for m in reminders]
+    received = inbox.to("residents@city.ise.example")
+    subjects = [subject(m) for m in received]
     assert "【実績報告】提出のお願い：提出期限まで あと3日です（令和8年度 実績報告）" in subjects
     assert "【実績報告】提出のお願い：提出期限を2日過ぎています（令和8年度 実績報告）" in subjects
     assert not any("過ぎて" in subject(m) for m in inbox.to("digital@city.ise.example")
@@ -211,7 +211,7 @@ def test_reminders_before_and_after_the_deadline_once_a_day(owners, smtp_setting
 
 def test_closed_rounds_send_no_reminders(owners, smtp_settings, opened):
     services.round_close(round_=opened, user=owners.office, seen=opened.version)
-    assert services.reminders_record(today=DEADLINE + timedelta(days=1), days_before=3) == {
+    assert reminders.reminders_record(today=DEADLINE + timedelta(days=1), days_before=3) == {
         "reminder": 0, "late": 0,
     }
 

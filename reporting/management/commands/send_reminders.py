@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from reporting.services import reminders_record
+from reporting.reminders import reminders_record
 
 
 class Command(BaseCommand):
