@@ -28,11 +28,18 @@ $(BROWSER_STAMP): $(STAMP)
 static-vendor: $(STAMP)
 	$(BIN)/python manage.py copy_plotly_js
 
+# The worker that sends the reporting round's e-mail (manage.py db_worker)
+# runs beside the server and stops with it; locally the console backend
+# prints each message in this terminal.
 run: $(STAMP) static-vendor
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_plans
 	$(BIN)/python manage.py create_demo_user
+	$(BIN)/python manage.py seed_demo_round
+	$(BIN)/python manage.py send_reminders
+	$(BIN)/python manage.py db_worker --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: lint test-sqlite test-postgres smoke

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 AUDITED = (
     "plans.Department", "plans.Plan", "plans.BasicPolicy", "plans.Measure",
     "plans.Initiative", "indicators.Indicator", "indicators.Target", "indicators.Actual",
+    "indicators.Outlook", "reporting.Round", "reporting.Submission",
 )
 FIXTURE_REASON = "同梱の計画書データから登録"
 IMPORT_REASON = "ファイル取込"

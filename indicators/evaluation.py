@@ -22,7 +22,7 @@ from ise_iga_dx.lib.wareki import date_text
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from indicators.models import Actual, Indicator, Target
+    from indicators.models import Actual, Indicator, Outlook, Target
 
 
 def near_threshold() -> Decimal:
@@ -68,6 +68,19 @@ class IndicatorYear:
     target: Target | None
     actual: Actual | None
     result: achievement.Result
+    # The year's outlook (見込み), when the caller asked for outlooks. Shown
+    # and evaluated only while the year has no actual (shows_outlook).
+    outlook: Outlook | None = None
+
+    @property
+    def shows_outlook(self) -> bool:
+        """Whether the row shows the outlook (見込み): no actual yet, an outlook."""
+        return self.actual is None and self.outlook is not None
+
+    @property
+    def reported(self) -> Actual | Outlook | None:
+        """The row whose value and commentary the year shows: the actual, else the outlook."""
+        return self.actual if self.actual is not None else self.outlook
 
     @property
     def in_period(self) -> bool:
@@ -77,7 +90,8 @@ class IndicatorYear:
     def evaluation_label(self) -> str:
         if not self.in_period:
             return "計画期間外"
-        return wording.format_evaluation(self.result)
+        text = wording.format_evaluation(self.result)
+        return wording.outlook_text(text) if self.shows_outlook else text
 
     @property
     def shown_rate(self) -> str | None:
@@ -103,6 +117,10 @@ class IndicatorYear:
 
     @property
     def actual_label(self) -> str:
+        if self.shows_outlook:
+            return wording.outlook_text(
+                wording.actual_label(self.indicator, self.outlook, self.result)
+            )
         if self.actual is None and not self.in_period:
             return wording.DASH
         return wording.actual_label(self.indicator, self.actual, self.result)
@@ -162,16 +180,22 @@ class IndicatorYear:
 
 def indicator_year(
     *, indicator: Indicator, fiscal_year: int, target: Target | None, actual: Actual | None,
-    due_year: int | None = None,
+    due_year: int | None = None, outlook: Outlook | None = None,
 ) -> IndicatorYear:
-    """Evaluate one indicator-year from rows already fetched."""
+    """Evaluate one indicator-year from rows already fetched.
+
+    Without an actual, an ``outlook`` (見込み) is evaluated in its place,
+    by the same rules; the row then says 「見込み」 wherever it prints.
+    """
     return IndicatorYear(
         indicator=indicator,
         fiscal_year=fiscal_year,
         target=target,
         actual=actual,
+        outlook=outlook,
         result=evaluate_indicator_year(
-            indicator=indicator, target=target, actual=actual, due_year=due_year
+            indicator=indicator, target=target, actual=actual if actual is not None else outlook,
+            due_year=due_year,
         ),
     )
 

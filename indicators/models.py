@@ -355,33 +355,103 @@ class Actual(IndicatorYearRow):
         return f"{self.indicator.code} {wareki.fiscal_year_short(self.fiscal_year)} 実績"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        indicator = parent_indicator(self)
-        milestone = indicator is not None and indicator.kind == Kind.MILESTONE
-        if indicator is not None and self.fiscal_year is not None:
-            plan = indicator.plan
-            # Earlier years are history (実績の推移); later ones do not exist yet.
-            if self.fiscal_year > plan.end_year:
-                errors["fiscal_year"] = outside_period_message(self.fiscal_year, plan)
-        if milestone:
-            if self.value is not None:
-                errors["value"] = (
-                    "完了型の指標には数値を入力できません。「完了」か「未完了」を選んでください。"
-                )
-            elif self.state == ActualState.MEASURED:
-                errors["state"] = "完了型の指標は「完了」か「未完了」を選んでください。"
-        elif indicator is not None and self.state in (ActualState.DONE, ActualState.NOT_DONE):
-            errors["state"] = "「完了」「未完了」は完了型の指標だけで選べます。"
-        if not milestone and self.state == ActualState.MEASURED and self.value is None:
+        errors = result_errors(self, what="実績値")
+        if errors:
+            raise ValidationError(errors)
+
+
+def result_errors(row: Actual | Outlook, *, what: str) -> dict[str, str]:
+    """Return what is wrong with an actual or an outlook, by field (the same rules)."""
+    errors: dict[str, str] = {}
+    indicator = parent_indicator(row)
+    milestone = indicator is not None and indicator.kind == Kind.MILESTONE
+    if indicator is not None and row.fiscal_year is not None:
+        plan = indicator.plan
+        # Earlier years are history (実績の推移); later ones do not exist yet.
+        if row.fiscal_year > plan.end_year:
+            errors["fiscal_year"] = outside_period_message(row.fiscal_year, plan)
+    if milestone:
+        if row.value is not None:
             errors["value"] = (
-                "実績値を入力してください（計測しない年は「評価対象外」を選びます）。"
+                "完了型の指標には数値を入力できません。「完了」か「未完了」を選んでください。"
             )
-        if self.state == ActualState.NOT_MEASURED:
-            if self.value is not None:
-                errors["value"] = "評価対象外の年には実績値を入力できません。"
-            if not self.not_measured_reason.strip():
-                errors["not_measured_reason"] = "評価対象外とする理由を入力してください。"
-        if self.value is not None and self.value < 0:
-            errors["value"] = "実績値に負の値は入力できません。"
+        elif row.state == ActualState.MEASURED:
+            errors["state"] = "完了型の指標は「完了」か「未完了」を選んでください。"
+    elif indicator is not None and row.state in (ActualState.DONE, ActualState.NOT_DONE):
+        errors["state"] = "「完了」「未完了」は完了型の指標だけで選べます。"
+    if not milestone and row.state == ActualState.MEASURED and row.value is None:
+        errors["value"] = (
+            f"{what}を入力してください（計測しない年は「評価対象外」を選びます）。"
+        )
+    if row.state == ActualState.NOT_MEASURED:
+        if row.value is not None:
+            errors["value"] = f"評価対象外の年には{what}を入力できません。"
+        if not row.not_measured_reason.strip():
+            errors["not_measured_reason"] = "評価対象外とする理由を入力してください。"
+    if row.value is not None and row.value < 0:
+        errors["value"] = f"{what}に負の値は入力できません。"
+    return errors
+
+
+class Outlook(IndicatorYearRow):
+    """The outlook (見込み) of one indicator for one fiscal year, reported mid-year.
+
+    Kept beside the year's actual, never in its place: an outlook round
+    (reporting) writes it, the pages show it, marked 「見込み」, only while
+    the year has no actual. Evaluated by the same rules as an actual.
+    """
+
+    state = models.CharField(
+        "区分", max_length=16, choices=ActualState.choices, default=ActualState.MEASURED
+    )
+    value = decimal_field("見込み値", null=True, blank=True)
+    not_measured_reason = models.TextField("評価対象外の理由", blank=True)
+    progress = models.TextField("取組状況", blank=True)
+    analysis = models.TextField("要因分析", blank=True)
+    direction = models.TextField("今後の方向性", blank=True)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    confirmed = models.BooleanField("確定", default=False, editable=False)
+    confirmed_at = models.DateTimeField("確定日時", null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="確定した人", editable=False,
+    )
+
+    # What the evaluation reads of an actual: an outlook has no published figure.
+    published_evaluation = ""
+    published_rate = None
+    remark = ""
+    note = ""
+
+    history = audit_trail("見込み")
+
+    class Meta(IndicatorYearRow.Meta):
+        verbose_name = "見込み"
+        verbose_name_plural = "見込み"
+        constraints = [
+            models.UniqueConstraint(
+                fields=("indicator", "fiscal_year"), name="outlook_unique_year"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state=ActualState.MEASURED, value__isnull=False)
+                    | (~Q(state=ActualState.MEASURED) & Q(value__isnull=True))
+                ),
+                name="outlook_value_iff_measured",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0), name="outlook_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ActualState.values), name="outlook_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {wareki.fiscal_year_short(self.fiscal_year)} 見込み"
+
+    def clean(self) -> None:
+        errors = result_errors(self, what="見込み値")
         if errors:
             raise ValidationError(errors)

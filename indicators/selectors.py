@@ -16,7 +16,7 @@ from django.db.models import Case, F, IntegerField, Max, OuterRef, Q, Subquery, 
 from accounts.roles import scope_of
 from indicators import achievement
 from indicators.evaluation import IndicatorYear, due_year_of, indicator_year
-from indicators.models import Actual, Indicator, Kind, Target
+from indicators.models import Actual, Indicator, Kind, Outlook, Target
 from plans.models import Plan
 
 if TYPE_CHECKING:
@@ -69,12 +69,14 @@ def indicators_for_rows(queryset: QuerySet[Indicator]) -> QuerySet[Indicator]:
 
 
 def evaluated_rows(
-    indicators: QuerySet[Indicator], *, which: Q, year_of: Callable[[Indicator], int]
+    indicators: QuerySet[Indicator], *, which: Q, year_of: Callable[[Indicator], int],
+    outlooks: bool = False,
 ) -> list[IndicatorYear]:
     """Return ``indicators`` evaluated with the target and actual ``which`` selects.
 
     ``which`` filters targets and actuals down to at most one year per
-    indicator, the year ``year_of`` gives. Three queries.
+    indicator, the year ``year_of`` gives. Three queries (four with
+    ``outlooks``: :func:`year_rows`).
     """
     indicator_list = list(indicators_for_rows(indicators))
     if not indicator_list:
@@ -82,29 +84,36 @@ def evaluated_rows(
     # The indicators as a subquery, not a list of ids for the driver to
     # send and the server to parse.
     return year_rows(indicator_list, chosen=indicators.order_by().values("pk"), which=which,
-                     year_of=year_of)
+                     year_of=year_of, outlooks=outlooks)
 
 
 def year_rows(
     indicator_list: Sequence[Indicator], *, chosen: QuerySet | list[int], which: Q,
-    year_of: Callable[[Indicator], int],
+    year_of: Callable[[Indicator], int], outlooks: bool = False,
 ) -> list[IndicatorYear]:
     """Return ``indicator_list`` evaluated with the targets and actuals ``which`` selects.
 
     ``chosen`` names the same indicators to the database. Two plain queries
     joined here rather than prefetch_related(): no prefetch cache on every
     indicator. The indicators need ``due_year`` (:func:`with_due_year`).
+    With ``outlooks``, a third brings the year's outlooks (見込み), shown
+    where a KGI has no actual yet (the pages; an export of actuals never).
     """
     targets = {target.indicator_id: target
                for target in Target.objects.filter(which, indicator__in=chosen)}
     actuals = {actual.indicator_id: actual
                for actual in Actual.objects.filter(which, indicator__in=chosen)}
+    outlook_rows = {
+        outlook.indicator_id: outlook
+        for outlook in Outlook.objects.filter(which, indicator__in=chosen)
+    } if outlooks else {}
     return [
         indicator_year(
             indicator=indicator,
             fiscal_year=year_of(indicator),
             target=targets.get(indicator.pk),
             actual=actuals.get(indicator.pk),
+            outlook=outlook_rows.get(indicator.pk),
             due_year=indicator.due_year,
         )
         for indicator in indicator_list
@@ -112,15 +121,16 @@ def year_rows(
 
 
 def indicator_year_rows(
-    *, indicators: QuerySet[Indicator], fiscal_year: int
+    *, indicators: QuerySet[Indicator], fiscal_year: int, outlooks: bool = False
 ) -> list[IndicatorYear]:
     """Return every indicator of ``indicators`` evaluated for one year.
 
     Three queries: the indicators, their targets of the year, their
-    actuals of the year.
+    actuals of the year (and their outlooks, with ``outlooks``).
     """
     return evaluated_rows(
-        indicators, which=Q(fiscal_year=fiscal_year), year_of=lambda _indicator: fiscal_year
+        indicators, which=Q(fiscal_year=fiscal_year), year_of=lambda _indicator: fiscal_year,
+        outlooks=outlooks,
     )
 
 
@@ -164,7 +174,7 @@ def listed_rows(
 
 
 def plan_year_rows(
-    *, indicators: QuerySet[Indicator], fiscal_years: Mapping[int, int]
+    *, indicators: QuerySet[Indicator], fiscal_years: Mapping[int, int], outlooks: bool = False
 ) -> list[IndicatorYear]:
     """Return ``indicators`` each evaluated for its own plan's year.
 
@@ -178,6 +188,7 @@ def plan_year_rows(
         indicators.filter(plan_id__in=fiscal_years),
         which=plans_year_condition(fiscal_years),
         year_of=lambda indicator: fiscal_years[indicator.plan_id],
+        outlooks=outlooks,
     )
 
 
@@ -246,11 +257,13 @@ def document_order_key(indicator: Indicator) -> tuple[int, int, int]:
     return (indicator.measure.policy.number, indicator.measure.number, indicator.position)
 
 
-def plan_status(*, plan: Plan, fiscal_year: int) -> list[IndicatorYear]:
+def plan_status(
+    *, plan: Plan, fiscal_year: int, outlooks: bool = False
+) -> list[IndicatorYear]:
     """Return the plan's indicators for one year, in document order (DOCUMENT_ORDER)."""
     return indicator_year_rows(
         indicators=Indicator.objects.filter(plan=plan).order_by(*DOCUMENT_ORDER),
-        fiscal_year=fiscal_year,
+        fiscal_year=fiscal_year, outlooks=outlooks,
     )
 
 
@@ -286,16 +299,23 @@ def plan_default_year(*, plan: Plan) -> int:
     return plan_default_years(plans=[plan])[plan.pk]
 
 
-def indicator_years(*, indicator: Indicator) -> list[IndicatorYear]:
-    """Return one indicator's history and plan years, oldest first."""
+def indicator_years(*, indicator: Indicator, outlooks: bool = False) -> list[IndicatorYear]:
+    """Return one indicator's history and plan years, oldest first.
+
+    With ``outlooks``, a year without an actual shows its outlook (見込み).
+    """
     targets = {target.fiscal_year: target for target in indicator.targets.all()}
     actuals = {actual.fiscal_year: actual for actual in indicator.actuals.all()}
+    outlook_rows = (
+        {outlook.fiscal_year: outlook for outlook in indicator.outlooks.all()}
+        if outlooks else {}
+    )
     years = sorted(set(indicator.plan.fiscal_years) | set(targets) | set(actuals))
     due_year = due_year_of(indicator, targets)
     return [
         indicator_year(
             indicator=indicator, fiscal_year=year, target=targets.get(year),
-            actual=actuals.get(year), due_year=due_year,
+            actual=actuals.get(year), outlook=outlook_rows.get(year), due_year=due_year,
         )
         for year in years
     ]

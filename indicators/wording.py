@@ -11,6 +11,7 @@ this module prints.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from indicators.achievement import (
@@ -28,6 +29,7 @@ from ise_iga_dx.lib.decimals import as_entered, places_of
 from ise_iga_dx.lib.wareki import date_text, fiscal_year_era, fiscal_year_label, reiwa
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import date
     from decimal import Decimal
 
@@ -275,6 +277,14 @@ def actual_label(indicator: Indicator, actual: Actual | None, result: Result | N
     return f"{text}{actual.remark}"
 
 
+OUTLOOK = "見込み"
+
+
+def outlook_text(text: str) -> str:
+    """Mark a value or evaluation read from an outlook: 「175名（見込み）」."""
+    return f"{text}（{OUTLOOK}）"
+
+
 def entry_text(state: str, value: Decimal | None, places: int) -> str:
     """Return an actual as staff type it into a sheet: 45.0, 「－」, 完了, 未完了.
 
@@ -322,3 +332,85 @@ def as_of_label(day: date) -> str:
 def output_date(day: date) -> str:
     """Return the 出力日 of a downloaded sheet: 「2026年11月22日」."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+# Commentary and 備考 (the meeting paper) ---------------------------------
+
+# How an empty comment prints on paper: never a blank cell or box.
+UNWRITTEN = "（未記入）"
+# The three comments of a 進捗管理シート, as (Actual field, heading).
+COMMENTARY_FIELDS = (
+    ("progress", "取組状況"), ("analysis", "要因分析"), ("direction", "今後の方向性"),
+)
+NOT_MEASURED_WORD = "評価対象外"
+# A footnote mark as the documents print it: 「※」, 「※1」, 「※２」.
+NOTE_MARK = re.compile(r"※[0-9０-９]*")
+NOTES_BELOW = "表の下の注記を参照"
+REMARK_SEPARATOR = "／"
+
+
+def written(text: str | None) -> str:
+    """Return a comment as printed: its text, or 「（未記入）」 when blank."""
+    text = (text or "").strip()
+    return text or UNWRITTEN
+
+
+def commentary(actual: Actual | None) -> list[tuple[str, str]]:
+    """Return 取組状況, 要因分析 and 今後の方向性 as (heading, text), in that order.
+
+    A comment not written, or a year without an actual, prints
+    「（未記入）」, so a reader sees that nothing was reported.
+    """
+    return [
+        (heading, written(getattr(actual, field) if actual is not None else ""))
+        for field, heading in COMMENTARY_FIELDS
+    ]
+
+
+def not_measured_reason(actual: Actual | None) -> str | None:
+    """Return why the year is 評価対象外, as printed; None for a year that is not.
+
+    A reason left on an actual that is measured again says nothing about
+    that year, so it is not printed.
+    """
+    if actual is None or actual.state != ActualState.NOT_MEASURED:
+        return None
+    return written(actual.not_measured_reason)
+
+
+def note_marks(*texts: str) -> list[str]:
+    """Return the footnote marks (「※1」, 「※」) in ``texts``, each once, in order."""
+    marks: list[str] = []
+    for text in texts:
+        for mark in NOTE_MARK.findall(text or ""):
+            if mark not in marks:
+                marks.append(mark)
+    return marks
+
+
+def remarks_text(
+    *, actual: Actual | None, notes: str = "", notes_below: bool = False,
+    with_reason: bool = True, flags: Iterable[str] = (),
+) -> str:
+    """Return the 備考 of a KGI-year: 「評価対象外：調査を休止／…」, or "".
+
+    In order: ``flags`` (what a sheet marks beside the row, such as a
+    published mismatch), 「評価対象外：」 and the reason (unless
+    ``with_reason`` is false, where the reason has a line of its own), the
+    actual's 備考, and the KGI's ※ notes (``notes``). Where the notes are
+    printed under the table (``notes_below``, the print page), the 備考
+    names their marks instead: 「※1：表の下の注記を参照」.
+    """
+    parts = [flag for flag in flags if flag]
+    reason = not_measured_reason(actual) if with_reason else None
+    if reason is not None:
+        parts.append(f"{NOT_MEASURED_WORD}：{reason}")
+    if actual is not None and actual.note.strip():
+        parts.append(actual.note.strip())
+    notes = (notes or "").strip()
+    if notes and notes_below:
+        marks = note_marks(actual.remark if actual is not None else "", notes)
+        parts.append(f"{'・'.join(marks)}：{NOTES_BELOW}" if marks else NOTES_BELOW)
+    elif notes:
+        parts.append(notes)
+    return REMARK_SEPARATOR.join(parts)

@@ -69,6 +69,17 @@ class KgiRow:
         return self.indicator.position
 
     @property
+    def remarks(self) -> str:
+        """Return the print page's 備考: 評価対象外 and why, the actual's 備考, ※ marks.
+
+        The ※ notes themselves are printed under the policy's rows
+        (:attr:`PolicyGroup.footnotes`); the 備考 names their marks.
+        """
+        return wording.remarks_text(
+            actual=self.row.actual, notes=self.indicator.notes, notes_below=True
+        )
+
+    @property
     def print_label(self) -> str:
         """Return 数値目標（KGI） for paper, accumulation said once."""
         return kgi_print_text(
@@ -104,21 +115,16 @@ class PolicyGroup:
 
     @property
     def footnotes(self) -> list[Footnote]:
-        """Return the ※ notes and not-measured reasons of the policy's KGIs, for paper.
+        """Return the ※ notes of the policy's KGIs, for paper.
 
         The review table prints them under each policy's table (ise-1's
-        ※1, ※2); the print page does the same.
+        ※1, ※2); the print page does the same. The reason for 評価対象外
+        is in the row's 備考 (:attr:`KgiRow.remarks`), not repeated here.
         """
-        notes = []
-        for kgi in self.rows:
-            if kgi.indicator.notes:
-                notes.append(Footnote(number=kgi.number, text=kgi.indicator.notes))
-            actual = kgi.row.actual
-            if actual is not None and actual.not_measured_reason:
-                notes.append(Footnote(
-                    number=kgi.number, text=f"評価対象外の理由：{actual.not_measured_reason}"
-                ))
-        return notes
+        return [
+            Footnote(number=kgi.number, text=kgi.indicator.notes)
+            for kgi in self.rows if kgi.indicator.notes
+        ]
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,11 @@ class PlanDashboard:
     def entered(self) -> int:
         """Return how many of the year's KGIs have an actual, confirmed or not."""
         return sum(row.row.actual is not None for row in self.rows)
+
+    @property
+    def outlooks(self) -> int:
+        """Return how many KGIs are evaluated from their outlook (見込み): no actual yet."""
+        return sum(row.row.shows_outlook for row in self.rows)
 
     @property
     def revisions(self) -> list[KgiRow]:
@@ -326,7 +337,10 @@ def plan_dashboard(*, plan: Plan, fiscal_year: int) -> PlanDashboard:
     Every measure is listed, with or without KGIs, so a plan whose KGIs
     are still to be added (iga-2) shows its structure.
     """
-    rows = numbered_revisions(kgi_rows(plan_status(plan=plan, fiscal_year=fiscal_year)))
+    # A year without an actual shows its outlook (見込み), marked, until the actual exists.
+    rows = numbered_revisions(kgi_rows(
+        plan_status(plan=plan, fiscal_year=fiscal_year, outlooks=True)
+    ))
     measures = list(
         Measure.objects.filter(policy__plan=plan)
         .select_related("policy")
@@ -420,7 +434,7 @@ def department_sections(
         if fiscal_year in plan.fiscal_years:
             years[plan_id] = fiscal_year
     indicators = Indicator.objects.filter(measure__in=measures).order_by("plan", "position")
-    rows = kgi_rows(plan_year_rows(indicators=indicators, fiscal_years=years))
+    rows = kgi_rows(plan_year_rows(indicators=indicators, fiscal_years=years, outlooks=True))
     sections = []
     for plan_id, plan in section_plans.items():
         plan_measures = [measure for measure in measures if measure.policy.plan_id == plan_id]
@@ -440,12 +454,12 @@ def department_sections(
 
 def indicators_for_page(*, indicators: QuerySet[Indicator]) -> QuerySet[Indicator]:
     """Return ``indicators`` with everything the KGI page shows."""
-    return indicators_for_rows(indicators).prefetch_related("targets", "actuals")
+    return indicators_for_rows(indicators).prefetch_related("targets", "actuals", "outlooks")
 
 
 def indicator_page(*, indicator: Indicator) -> IndicatorPage:
     """Return one KGI's years from rows prefetched by :func:`indicators_for_page`."""
-    years = indicator_years(indicator=indicator)
+    years = indicator_years(indicator=indicator, outlooks=True)
     plan = indicator.plan
     final = next((row.target for row in years if row.fiscal_year == plan.end_year), None)
     progress = progress_of(

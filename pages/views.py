@@ -1,4 +1,4 @@
-"""The pages staff read: home, plan dashboard, one KGI, a department.
+"""The pages staff read: home, plan dashboard, print-outs, one KGI, a department.
 
 Views parse the request, call a selector and render. A ``?year=`` that is
 not a year of the plan falls back to the default year with a notice, so a
@@ -22,7 +22,7 @@ from indicators.history import indicator_change_history
 from indicators.selectors import indicators_visible_to, plan_default_year
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_year
-from pages import charts, selectors
+from pages import charts, progress, selectors
 from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
 
 if TYPE_CHECKING:
@@ -168,6 +168,25 @@ def plan_print_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if year not in plan.fiscal_years:
         raise Http404("この計画にその年度はありません。")
     return render(request, "pages/plan_print.html", print_context(plan=plan, fiscal_year=year))
+
+
+@login_required
+@require_safe
+def plan_progress_sheet(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Render the 進捗管理シート: one block per KGI with its commentary (A4 portrait).
+
+    Reached from the print page and the dashboard; the same plans and
+    years as :func:`plan_print_year`.
+    """
+    plan = get_object_or_404(plans_visible_to(user=request.user), code=code)
+    if year not in plan.fiscal_years:
+        raise Http404("この計画にその年度はありません。")
+    return render(request, "pages/progress_sheet.html", {
+        "plan": plan,
+        "fiscal_year": year,
+        "sheet": progress.progress_sheet(plan=plan, fiscal_year=year),
+        "as_of": wording.as_of_label(timezone.localdate()),
+    })
 
 
 @login_required

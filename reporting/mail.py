@@ -26,7 +26,7 @@ from reporting.models import Message, SubmissionStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
-    from datetime import datetime
+    from datetime import date, datetime
 
     from reporting.models import Round, Submission
 
@@ -175,6 +175,54 @@ def returned(submission: Submission, *, count: int, now: datetime) -> None:
             "入力ページで各指標の横に表示されるコメントを確認し、修正して再度「提出」してください。"
             f"\n提出期限：{deadline_text(round_)}\n\n"
             f"入力ページ：{link('submission', submission.pk)}\n\n{SIGNATURE}\n"
+        ),
+        now=now,
+    )
+
+
+def reminder(submission: Submission, *, today: date, now: datetime) -> list[Message]:
+    """Remind a department that has not submitted: before the deadline, or each day after."""
+    round_ = submission.round
+    days = (round_.deadline - today).days
+    when = f"提出期限まで あと{days}日です" if days > 0 else (
+        "本日が提出期限です" if days == 0 else f"提出期限を{-days}日過ぎています"
+    )
+    return record(
+        kind="reminder", key=f"reminder:{submission.pk}:{today:%Y%m%d}", round_=round_,
+        recipients=department_users([submission.department_id]).get(submission.department_id,
+                                                                     []),
+        subject=f"【実績報告】提出のお願い：{when}（{round_.title}）",
+        body=(
+            f"{submission.department} ご担当者様\n\n"
+            f"{round_.plan.name}の{round_.title}は、まだ提出されていません"
+            f"（状態：{submission.get_status_display()}）。\n"
+            f"提出期限 {deadline_text(round_)}：{when}。\n"
+            "実績値と取組状況・要因分析・今後の方向性を入力し、「提出」してください。\n\n"
+            f"入力ページ：{link('submission', submission.pk)}\n\n{SIGNATURE}\n"
+        ),
+        now=now,
+    )
+
+
+def late_summary(
+    round_: Round, late: Sequence[Submission], *, today: date, now: datetime
+) -> list[Message]:
+    """Tell the office which departments are past the deadline without submitting."""
+    if not late:
+        return []
+    days = (today - round_.deadline).days
+    names = "\n".join(
+        f"・{submission.department}（{submission.get_status_display()}）" for submission in late
+    )
+    return record(
+        kind="late", key=f"late:{round_.pk}:{today:%Y%m%d}", round_=round_,
+        recipients=office_users(round_.plan.municipality_id),
+        subject=f"【実績報告】期限を過ぎて未提出の所管課：{len(late)}課（{round_.title}）",
+        body=(
+            f"{round_.plan.name}の{round_.title}は、提出期限 {deadline_text(round_)} を"
+            f"{days}日過ぎました。まだ提出していない所管課（{len(late)}課）：\n{names}\n\n"
+            "各課には本日、提出のお願いを送信しました。\n"
+            f"提出状況：{link('board', round_.pk)}\n\n{SIGNATURE}\n"
         ),
         now=now,
     )

@@ -30,6 +30,13 @@ class RoundStatus(models.TextChoices):
     CLOSED = "closed", "締切済"
 
 
+class Purpose(models.TextChoices):
+    """What a round collects: the year's results, or a mid-year outlook (見込み)."""
+
+    ACTUAL = "actual", "実績報告"
+    OUTLOOK = "outlook", "見込み報告"
+
+
 class SubmissionStatus(models.TextChoices):
     NOT_STARTED = "not_started", "未着手"
     IN_PROGRESS = "in_progress", "入力中"
@@ -46,6 +53,10 @@ class Round(Versioned):
     )
     fiscal_year = models.PositiveSmallIntegerField(
         "年度", validators=[MinValueValidator(1989), MaxValueValidator(2200)]
+    )
+    purpose = models.CharField(
+        "種類", max_length=16, choices=Purpose.choices, default=Purpose.ACTUAL,
+        help_text="実績報告は年度の実績値を、見込み報告は年度途中の見込み（年度末の見通し）を集めます。",
     )
     deadline = models.DateField("提出期限")
     status = models.CharField(
@@ -69,7 +80,12 @@ class Round(Versioned):
         verbose_name_plural = "実績報告"
         ordering = ("plan", "-fiscal_year")
         constraints = [
-            models.UniqueConstraint(fields=("plan", "fiscal_year"), name="round_unique_year"),
+            models.UniqueConstraint(
+                fields=("plan", "fiscal_year", "purpose"), name="round_unique_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=Purpose.values), name="round_purpose_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=RoundStatus.values), name="round_status_valid"
             ),
@@ -80,8 +96,17 @@ class Round(Versioned):
 
     @property
     def title(self) -> str:
-        """「令和8年度 実績報告」."""
-        return f"{wareki.fiscal_year_era(self.fiscal_year)} 実績報告"
+        """「令和8年度 実績報告」, 「令和8年度 見込み報告」."""
+        return f"{wareki.fiscal_year_era(self.fiscal_year)} {self.get_purpose_display()}"
+
+    @property
+    def collects_outlook(self) -> bool:
+        return self.purpose == Purpose.OUTLOOK
+
+    @property
+    def value_word(self) -> str:
+        """What the round's values are called: 「実績値」 or 「見込み値」."""
+        return "見込み値" if self.collects_outlook else "実績値"
 
     @property
     def is_open(self) -> bool:
@@ -193,6 +218,10 @@ class Message(models.Model):
         "状態", max_length=16, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField("送信試行回数", default=0)
+    # Set while a worker sends it: another worker leaves it alone until the
+    # claim is older than reporting.tasks.CLAIM_TIMEOUT (a worker that died
+    # mid-send); then it is sent again, under the same Message-ID.
+    claimed_at = models.DateTimeField("送信開始日時", null=True, blank=True)
     last_error = models.TextField("最後のエラー", blank=True)
     created_at = models.DateTimeField("記録日時")
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)

@@ -31,11 +31,11 @@ from django.utils import timezone
 
 from audit.versions import StaleChange, stale_rows, stale_text
 from audit.writers import history_create
-from indicators.models import Actual, ActualState, Indicator
-from indicators.services import LOCKED_MESSAGE, actuals_confirm, row_label
+from indicators.models import Actual, ActualState, Indicator, Outlook
+from indicators.services import LOCKED_MESSAGE, StaleActuals, actuals_confirm
 from ise_iga_dx.lib import wareki
 from reporting import mail
-from reporting.models import ReturnNote, Round, RoundStatus, Submission, SubmissionStatus
+from reporting.models import Purpose, ReturnNote, Round, RoundStatus, Submission, SubmissionStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -102,8 +102,8 @@ class Entry:
 
 @dataclass
 class SaveOutcome:
-    created: list[Actual] = field(default_factory=list)
-    updated: list[Actual] = field(default_factory=list)
+    created: list[Actual | Outlook] = field(default_factory=list)
+    updated: list[Actual | Outlook] = field(default_factory=list)
     unchanged: int = 0
 
 
@@ -133,6 +133,23 @@ def state_message(submission: Submission, action: str) -> str:
     return f"「{state}」の提出は{words[action]}できません。"
 
 
+def result_model(round_: Round) -> type[Actual] | type[Outlook]:
+    """Where a round's values live: the year's actuals, or its outlooks (見込み)."""
+    return Outlook if round_.collects_outlook else Actual
+
+
+def result_label(round_: Round, code: str) -> str:
+    """Return 「ISE2-01 令和8年度（2026）の実績値」 (or …の見込み値) for a message."""
+    return f"{code} {wareki.fiscal_year_label(round_.fiscal_year)}の{round_.value_word}"
+
+
+def save_recorded(obj: Round | Submission, *, reason: str, user: AbstractBaseUser) -> None:
+    """Save ``obj`` (compare-and-set on its version); its history names ``user`` and ``reason``."""
+    obj._change_reason = reason
+    obj._history_user = user
+    obj.save()
+
+
 # Reading what a round asks for.
 
 
@@ -143,7 +160,7 @@ def round_indicators(round_: Round, department: Department | None = None) -> lis
         queryset = queryset.filter(measure__departments=department)
     else:
         queryset = queryset.filter(measure__departments__isnull=False)
-    return list(queryset.distinct().order_by("position"))
+    return list(queryset.select_related("plan").distinct().order_by("position"))
 
 
 def owning_departments(plan: Plan) -> list[Department]:
@@ -162,9 +179,9 @@ def owning_departments(plan: Plan) -> list[Department]:
 
 def round_open(
     *, plan: Plan, fiscal_year: int, deadline: date, user: AbstractBaseUser,
-    now: datetime | None = None,
+    purpose: Purpose = Purpose.ACTUAL, now: datetime | None = None,
 ) -> Round:
-    """Open 「<year> 実績報告」 for ``plan``: one submission per owning department.
+    """Open 「<year> 実績報告」 (or 見込み報告) for ``plan``: one submission per owning department.
 
     Each department's users get an e-mail with a link. Refused for a year
     outside the plan, a deadline in the past, a plan whose measures no
@@ -182,22 +199,19 @@ def round_open(
             f"提出期限（{wareki.date_text(deadline)}）が過去の日付です。今日以降の日付を入力してください。"
         )
     with transaction.atomic():
-        if Round.objects.filter(plan=plan, fiscal_year=fiscal_year).exists():
-            raise RoundRefused(
-                f"{plan.name}の{wareki.fiscal_year_era(fiscal_year)} 実績報告はすでにあります。"
-            )
+        round_ = Round(
+            plan=plan, fiscal_year=fiscal_year, purpose=purpose, deadline=deadline,
+            opened_at=now, opened_by=user,
+        )
+        if Round.objects.filter(plan=plan, fiscal_year=fiscal_year, purpose=purpose).exists():
+            raise RoundRefused(f"{plan.name}の{round_.title}はすでにあります。")
         departments = owning_departments(plan)
         if not departments:
             raise RoundRefused(
                 "この計画の施策にはまだ所管課が設定されていません。管理画面の「施策」で"
                 "所管課を設定してから開始してください。"
             )
-        round_ = Round(
-            plan=plan, fiscal_year=fiscal_year, deadline=deadline, opened_at=now,
-            opened_by=user,
-        )
-        round_.save()
-        history_create([round_], model=Round, reason=OPEN_REASON, user=user)
+        save_recorded(round_, reason=OPEN_REASON, user=user)
         submissions = Submission.objects.bulk_create(
             Submission(round=round_, department=department, changed_at=now, changed_by=user)
             for department in departments
@@ -226,9 +240,8 @@ def round_extend(
             raise RoundRefused("提出期限が今と同じです。新しい日付を入力してください。")
         previous = current.deadline
         current.deadline = deadline
-        current.save()
-        history_create(
-            [current], model=Round, user=user, update=True,
+        save_recorded(
+            current, user=user,
             reason=f"{EXTEND_REASON}（{wareki.date_text(previous)}→{wareki.date_text(deadline)}）",
         )
         mail.deadline_changed(current, now=now)
@@ -247,8 +260,7 @@ def round_close(
         current.status = RoundStatus.CLOSED
         current.closed_at = now
         current.closed_by = user
-        current.save()
-        history_create([current], model=Round, reason=CLOSE_REASON, user=user, update=True)
+        save_recorded(current, reason=CLOSE_REASON, user=user)
     return current
 
 
@@ -294,9 +306,10 @@ def entries_save(
                     # Comments need a row to live in: refused, never dropped.
                     raise RoundRefused(
                         f"{asked[entry.indicator_id].code}：取組状況などを保存するには、"
-                        "実績値（計測しない場合は「評価対象外」と理由）も入力してください。"
+                        f"{round_.value_word}（計測しない場合は「評価対象外」と理由）も"
+                        "入力してください。"
                     )
-                outcome.created.append(Actual(
+                outcome.created.append(result_model(round_)(
                     indicator=asked[entry.indicator_id], fiscal_year=round_.fiscal_year,
                     **wanted,
                 ))
@@ -309,21 +322,21 @@ def entries_save(
                 outcome.unchanged += 1
                 continue
             if actual.confirmed:
-                raise RoundRefused(f"{row_label(actual)}：{LOCKED_MESSAGE}")
+                raise RoundRefused(
+                    f"{result_label(round_, asked[entry.indicator_id].code)}：{LOCKED_MESSAGE}"
+                )
             for key, value in wanted.items():
                 setattr(actual, key, value)
             actual.updated_at = now
             actual.version += 1
             outcome.updated.append(actual)
-        write_actuals(outcome, user=user)
+        write_results(result_model(round_), outcome, user=user)
         if (outcome.created or outcome.updated) and current.status == SubmissionStatus.NOT_STARTED:
             current.status = SubmissionStatus.IN_PROGRESS
         if outcome.created or outcome.updated:
             current.changed_at = now
             current.changed_by = user
-            current.save()
-            history_create([current], model=Submission, reason=SAVE_REASON, user=user,
-                           update=True)
+            save_recorded(current, reason=SAVE_REASON, user=user)
     return outcome
 
 
@@ -350,62 +363,67 @@ def entry_fields(entry: Entry) -> dict[str, object]:
 def locked_actuals(
     round_: Round, indicator_ids: Iterable[int], entries: Sequence[Entry],
     asked: Mapping[int, Indicator],
-) -> dict[int, Actual]:
-    """Lock the stored actuals of the round's year; refuse any that moved since shown."""
+) -> dict[int, Actual | Outlook]:
+    """Lock the stored values of the round's year; refuse any that moved since shown."""
+    model = result_model(round_)
     stored = {
-        actual.indicator_id: actual
-        for actual in Actual.objects.select_for_update().filter(
+        row.indicator_id: row
+        for row in model.objects.select_for_update().filter(
             indicator_id__in=list(indicator_ids), fiscal_year=round_.fiscal_year
         )
     }
+    for row in stored.values():
+        # The KGI already read (with its plan): full_clean() reads both,
+        # which was two queries per changed row.
+        row.indicator = asked[row.indicator_id]
     # A row added by someone else after the page was shown counts as moved.
     seen = {
         stored[entry.indicator_id].pk: entry.seen or 0
         for entry in entries if entry.indicator_id in stored
     }
-    by_pk = {actual.pk: actual for actual in stored.values()}
-    found = stale_rows(Actual, seen, labels=lambda pk: row_label(by_pk[pk]))
+    codes = {row.pk: asked[row.indicator_id].code for row in stored.values()}
+    found = stale_rows(model, seen, labels=lambda pk: result_label(round_, codes[pk]))
     gone = [entry for entry in entries
             if entry.seen is not None and entry.indicator_id not in stored]
     for entry in gone:
         found.append(StaleChange(
-            label=f"{asked[entry.indicator_id].code} "
-                  f"{wareki.fiscal_year_label(round_.fiscal_year)}の実績値",
-            deleted=True,
+            label=result_label(round_, asked[entry.indicator_id].code), deleted=True,
         ))
     if found:
         raise StaleRound(found)
     return stored
 
 
-def write_actuals(outcome: SaveOutcome, *, user: AbstractBaseUser) -> None:
-    """Write the created and changed actuals and their history, in bulk."""
+def write_results(
+    model: type[Actual] | type[Outlook], outcome: SaveOutcome, *, user: AbstractBaseUser
+) -> None:
+    """Write the created and changed rows and their history, in bulk."""
     if outcome.created:
-        for actual in outcome.created:
-            actual.full_clean(exclude=["indicator"], validate_unique=False,
-                              validate_constraints=False)
-        outcome.created = Actual.objects.bulk_create(outcome.created, batch_size=500)
-        history_create(outcome.created, model=Actual, reason=SAVE_REASON, user=user)
+        for row in outcome.created:
+            row.full_clean(exclude=["indicator"], validate_unique=False,
+                           validate_constraints=False)
+        outcome.created = model.objects.bulk_create(outcome.created, batch_size=500)
+        history_create(outcome.created, model=model, reason=SAVE_REASON, user=user)
     if outcome.updated:
-        for actual in outcome.updated:
-            actual.full_clean(exclude=["indicator"], validate_unique=False,
-                              validate_constraints=False)
-        Actual.objects.bulk_update(
+        for row in outcome.updated:
+            row.full_clean(exclude=["indicator"], validate_unique=False,
+                           validate_constraints=False)
+        model.objects.bulk_update(
             outcome.updated,
             ["state", "value", "value_places", "not_measured_reason", "progress", "analysis",
              "direction", "updated_at", "version"],
             batch_size=500,
         )
-        history_create(outcome.updated, model=Actual, reason=SAVE_REASON, user=user,
+        history_create(outcome.updated, model=model, reason=SAVE_REASON, user=user,
                        update=True)
 
 
 def missing_indicators(submission: Submission) -> list[Indicator]:
-    """Return the KGIs of ``submission`` that have no actual for the round's year yet."""
+    """Return the KGIs of ``submission`` with no value (actual or outlook) for the year yet."""
     round_ = submission.round
     indicators = round_indicators(round_, submission.department)
     answered = set(
-        Actual.objects.filter(
+        result_model(round_).objects.filter(
             indicator__in=indicators, fiscal_year=round_.fiscal_year
         ).values_list("indicator_id", flat=True)
     )
@@ -434,17 +452,16 @@ def submission_submit(
             names = "、".join(indicator.code for indicator in missing[:10])
             more = f" ほか{len(missing) - 10}件" if len(missing) > 10 else ""
             raise RoundRefused(
-                f"実績値が未入力の指標があるため提出できません：{names}{more}。"
-                "実績値（計測しない場合は「評価対象外」と理由）を入力してから提出してください。"
+                f"{round_.value_word}が未入力の指標があるため提出できません：{names}{more}。"
+                f"{round_.value_word}（計測しない場合は「評価対象外」と理由）を入力してから"
+                "提出してください。"
             )
         current.status = SubmissionStatus.SUBMITTED
         current.submitted_at = now
         current.submitted_by = user
         current.changed_at = now
         current.changed_by = user
-        current.save()
-        history_create([current], model=Submission, reason=SUBMIT_REASON, user=user,
-                       update=True)
+        save_recorded(current, reason=SUBMIT_REASON, user=user)
         mail.submitted(current, now=now)
     return current
 
@@ -486,9 +503,7 @@ def submission_return(
         current.status = SubmissionStatus.RETURNED
         current.changed_at = now
         current.changed_by = user
-        current.save()
-        history_create([current], model=Submission, reason=RETURN_REASON, user=user,
-                       update=True)
+        save_recorded(current, reason=RETURN_REASON, user=user)
         mail.returned(current, count=len(notes), now=now)
     return current
 
@@ -497,10 +512,10 @@ def submission_confirm(
     *, submission: Submission, user: AbstractBaseUser, seen: int,
     seen_actuals: Mapping[int, int] | None = None, now: datetime | None = None,
 ) -> Submission:
-    """Confirm (確定) a submitted answer: its actuals are locked as by the confirm step.
+    """Confirm (確定) a submitted answer: its values are locked as by the confirm step.
 
-    ``seen_actuals`` maps each actual's id to the version the board
-    showed; an actual that moved since refuses the whole confirmation.
+    ``seen_actuals`` maps each row's id (actual or outlook) to the version
+    the board showed; a row that moved since refuses the whole confirmation.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -511,22 +526,47 @@ def submission_confirm(
         if current.status not in CONFIRMABLE:
             raise RoundRefused(state_message(current, "confirm"))
         indicators = round_indicators(round_, current.department)
-        actuals = list(Actual.objects.select_related("indicator").filter(
+        rows = list(result_model(round_).objects.select_related("indicator").filter(
             indicator__in=indicators, fiscal_year=round_.fiscal_year
         ))
-        from indicators.services import StaleActuals
-
-        try:
-            actuals_confirm(actuals=actuals, user=user, seen=seen_actuals, now=now)
-        except StaleActuals as error:
-            raise StaleRound(error.found) from error
+        if seen_actuals is not None:
+            # A row of another submission is refused (not a KeyError naming
+            # it, a 500); one the page did not show counts as moved.
+            shown = {row.pk for row in rows}
+            if set(seen_actuals) - shown:
+                raise RoundRefused(NOT_ASKED)
+            seen_actuals = {pk: seen_actuals.get(pk, 0) for pk in shown}
+        if round_.collects_outlook:
+            outlooks_confirm(round_, rows, user=user, seen=seen_actuals, now=now)
+        else:
+            try:
+                actuals_confirm(actuals=rows, user=user, seen=seen_actuals, now=now)
+            except StaleActuals as error:
+                raise StaleRound(error.found) from error
         current.status = SubmissionStatus.CONFIRMED
         current.changed_at = now
         current.changed_by = user
-        current.save()
-        history_create([current], model=Submission, reason=CONFIRM_REASON, user=user,
-                       update=True)
+        save_recorded(current, reason=CONFIRM_REASON, user=user)
     return current
+
+
+def outlooks_confirm(
+    round_: Round, outlooks: list[Outlook], *, user: AbstractBaseUser,
+    seen: Mapping[int, int] | None, now: datetime,
+) -> None:
+    """Confirm outlooks as the confirm step does actuals: locked, checked, recorded."""
+    seen = seen if seen is not None else {row.pk: row.version for row in outlooks}
+    codes = {row.pk: row.indicator.code for row in outlooks}
+    found = stale_rows(Outlook, seen, labels=lambda pk: result_label(round_, codes.get(pk, "")))
+    if found:
+        raise StaleRound(found)
+    changed = [row for row in outlooks if not row.confirmed]
+    for row in changed:
+        row.confirmed, row.confirmed_at, row.confirmed_by = True, now, user
+        row.version += 1
+    Outlook.objects.bulk_update(changed, ["confirmed", "confirmed_at", "confirmed_by",
+                                          "version"], batch_size=500)
+    history_create(changed, model=Outlook, reason=CONFIRM_REASON, user=user, update=True)
 
 
 # Locks.

@@ -73,8 +73,15 @@ def test_demo_logins_one_per_role_and_city(plans):
     assert scope_of(get_user_model().objects.get(username="iga-office")).municipality_id == (
         Municipality.objects.get(code="iga").pk
     )
-    # Nobody owns a measure in the shipped plans: the note says how to set one.
-    assert "ise-dept（情報戦略局 デジタル政策課）が所管する施策はまだありません" in output
+    # Nobody owns a measure in the shipped plans: the demo gives two Ise
+    # departments a few of ise-2's measures, and says so.
+    assert "デモ用に、次の施策の所管課を設定しました" in output
+    assert "施策はまだありません" not in output
+    assert set(
+        indicators_visible_to(user=get_user_model().objects.get(username="ise-dept"))
+        .values_list("code", flat=True)
+    ) == {f"ISE2-0{n}" for n in range(1, 7)}
+    assert get_user_model().objects.get(username="ise-dept").email == "ise-dept@example.invalid"
     assert "伊賀市には所管課が登録されていない" in output and "iga-dept" in output
 
 

@@ -131,7 +131,9 @@ def test_print_explains_ise1s_notes_under_their_policy(plans, reader):
             "枚数を除いた保有率は、81.2%となります。 【保有率】") in first
     assert "No.6 ※2 UI(User Interface【ユーザーインターフェイス】): ユーザーが利用する画面や外観" in first
     second = section(text, "基本方針 III", "基本方針 IV")
-    assert "No.8 評価対象外の理由：Google Analyticsのアクセス数カウント方法が変更され" in second
+    # The reason for 評価対象外 is the row's 備考 (issue 14), not a second note.
+    assert "評価対象外 評価対象外：Google Analyticsのアクセス数カウント方法が変更され" in second
+    assert "評価対象外の理由" not in second
     third = section(text, "基本方針 IV")
     assert "AI・RPA(※)を活用した" in third and "No.17 ※ RPA(Robotic Process Automation" in third
 

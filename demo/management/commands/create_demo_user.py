@@ -23,7 +23,7 @@ from accounts.groups import ensure_role_groups
 from accounts.models import Affiliation
 from accounts.roles import Role
 from ise_iga_dx.lib.text import width
-from plans.models import Department, Municipality
+from plans.models import Department, Measure, Municipality
 
 if TYPE_CHECKING:
     from django.core.management.base import CommandParser
@@ -61,6 +61,36 @@ class DemoLogin:
         if self.department is None:
             return str(self.municipality)
         return f"{self.municipality} {self.department}"
+
+
+# The documents name no owner for a measure. So that the reporting round
+# has something to show, a fresh demo installation gives two of Ise's
+# departments a few of ise-2's measures (demo data, not the documents':
+# docs/reporting-round.md). (plan, policy number, measure number) by name.
+DEMO_OWNERS = {
+    ("ise", "デジタル政策課"): (("ise-2", 1, 1), ("ise-2", 1, 2), ("ise-2", 1, 3)),
+    ("ise", "戸籍住民課"): (("ise-2", 3, 1),),
+}
+DEMO_EMAIL_DOMAIN = "example.invalid"
+
+
+def give_demo_owners() -> list[str]:
+    """Give the demo departments their measures, unless any measure has an owner."""
+    if Measure.objects.filter(departments__isnull=False).exists():
+        return []
+    given = []
+    for (city, name), measures in DEMO_OWNERS.items():
+        department = Department.objects.filter(municipality__code=city, name=name).first()
+        if department is None:
+            continue
+        for plan, policy, number in measures:
+            measure = Measure.objects.filter(
+                policy__plan__code=plan, policy__number=policy, number=number
+            ).first()
+            if measure is not None:
+                measure.departments.add(department)
+                given.append(f"{department.name}：{measure}")
+    return given
 
 
 def department_with_most_kgis(*, municipality: Municipality) -> Department | None:
@@ -118,7 +148,10 @@ def create_login(login: DemoLogin, password: str) -> None:
     if login.role is Role.SYSTEM:
         users.create_superuser(username=login.username, email="", password=password)
         return
-    user = users.create_user(username=login.username, password=password)
+    user = users.create_user(
+        username=login.username, password=password,
+        email=f"{login.username}@{DEMO_EMAIL_DOMAIN}",
+    )
     user.groups.add(Group.objects.get(name=login.role.value))
     affiliation = Affiliation.objects.create(user=user, municipality=login.municipality)
     if login.department is not None:
@@ -152,7 +185,14 @@ class Command(BaseCommand):
         if get_user_model().objects.exists():
             return
         ensure_role_groups()
+        with transaction.atomic():
+            owners = give_demo_owners()
         logins, notes = demo_logins(system_username=options["username"])
+        if owners:
+            notes.append(
+                "※ デモ用に、次の施策の所管課を設定しました"
+                "（計画の文書には所管課の記載がありません）：" + "、".join(owners)
+            )
         rows = [HEADER]
         with transaction.atomic():
             for login in logins:
