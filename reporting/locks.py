@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.db.models import F, OuterRef, Subquery
 
 from accounts.roles import Role, scope_of
-from reporting.models import Round, Submission, SubmissionStatus
+from reporting.models import Purpose, Round, Submission, SubmissionStatus
 from reporting.services import closed_message, state_message
 
 if TYPE_CHECKING:
@@ -49,7 +49,9 @@ def round_refusals(user: AbstractBaseUser, keys: frozenset[Key]) -> dict[Key, st
         status__in=LOCKED,
     ).order_by("status").values("status")[:1]
     rounds = (
-        Round.objects.filter(plan__indicators__in=indicator_ids, fiscal_year__in=years)
+        # An outlook round (見込み報告) locks its outlooks, never the actuals.
+        Round.objects.filter(plan__indicators__in=indicator_ids, fiscal_year__in=years,
+                             purpose=Purpose.ACTUAL)
         # The filter's join to the KGIs, reused: one row per round and KGI.
         .annotate(kpi_indicator_id=F("plan__indicators"), kpi_locked=Subquery(locked))
         .select_related("plan__municipality")

@@ -25,10 +25,10 @@ from indicators import entry_locks
 from indicators.models import Actual, ActualState, Indicator
 from reporting import services
 from reporting.locks import round_refusals
-from reporting.models import Submission, SubmissionStatus
+from reporting.models import Purpose, Submission, SubmissionStatus
 from spreadsheets.entry_sheet import entry_sheet
 from tests.helpers import client_for, form_data
-from tests.reporting.conftest import TOKYO
+from tests.reporting.conftest import DEADLINE, OPENED, TOKYO
 from tests.spreadsheets.test_admin import PROCESS_URL, upload
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +220,15 @@ def test_a_confirmed_submission_stays_locked(owners, opened, submitted):
     assert message == services.state_message(
         Submission(status=SubmissionStatus.CONFIRMED), "edit"
     )
+
+
+def test_a_submitted_outlook_round_does_not_lock_the_actuals(owners):
+    """見込み報告 locks the year's outlooks, which the entry sheet never writes."""
+    outlook = services.round_open(plan=owners.plan, fiscal_year=2026, deadline=DEADLINE,
+                                  user=owners.office, purpose=Purpose.OUTLOOK, now=OPENED)
+    assert submit_digital(owners, outlook).status == SubmissionStatus.SUBMITTED
+    client = client_for(owners.digital_user)
+    response = upload(client, department_sheet(owners, 2026, {"ISE2-01": 45.5}))
+    assert "新規 1件" in page_text(response)
+    confirm(client, response)
+    assert stored_values() == {"ISE2-01": Decimal("45.5")}
