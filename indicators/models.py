@@ -27,6 +27,8 @@ from plans.models import Initiative, Measure, Plan
 MAX_DIGITS = 19
 DECIMAL_PLACES = 4
 FISCAL_YEAR_VALIDATORS = [MinValueValidator(1989), MaxValueValidator(2200)]
+# The longest 取組状況・要因分析・今後の方向性 a page or a sheet accepts.
+COMMENT_MAX_LENGTH = 2000
 
 
 class Kind(models.TextChoices):

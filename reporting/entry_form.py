@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from indicators import wording
-from indicators.models import ActualState
-from reporting.services import COMMENT_MAX_LENGTH, Entry
+from indicators.models import COMMENT_MAX_LENGTH, ActualState
+from reporting.services import Entry
 from spreadsheets.actuals import kind_mismatch
 from spreadsheets.cells import Cell, CellError, parse_actual
 

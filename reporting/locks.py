@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 
 from accounts.roles import Role, scope_of
@@ -41,6 +42,15 @@ def round_refusals(user: AbstractBaseUser, keys: frozenset[Key]) -> dict[Key, st
         return {}
     indicator_ids = {indicator_id for indicator_id, _year in keys}
     years = {year for _indicator_id, year in keys}
+    if connection.in_atomic_block:
+        # Writing (an import's confirmation, the admin's save): hold the
+        # department's submissions until the write commits, so a submit
+        # racing it waits (services.locked_submission locks the same rows)
+        # and then sees what was written. SQLite serialises writers anyway.
+        list(Submission.objects.select_for_update(of=("self",)).filter(
+            round__plan__indicators__in=indicator_ids, round__fiscal_year__in=years,
+            department_id__in=scope.department_ids,
+        ).values_list("pk", flat=True))
     locked = Submission.objects.filter(
         round_id=OuterRef("pk"),
         department_id__in=scope.department_ids,

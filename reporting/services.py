@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
     from plans.models import Department, Plan
 
-COMMENT_MAX_LENGTH = 2000
 NOT_ASKED = "この提出の対象ではない指標が含まれています。ページを開き直してください。"
 RETURN_MAX_LENGTH = 500
 

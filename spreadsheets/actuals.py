@@ -20,7 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from indicators import entry_locks, wording
 from indicators.evaluation import due_year_of, evaluate_indicator_year
-from indicators.models import Actual, ActualState, Indicator, Kind, Target
+from indicators.models import COMMENT_MAX_LENGTH, Actual, ActualState, Indicator, Kind, Target
 from indicators.selectors import indicators_with_entry_by
 from indicators.wording import actual_text
 from ise_iga_dx.lib import wareki
@@ -28,7 +28,6 @@ from spreadsheets.cells import CellError, ParsedActual, parse_actual, parse_text
 from spreadsheets.rows import (
     COLUMN_LABELS,
     COMMENT_COLUMNS,
-    COMMENT_MAX_LENGTH,
     CONFIRMED_HINT,
     DEFAULT_NOT_MEASURED_REASON,
     Action,

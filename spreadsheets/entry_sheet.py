@@ -16,11 +16,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators import wording
-from indicators.models import ActualState, Indicator, Kind
+from indicators.models import COMMENT_MAX_LENGTH, ActualState, Indicator, Kind
 from indicators.selectors import DOCUMENT_ORDER, document_order_key, indicator_year_rows
 from ise_iga_dx.lib import wareki
 from spreadsheets.actuals import note_column
-from spreadsheets.rows import COLUMN_LABELS, COMMENT_COLUMNS, COMMENT_MAX_LENGTH
+from spreadsheets.rows import COLUMN_LABELS, COMMENT_COLUMNS
 from spreadsheets.xlsx import (
     BORDER,
     HEADER_FONT,

@@ -39,8 +39,6 @@ ACTUAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "direction": ("今後の方向性", "direction"),
 }
 COMMENT_COLUMNS = ("progress", "analysis", "direction")
-# As the department page (reporting.services.COMMENT_MAX_LENGTH).
-COMMENT_MAX_LENGTH = 2000
 REQUIRED_ACTUAL_COLUMNS = ("code", "fiscal_year", "actual")
 TARGET_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("指標コード", "code"),

@@ -41,6 +41,10 @@ The answers:
 
 Every 302 is checked to lead where it should (a login page only for those
 who must log in), and every POST whether it changed the database.
+
+The reporting round's pages and actions (実績報告: the office's board,
+the department's page, return and confirm, the home banner) have their
+own table, on this file's roles and world: tests/test_permission_matrix_reporting.py.
 """
 
 from __future__ import annotations

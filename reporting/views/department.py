@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from indicators.models import COMMENT_MAX_LENGTH
 from reporting import entry_form, entry_page, selectors, services
 from reporting.models import SubmissionStatus
 
@@ -119,7 +120,7 @@ def render_page(
         "problems": problems,
         "errors": error_list(form_blocks),
         "submittable": enters and takes_values(submission),
-        "comment_max_length": services.COMMENT_MAX_LENGTH,
+        "comment_max_length": COMMENT_MAX_LENGTH,
         "office_actions": (not enters and round_.is_open
                            and submission.status == SubmissionStatus.SUBMITTED),
     })

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from indicators.models import Actual, ActualState, Indicator, Outlook
+from indicators.models import COMMENT_MAX_LENGTH, Actual, ActualState, Indicator, Outlook
 from reporting import services
 from reporting.models import Purpose, Round, Submission, SubmissionStatus
 from tests.factories import (
@@ -243,7 +243,7 @@ def test_not_measured_needs_a_reason(owners, digital, kgis):
 
 def test_a_comment_over_the_limit_is_refused_and_kept(owners, digital, kgis):
     client = client_for(owners.digital_user)
-    long = "あ" * (services.COMMENT_MAX_LENGTH * 2 + 1001)
+    long = "あ" * (COMMENT_MAX_LENGTH * 2 + 1001)
     data = page_form(client, digital)
     fill(data, kgis["ISE2-01"], value="40", progress=long)
     fill(data, kgis["ISE2-02"], value="20")
