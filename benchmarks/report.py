@@ -101,7 +101,18 @@ def machine() -> list[str]:
         f"- Python {platform.python_version()}; {versions}; " + ", ".join(servers),
         f"- Commit {commit}; generated "
         + datetime.now(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M JST"),
+        "- Figures written (benchmarks/results/, each file's time): " + written(),
     ]
+
+
+def written() -> str:
+    """Say when each result file was written: a partial run keeps older ones."""
+    tokyo = ZoneInfo("Asia/Tokyo")
+    files = sorted(RESULTS.glob("*.json")) if RESULTS.exists() else []
+    return ", ".join(
+        f"{path.stem} {datetime.fromtimestamp(path.stat().st_mtime, tokyo):%Y-%m-%d %H:%M}"
+        for path in files
+    ) or "none"
 
 
 def pages_section() -> tuple[list[str], dict]:
@@ -447,7 +458,8 @@ def budgets_section(national: dict, transfer: dict | None) -> list[str]:
             rows.append([f"{name} (lists many plans) p95 ≤ {DASHBOARD_P95_MS} ms",
                          f"{p95} ms (p50 {pages[name]['p50_ms']} ms)",
                          verdict(p95 <= DASHBOARD_P95_MS)])
-        rows += round_budgets(pages, small, national.get("postgresql", {}).get("round"))
+        rows += round_budgets(pages, small, load("pages-postgresql")["small"].get("round"),
+                              data.get("round"))
     else:
         rows.append(["pages at national size on PostgreSQL", "not measured", "—"])
     result = load("load-postgresql")
@@ -469,7 +481,9 @@ def budgets_section(national: dict, transfer: dict | None) -> list[str]:
             *table(["budget", "measured", ""], rows), ""]
 
 
-def round_budgets(pages: dict, small: dict, round_: dict | None) -> list[list[str]]:
+def round_budgets(
+    pages: dict, small: dict, small_round: dict | None, round_: dict | None
+) -> list[list[str]]:
     """Issue 14's rows: the round's pages' p95, and the save's constant queries."""
     rows = []
     for name in ROUND_PAGES:
@@ -481,15 +495,16 @@ def round_budgets(pages: dict, small: dict, round_: dict | None) -> list[list[st
                      f"{page['p95_ms']} ms (p50 {page['p50_ms']} ms)",
                      verdict(page["p95_ms"] <= ROUND_P95_MS)])
     save, before = pages.get(SAVE), small.get(SAVE)
-    if save is None or before is None or round_ is None:
+    if save is None or before is None or round_ is None or small_round is None:
         rows.append(["saving a department page: constant queries (issue 14)", "not measured",
                      "—"])
     else:
         rows.append([
             "saving a department page: constant queries (issue 14; 5 and 40 KGIs in "
             "tests/reporting/test_department_page.py)",
-            f"{before['queries']} (ise-2) and {save['queries']} ({round_['department_kgis']}"
-            f" KGIs); p95 {save['p95_ms']} ms, no time budget",
+            f"{before['queries']} ({small_round['department_kgis']} KGIs, ise-2) and "
+            f"{save['queries']} ({round_['department_kgis']} KGIs); p95 {save['p95_ms']} ms, "
+            "no time budget",
             verdict(before["queries"] == save["queries"]),
         ])
     return rows
@@ -510,7 +525,8 @@ def main() -> None:
         "tests. `make bench` runs them on SQLite and on a throw-away PostgreSQL cluster (the",
         "one `make test` starts, with fsync off: figures for reads and for the CPU side of",
         "writes, not for disk durability), then writes this file. The figures below are from",
-        "one run:", "",
+        "one run, unless the times below differ (a benchmark run alone later; the notes at",
+        "the end say which):", "",
         *machine(), "",
         *budgets_section(national, transfer_result),
         *pages, *generate_section(), *engine_section(), *load_section(), *transfer,
