@@ -22,7 +22,10 @@ from typing import Any
 Key = tuple[int, int]
 Check = Callable[[Any, frozenset[Key]], Mapping[Key, str]]
 
+Written = Callable[[Any, frozenset[Key]], None]
+
 _checks: list[Check] = []
+_written: list[Written] = []
 
 
 def register(check: Check) -> Check:
@@ -57,3 +60,24 @@ def refusals(user: Any, keys: Iterable[Key]) -> dict[Key, str]:
             if key in wanted:
                 refused.setdefault(key, message)
     return refused
+
+
+def on_written(callback: Written) -> Written:
+    """Have ``callback(user, keys)`` told of every KGI-year a department's import wrote.
+
+    The reporting round uses it to move a submission from 未着手 to 入力中
+    when its values come by the entry sheet rather than its page.
+    Registering the same callback twice keeps one.
+    """
+    if callback not in _written:
+        _written.append(callback)
+    return callback
+
+
+def written(user: Any, keys: Iterable[Key]) -> None:
+    """Tell the registered callbacks what ``user`` just wrote (inside its transaction)."""
+    wanted = frozenset(keys)
+    if not wanted:
+        return
+    for callback in _written:
+        callback(user, wanted)

@@ -11,6 +11,7 @@ class ReportingConfig(AppConfig):
         # own writes: the entry-sheet import and the admin ask this check
         # through indicators.entry_locks, which knows no round.
         from indicators import entry_locks
-        from reporting.locks import round_refusals
+        from reporting.locks import mark_in_progress, round_refusals
 
         entry_locks.register(round_refusals)
+        entry_locks.on_written(mark_in_progress)

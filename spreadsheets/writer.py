@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audit.versions import REENTER, stale_rows, stale_text
 from audit.writers import copy_to_history, history_create, import_reason
+from indicators import entry_locks
 from indicators.models import Actual, Target
 from spreadsheets.actuals import ActualImport, assign_actual
 from spreadsheets.rows import (
@@ -253,6 +254,10 @@ def apply_actuals(
         insert_actuals(new, now=now)
         update_actuals(changed)
         record_history(preview, model=Actual, new=new, changed=changed, user=user, when=now)
+        # In the same transaction: a department's import is its entry too
+        # (the reporting round moves its submission to 入力中).
+        entry_locks.written(user, {(row.indicator_id, row.fiscal_year)
+                                   for row in (*new, *changed)})
     return preview.counts
 
 

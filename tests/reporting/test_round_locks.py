@@ -235,3 +235,21 @@ def test_a_submitted_outlook_round_does_not_lock_the_actuals(owners):
     assert "新規 1件" in page_text(response)
     confirm(client, response)
     assert stored_values() == {"ISE2-01": Decimal("45.5")}
+
+
+def test_a_departments_sheet_upload_moves_its_submission_to_in_progress(owners, opened):
+    """The entry sheet is an entry like the page: the board and the reminders see 入力中."""
+    client = client_for(owners.digital_user)
+    preview = upload(client, department_sheet(owners, 2026, {"ISE2-01": 42}))
+    assert "新規 1件" in page_text(preview)
+    digital = submission_of(opened, owners.digital)
+    assert digital.status == SubmissionStatus.NOT_STARTED  # a preview writes nothing
+    confirm(client, preview)
+    digital.refresh_from_db()
+    assert (digital.status, digital.changed_by) == (SubmissionStatus.IN_PROGRESS,
+                                                     owners.digital_user)
+    assert digital.history.latest().history_change_reason == (
+        "実績報告：所管課の入力（ファイル取込）"
+    )
+    # The other department, and the office's own uploads, move nothing.
+    assert submission_of(opened, owners.residents).status == SubmissionStatus.NOT_STARTED
