@@ -300,8 +300,8 @@ def residents_fills_the_entry_sheet(desk: Desk, round_: Round, tmp_path: Path) -
 
 def office_returns_digital(page: Page, round_: Round, ids: dict[str, int]) -> None:
     assert board_states(page, DIGITAL) == ("提出済", ["提出済"] * 3)
-    # The sheet's values count on the board; the submission itself is not started.
-    assert board_states(page, RESIDENTS) == ("未着手", ["入力中"] * 2)
+    # The department's sheet is its entry: its submission and its KGIs are 入力中.
+    assert board_states(page, RESIDENTS) == ("入力中", ["入力中"] * 2)
     click_through(page, on_the_board("差し戻す", DIGITAL), role="link")
     assert TYPED["ISE2-01"][1] in main_text(page)
     page.fill(f"#comment-{ids['ISE2-01']}", RETURN_COMMENT)
@@ -355,7 +355,7 @@ def reminder_reaches_residents(desk: Desk, round_: Round, smtp) -> str:
     assert "提出期限 令和9年4月20日：提出期限を2日過ぎています。" in body
     assert not any("提出のお願い" in subject(m) for m in inbox.to("digital@city.ise.example"))
     [late] = [m for m in inbox.to("office@city.ise.example") if "期限を過ぎて" in subject(m)]
-    assert "・戸籍住民課（未着手）" in late.get_content()
+    assert "・戸籍住民課（入力中）" in late.get_content()
     [link] = re.findall(r"入力ページ：(\S+)", body)
     submission = round_.submissions.get(department__name=RESIDENTS)
     assert link == f"{desk.live_server.url}/reporting/submissions/{submission.pk}/"
@@ -409,7 +409,7 @@ def test_the_whole_round_in_a_browser(owners, clock, desk, smtp, tmp_path):
     assert "令和9年4月20日（期限を2日過ぎています）" in main_text(office)
     office_confirms(office, DIGITAL)
     assert board_states(office, DIGITAL) == ("確定", ["確定"] * 3)
-    assert board_states(office, RESIDENTS) == ("未着手 ⚠ 期限超過", ["入力中"] * 2)
+    assert board_states(office, RESIDENTS) == ("入力中 ⚠ 期限超過", ["入力中"] * 2)
     board_screenshot(office)
 
     clock.move_to(at(22, 10))
