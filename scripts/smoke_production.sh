@@ -119,7 +119,8 @@ done
 
 # --- the systemd units, with this machine's paths ---------------------------
 cp "$root"/deploy/systemd/*.socket "$root"/deploy/systemd/*.timer "$tmp/systemd/"
-for unit in ise-iga-dx.service ise-iga-dx-clearsessions.service; do
+for unit in ise-iga-dx.service ise-iga-dx-clearsessions.service ise-iga-dx-worker.service \
+    ise-iga-dx-reminders.service; do
   render "$root/deploy/systemd/$unit" "$tmp/systemd/$unit" \
     "/srv/ise-iga-dx/app" "$root" "/srv/ise-iga-dx/venv" "$venv"
 done
@@ -236,6 +237,12 @@ else
   # The periodic jobs, by their services' ExecStart.
   (as_service $(exec_start ise-iga-dx-clearsessions.service))
   say "clearsessions service ran"
+  (as_service $(exec_start ise-iga-dx-reminders.service))
+  say "reminders service ran"
+  # The worker's own command, told to stop once nothing is waiting (the
+  # service runs it for good): it starts with the deployment's settings.
+  (as_service $(exec_start ise-iga-dx-worker.service) --batch)
+  say "worker service ran (--batch)"
   if manage help backup >/dev/null 2>&1; then
     # 15 older backups, one a night in January 2000, and a file kept by hand:
     # the service's clean-up must keep the newest 14 backups (the new one
