@@ -149,6 +149,17 @@ def save_recorded(obj: Round | Submission, *, reason: str, user: AbstractBaseUse
     obj.save()
 
 
+def move(
+    submission: Submission, status: SubmissionStatus, *, user: AbstractBaseUser,
+    now: datetime, reason: str,
+) -> None:
+    """Put ``submission`` in ``status`` as changed by ``user`` now, and save it with ``reason``."""
+    submission.status = status
+    submission.changed_at = now
+    submission.changed_by = user
+    save_recorded(submission, reason=reason, user=user)
+
+
 # Reading what a round asks for.
 
 
@@ -330,12 +341,10 @@ def entries_save(
             actual.version += 1
             outcome.updated.append(actual)
         write_results(result_model(round_), outcome, user=user)
-        if (outcome.created or outcome.updated) and current.status == SubmissionStatus.NOT_STARTED:
-            current.status = SubmissionStatus.IN_PROGRESS
         if outcome.created or outcome.updated:
-            current.changed_at = now
-            current.changed_by = user
-            save_recorded(current, reason=SAVE_REASON, user=user)
+            status = (SubmissionStatus.IN_PROGRESS
+                      if current.status == SubmissionStatus.NOT_STARTED else current.status)
+            move(current, status, user=user, now=now, reason=SAVE_REASON)
     return outcome
 
 
@@ -455,12 +464,9 @@ def submission_submit(
                 f"{round_.value_word}（計測しない場合は「評価対象外」と理由）を入力してから"
                 "提出してください。"
             )
-        current.status = SubmissionStatus.SUBMITTED
         current.submitted_at = now
         current.submitted_by = user
-        current.changed_at = now
-        current.changed_by = user
-        save_recorded(current, reason=SUBMIT_REASON, user=user)
+        move(current, SubmissionStatus.SUBMITTED, user=user, now=now, reason=SUBMIT_REASON)
         mail.submitted(current, now=now)
     return current
 
@@ -499,10 +505,7 @@ def submission_return(
                        returned_by=user)
             for key, text in notes.items()
         )
-        current.status = SubmissionStatus.RETURNED
-        current.changed_at = now
-        current.changed_by = user
-        save_recorded(current, reason=RETURN_REASON, user=user)
+        move(current, SubmissionStatus.RETURNED, user=user, now=now, reason=RETURN_REASON)
         mail.returned(current, count=len(notes), now=now)
     return current
 
@@ -542,10 +545,7 @@ def submission_confirm(
                 actuals_confirm(actuals=rows, user=user, seen=seen_actuals, now=now)
             except StaleActuals as error:
                 raise StaleRound(error.found) from error
-        current.status = SubmissionStatus.CONFIRMED
-        current.changed_at = now
-        current.changed_by = user
-        save_recorded(current, reason=CONFIRM_REASON, user=user)
+        move(current, SubmissionStatus.CONFIRMED, user=user, now=now, reason=CONFIRM_REASON)
     return current
 
 
