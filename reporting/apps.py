@@ -11,7 +11,8 @@ class ReportingConfig(AppConfig):
         # own writes: the entry-sheet import and the admin ask this check
         # through indicators.entry_locks, which knows no round.
         from indicators import entry_locks
-        from reporting.locks import mark_in_progress, round_refusals
+        from reporting.locks import round_refusals
+        from reporting.services import submissions_sheet_entered
 
         entry_locks.register(round_refusals)
-        entry_locks.on_written(mark_in_progress)
+        entry_locks.on_written(submissions_sheet_entered)

@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import F, OuterRef, Subquery
-from django.utils import timezone
 
 from accounts.roles import Role, scope_of
-from audit.writers import history_create
-from reporting.models import Purpose, Round, RoundStatus, Submission, SubmissionStatus
+from reporting.models import Purpose, Round, Submission, SubmissionStatus
 from reporting.services import closed_message, state_message
 
 if TYPE_CHECKING:
@@ -79,46 +77,3 @@ def round_refusals(user: AbstractBaseUser, keys: frozenset[Key]) -> dict[Key, st
             submission = Submission(round=round_, status=round_.kpi_locked)
             refused[key] = state_message(submission, "edit")
     return refused
-
-
-SHEET_REASON = "実績報告：所管課の入力（ファイル取込）"
-
-
-def mark_in_progress(user: AbstractBaseUser, keys: frozenset[Key]) -> None:
-    """Move the user's 未着手 submissions whose KGIs an import just wrote to 入力中.
-
-    Called by the actuals import inside its transaction (indicators.entry_locks),
-    so the board and the reminders see the entry sheet as they see the page.
-    Only a 所管課 login's own departments, only open 実績報告 rounds of those
-    years. Two queries and the writes, whatever the number of keys.
-    """
-    if user is None:  # a command's import, as the server: no department's entry
-        return
-    scope = scope_of(user)
-    if scope.role is not Role.DEPARTMENT or scope.municipality_id is None:
-        return
-    indicator_ids = {indicator_id for indicator_id, _year in keys}
-    # A department owning several of the KGIs joins once per KGI: by id, once.
-    found = {
-        submission.pk: submission
-        for submission in Submission.objects.select_for_update(of=("self",)).filter(
-            status=SubmissionStatus.NOT_STARTED,
-            round__status=RoundStatus.OPEN, round__purpose=Purpose.ACTUAL,
-            round__fiscal_year__in={year for _indicator_id, year in keys},
-            department_id__in=scope.department_ids,
-            department__measures__indicators__in=indicator_ids,
-        ).select_related("round")
-    }
-    submissions = [found[pk] for pk in sorted(found)]
-    if not submissions:
-        return
-    now = timezone.now()
-    for submission in submissions:
-        submission.status = SubmissionStatus.IN_PROGRESS
-        submission.changed_at = now
-        submission.changed_by = user
-        submission.version += 1
-    Submission.objects.bulk_update(
-        submissions, ["status", "changed_at", "changed_by", "version"], batch_size=500
-    )
-    history_create(submissions, model=Submission, reason=SHEET_REASON, user=user, update=True)

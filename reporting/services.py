@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.roles import Role, scope_of
 from audit.versions import StaleChange, stale_rows, stale_text
 from audit.writers import history_create
 from indicators.models import Actual, ActualState, Indicator, Outlook
@@ -60,6 +61,7 @@ CONFIRMABLE = frozenset({SubmissionStatus.SUBMITTED})
 # The reasons the audit trail records.
 OPEN_REASON = "実績報告の開始"
 SAVE_REASON = "実績報告：所管課の入力"
+SHEET_REASON = "実績報告：所管課の入力（ファイル取込）"
 SUBMIT_REASON = "実績報告：提出"
 RETURN_REASON = "実績報告：差戻し"
 CONFIRM_REASON = "実績報告：確定"
@@ -566,6 +568,50 @@ def outlooks_confirm(
     Outlook.objects.bulk_update(changed, ["confirmed", "confirmed_at", "confirmed_by",
                                           "version"], batch_size=500)
     history_create(changed, model=Outlook, reason=CONFIRM_REASON, user=user, update=True)
+
+
+# An entry by the department's sheet (the actuals import).
+
+def submissions_sheet_entered(
+    user: AbstractBaseUser | None, keys: frozenset[tuple[int, int]]
+) -> None:
+    """Move the user's 未着手 submissions whose KGIs an import just wrote to 入力中.
+
+    Called by the actuals import inside its transaction (indicators.entry_locks),
+    so the board and the reminders see the entry sheet as they see the page.
+    Only a 所管課 login's own departments, only open 実績報告 rounds of those
+    years. Two queries and the writes, whatever the number of keys.
+    """
+    if user is None:  # a command's import, as the server: no department's entry
+        return
+    scope = scope_of(user)
+    if scope.role is not Role.DEPARTMENT or scope.municipality_id is None:
+        return
+    indicator_ids = {indicator_id for indicator_id, _year in keys}
+    # A department owning several of the KGIs joins once per KGI: by id, once.
+    found = {
+        submission.pk: submission
+        for submission in Submission.objects.select_for_update(of=("self",)).filter(
+            status=SubmissionStatus.NOT_STARTED,
+            round__status=RoundStatus.OPEN, round__purpose=Purpose.ACTUAL,
+            round__fiscal_year__in={year for _indicator_id, year in keys},
+            department_id__in=scope.department_ids,
+            department__measures__indicators__in=indicator_ids,
+        ).select_related("round")
+    }
+    submissions = [found[pk] for pk in sorted(found)]
+    if not submissions:
+        return
+    now = timezone.now()
+    for submission in submissions:
+        submission.status = SubmissionStatus.IN_PROGRESS
+        submission.changed_at = now
+        submission.changed_by = user
+        submission.version += 1
+    Submission.objects.bulk_update(
+        submissions, ["status", "changed_at", "changed_by", "version"], batch_size=500
+    )
+    history_create(submissions, model=Submission, reason=SHEET_REASON, user=user, update=True)
 
 
 # Locks.
