@@ -104,7 +104,8 @@ def test_keyboard_only_entry_save_evaluation_and_submit(live_server, page, digit
         f"{name}-{kgis[code].pk}" for code in ("ISE2-02", "ISE2-03") for name in FIELDS
     ] + ["下書き保存"]
     assert path == expected
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("load")
     main = page.inner_text("main")
     assert "保存しました（1件）" in main
@@ -117,7 +118,8 @@ def test_keyboard_only_entry_save_evaluation_and_submit(live_server, page, digit
         Decimal("45.0"), 1, "研修を3回実施しました")
 
     tab_to(page, "提出する", limit=60)
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("load")
     main = page.inner_text("main")
     assert "提出しました。DX推進担当が確認します。" in main
@@ -133,7 +135,8 @@ def test_a_bad_value_is_shown_beside_its_field_and_linked(live_server, page, dig
     open_page(page, live_server, user, submission)
     second = kgis["ISE2-02"].pk
     page.fill(f"#value-{second}", "abc")
-    page.get_by_role("button", name="下書き保存").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="下書き保存").click()
     page.wait_for_load_state("load")
     alert = page.get_by_role("alert")
     assert "ISE2-02 実績値：数値として読めません：「abc」" in alert.inner_text()
@@ -180,7 +183,8 @@ def test_the_home_banner_and_the_read_only_page_are_accessible(live_server, page
     banner = page.get_by_role("region", name="実績報告")
     assert "令和8年度 実績報告：3件中2件 入力済み" in banner.inner_text()
     assert wcag_violations(page) == []
-    banner.get_by_role("link").first.click()
+    with page.expect_navigation():
+        banner.get_by_role("link").first.click()
     page.wait_for_load_state("load")
     assert "令和8年度 実績報告" in page.inner_text("h1")
     submission.refresh_from_db()
