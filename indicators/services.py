@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.versions import StaleChange, stale_rows, stale_text
-from audit.writers import history_create
+from audit.writers import history_create, update_in_bulk
 from indicators.models import Actual
 from ise_iga_dx.lib import wareki
 
@@ -232,5 +232,5 @@ def write_confirmation(actuals: list[Actual], *, user: AbstractBaseUser, reason:
         return
     for actual in actuals:
         actual.version += 1
-    Actual.objects.bulk_update(actuals, CONFIRM_FIELDS, batch_size=1000)
+    update_in_bulk(actuals, CONFIRM_FIELDS)
     history_create(actuals, model=Actual, reason=reason, user=user, update=True)

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accounts.roles import Role, scope_of
 from audit.versions import StaleChange, stale_rows, stale_text
-from audit.writers import history_create
+from audit.writers import history_create, update_in_bulk
 from indicators.models import Actual, ActualState, Indicator, Outlook
 from indicators.services import LOCKED_MESSAGE, StaleActuals, actuals_confirm
 from ise_iga_dx.lib import wareki
@@ -67,6 +67,9 @@ RETURN_REASON = "実績報告：差戻し"
 CONFIRM_REASON = "実績報告：確定"
 EXTEND_REASON = "実績報告：期限の延長"
 CLOSE_REASON = "実績報告：締切"
+# The fields a department's save writes, on an actual or an outlook.
+WRITTEN_FIELDS = ("state", "value", "value_places", "not_measured_reason", "progress",
+                  "analysis", "direction", "updated_at", "version")
 
 
 class RoundRefused(Exception):
@@ -418,12 +421,7 @@ def write_results(
         for row in outcome.updated:
             row.full_clean(exclude=["indicator"], validate_unique=False,
                            validate_constraints=False)
-        model.objects.bulk_update(
-            outcome.updated,
-            ["state", "value", "value_places", "not_measured_reason", "progress", "analysis",
-             "direction", "updated_at", "version"],
-            batch_size=500,
-        )
+        update_in_bulk(outcome.updated, WRITTEN_FIELDS)
         history_create(outcome.updated, model=model, reason=SAVE_REASON, user=user,
                        update=True)
 
