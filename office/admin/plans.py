@@ -25,6 +25,7 @@ from plans.services import (
     OwnersRefused,
     department_names,
     measures_set_departments,
+    owners_change_text,
     sorted_departments,
 )
 
@@ -358,6 +359,20 @@ class MeasureAdmin(ScopedAdminMixin, AuditedAdmin):
     @admin.display(description="計画", ordering="policy__plan__code")
     def plan(self, obj: Measure) -> str:
         return obj.policy.plan.code
+
+    def save_model(self, request: HttpRequest, obj: Measure, form: Any, change: bool) -> None:
+        """Say in the history when the page changed the owners.
+
+        The owners are saved after the measure (save_related), so its
+        history row would show none of it: its reason names them, before
+        and after, as the bulk action's does.
+        """
+        if "departments" in form.changed_data:
+            before = list(obj.departments.all()) if change else []
+            obj._change_reason = owners_change_text(
+                before=before, after=form.cleaned_data["departments"]
+            )
+        super().save_model(request, obj, form, change)
 
     @admin.action(description="選択した施策の所管課を設定", permissions=("change",))
     def set_departments(self, request: HttpRequest, queryset: QuerySet[Measure]) -> Any:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from plans.models import Department, Measure, Municipality
 from tests.factories import DepartmentFactory
-from tests.helpers import client_for, user_with_role
+from tests.helpers import client_for, form_data, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +178,34 @@ def test_the_step_takes_as_many_queries_for_six_measures_as_for_two(office):
     few = applying_queries(client, measures((1, 2), (2, 1)))
     many = applying_queries(client, measures((2, 2), (2, 3), (2, 4), (3, 1), (3, 2), (3, 3)))
     assert few == many
+
+
+def test_owners_changed_on_the_measures_own_page_are_named_in_its_history(office):
+    """The page saves the owners after the measure: its history row still names them."""
+    client = client_for(office)
+    (measure,) = measures((1, 1))
+    url = reverse("admin:plans_measure_change", args=[measure.pk])
+    data = form_data(client.get(url).content.decode())
+    data["departments"] = [str(department("健康課").pk), str(department("デジタル政策課").pk)]
+    data["_save"] = "保存"
+    response = client.post(url, data)
+    assert response.status_code == 302, text(response)[:2000]
+    assert owners(measure) == ["デジタル政策課", "健康課"]
+    latest = measure.history.latest()
+    assert latest.history_change_reason == (
+        "所管課の設定：健康課、デジタル政策課（変更前：なし）"
+    )
+
+    # Removing one names the owners before too; a save without a change adds no row.
+    data = form_data(client.get(url).content.decode())
+    data["departments"] = [str(department("健康課").pk)]
+    data["_save"] = "保存"
+    assert client.post(url, data).status_code == 302
+    assert measure.history.latest().history_change_reason == (
+        "所管課の設定：健康課（変更前：健康課、デジタル政策課）"
+    )
+    rows = measure.history.count()
+    data = form_data(client.get(url).content.decode())
+    data["_save"] = "保存"
+    assert client.post(url, data).status_code == 302
+    assert measure.history.count() == rows
