@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import date
 
+    from django.core.paginator import Page
     from django.db.models import QuerySet
 
     from indicators.evaluation import IndicatorYear
@@ -50,6 +52,8 @@ DONE = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.CONFIRMED})
 MAIL_STATES = (MessageStatus.PENDING, MessageStatus.SENT, MessageStatus.FAILED)
 # The failed addresses listed on the board; more are counted, not listed.
 FAILED_SHOWN = 50
+# Rounds (or a department's submissions) a page of the rounds list shows.
+ROUNDS_PER_PAGE = 50
 UNASSIGNED = "所管課未設定"
 
 
@@ -393,13 +397,20 @@ class RoundRow:
         return wareki.date_text(self.round.deadline)
 
 
-def round_list(*, rounds: QuerySet[Round]) -> list[RoundRow]:
-    """Return ``rounds``, newest year first, with their counts. One query."""
+def round_list(*, rounds: QuerySet[Round], page: str | None = None) -> Page:
+    """Return a page of ``rounds``, newest year first, as RoundRows with their counts.
+
+    Two queries (the count, the page). A page number out of range or not a
+    number gives the last or the first page, as the home page's list does.
+    """
     annotated = rounds.annotate(
         total=Count("submissions"),
         done=Count("submissions", filter=Q(submissions__status__in=list(DONE))),
-    ).order_by("-fiscal_year", "plan__municipality__code", "plan__code")
-    return [RoundRow(round_, round_.done, round_.total) for round_ in annotated]
+    ).order_by("-fiscal_year", "plan__municipality__code", "plan__code", "-purpose", "pk")
+    shown = Paginator(annotated, ROUNDS_PER_PAGE).get_page(page)
+    shown.object_list = [RoundRow(round_, round_.done, round_.total)
+                         for round_ in shown.object_list]
+    return shown
 
 
 @dataclass(frozen=True)
@@ -418,12 +429,18 @@ class SubmissionRow:
         return state_class(self.submission.status)
 
 
-def submission_list(*, submissions: QuerySet[Submission], today: date) -> list[SubmissionRow]:
-    """Return a department's ``submissions``, newest year first. One query."""
+def submission_list(
+    *, submissions: QuerySet[Submission], today: date, page: str | None = None
+) -> Page:
+    """Return a page of a department's ``submissions``, newest year first. Two queries."""
     ordered = submissions.order_by("-round__fiscal_year", "round__plan__code",
-                                   "department__name")
-    return [SubmissionRow(submission, is_overdue(submission, submission.round.deadline, today))
-            for submission in ordered]
+                                   "-round__purpose", "department__name", "pk")
+    shown = Paginator(ordered, ROUNDS_PER_PAGE).get_page(page)
+    shown.object_list = [
+        SubmissionRow(submission, is_overdue(submission, submission.round.deadline, today))
+        for submission in shown.object_list
+    ]
+    return shown
 
 
 # The return page.

@@ -35,6 +35,7 @@ from reporting.models import Purpose
 if TYPE_CHECKING:
     from datetime import date, datetime
 
+    from django.core.paginator import Page
     from django.db.models import QuerySet
     from django.http import HttpRequest, HttpResponse
 
@@ -195,18 +196,23 @@ def rounds(request: HttpRequest) -> HttpResponse:
         visible = selectors.rounds_visible_to(user=request.user).filter(
             plan__in=plans_managed_by(user=request.user)
         )
-        return render(request, "reporting/rounds.html", {
-            "office": True,
-            "round_rows": rows.round_list(rounds=visible),
-        })
+        return rounds_page(request, office=True, page=rows.round_list(
+            rounds=visible, page=request.GET.get("page")
+        ))
     if scope.role is Role.DEPARTMENT:
-        return render(request, "reporting/rounds.html", {
-            "office": False,
-            "submission_rows": rows.submission_list(
-                submissions=selectors.submissions_visible_to(user=request.user), today=today()
-            ),
-        })
+        return rounds_page(request, office=False, page=rows.submission_list(
+            submissions=selectors.submissions_visible_to(user=request.user), today=today(),
+            page=request.GET.get("page"),
+        ))
     raise PermissionDenied("実績報告の一覧を見られるのは DX推進担当と所管課です。")
+
+
+def rounds_page(request: HttpRequest, *, office: bool, page: Page) -> HttpResponse:
+    return render(request, "reporting/rounds.html", {
+        "office": office,
+        "page": page,
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+    })
 
 
 # Opening a round.

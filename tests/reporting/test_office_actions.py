@@ -455,6 +455,22 @@ def test_a_department_lists_its_own_submissions(owners, opened, digital):
     assert OPEN_URL not in html
 
 
+def test_the_rounds_list_is_shown_a_page_at_a_time(owners, opened, office):
+    """Newest year first; a page number out of range or not a number still shows a page."""
+    services.round_open(plan=opened.plan, fiscal_year=2027, deadline=date(2028, 5, 31),
+                        user=owners.office, now=OPENED)
+    with mock.patch("reporting.board.ROUNDS_PER_PAGE", 1):
+        first = visible_text(office.get(reverse("reporting:rounds")))
+        second = visible_text(office.get(reverse("reporting:rounds"), {"page": "2"}))
+        beyond = visible_text(office.get(reverse("reporting:rounds"), {"page": "99"}))
+        garbled = visible_text(office.get(reverse("reporting:rounds"), {"page": "x'1"}))
+    assert "全2件のうち 1〜1件目" in first
+    assert "令和9年度 実績報告" in first and "令和8年度 実績報告" not in first
+    assert "全2件のうち 2〜2件目" in second and "令和8年度 実績報告" in second
+    assert beyond == second
+    assert garbled == first
+
+
 # Who may do what: every URL and action × role, with the exact status.
 
 ROLES = ("システム管理者", "DX推進担当-ise", "所管課-ise", "閲覧-ise", "DX推進担当-iga",
