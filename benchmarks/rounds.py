@@ -20,8 +20,8 @@ pages read at national size:
 
 Rows are written in bulk (no per-row query, no signals), a hundred cities
 at a time to bound memory, in one transaction. Only synthetic cities are
-touched; the data set is for a throw-away benchmark database (after it,
-``remove_synthetic`` refuses: the rounds keep the plans).
+touched; the data set is for a throw-away benchmark database
+(``remove_synthetic`` removes the rounds with the plans).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 
 from accounts.models import Affiliation
-from indicators.models import Accumulation, Actual, ActualState, Indicator, Kind, Target
+from indicators.models import Accumulation, Actual, ActualState, Indicator, Kind, Outlook, Target
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
 
 PREFIX = "syn-"
@@ -57,6 +57,18 @@ ACCUMULATION_NAMES = {
 }
 
 Progress = Callable[[str], None]
+# The rows another app keeps under synthetic plans (the reporting round's
+# rounds, submissions and mail), which this app does not know: the app
+# registers, in its ready(), a function that returns its removal steps
+# for the plans being removed, children first (label, queryset).
+Steps = list[tuple[str, QuerySet[Model]]]
+DEPENDENTS: list[Callable[[QuerySet[Plan]], Steps]] = []
+
+
+def register_dependents(steps: Callable[[QuerySet[Plan]], Steps]) -> None:
+    """Have ``synthetic_remove`` delete ``steps(plans)`` before the plans' own rows."""
+    if steps not in DEPENDENTS:
+        DEPENDENTS.append(steps)
 
 
 class SyntheticDataError(Exception):
@@ -344,13 +356,15 @@ def synthetic_remove(*, progress: Progress | None = None) -> dict[str, int]:
     initiatives = Initiative.objects.filter(measure__in=measures)
     indicators = Indicator.objects.filter(plan__in=plans)
     history = {model: model.history.model for model in (
-        Actual, Target, Indicator, Initiative, Measure, BasicPolicy, Plan, Department,
+        Actual, Outlook, Target, Indicator, Initiative, Measure, BasicPolicy, Plan, Department,
     )}
     # Children before parents: Indicator.measure and Plan.municipality are
     # PROTECT, and the subqueries below find rows through their parents.
-    steps: list[tuple[str, QuerySet[Model]]] = [
+    steps: Steps = [step for dependents in DEPENDENTS for step in dependents(plans)]
+    steps += [
         ("変更履歴", history[Actual].objects.filter(indicator_id__in=indicators.values("pk"))),
         ("変更履歴", history[Target].objects.filter(indicator_id__in=indicators.values("pk"))),
+        ("変更履歴", history[Outlook].objects.filter(indicator_id__in=indicators.values("pk"))),
         ("変更履歴", history[Indicator].objects.filter(plan_id__in=plans.values("pk"))),
         ("変更履歴", history[Initiative].objects.filter(measure_id__in=measures.values("pk"))),
         ("変更履歴", history[Measure].objects.filter(policy_id__in=policies.values("pk"))),
@@ -360,6 +374,7 @@ def synthetic_remove(*, progress: Progress | None = None) -> dict[str, int]:
         ("変更履歴", history[Department].objects.filter(
             municipality_id__in=municipalities.values("pk"))),
         ("実績値", Actual.objects.filter(indicator__in=indicators)),
+        ("見込み", Outlook.objects.filter(indicator__in=indicators)),
         ("目標値", Target.objects.filter(indicator__in=indicators)),
         ("指標", indicators),
         ("取組", initiatives),

@@ -19,18 +19,19 @@ DX推進担当  every round and submission of its       open, extend, close roun
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
 from accounts.roles import NOTHING, Role, scope_of
-from reporting.models import Round, Submission
+from reporting.models import Message, ReturnNote, Round, Submission
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import QuerySet
 
     from accounts.roles import Scope
+    from plans.models import Plan
 
 
 def own_departments_q(scope: Scope, path: str = "") -> Q:
@@ -84,3 +85,22 @@ def open_submissions_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[S
     return Submission.objects.filter(
         own_departments_q(scope), round__status="open"
     ).select_related("round__plan", "department").order_by("round__deadline", "pk")
+
+
+def rows_under(plans: QuerySet[Plan]) -> list[tuple[str, QuerySet[Any]]]:
+    """The round's rows under ``plans``, children first, history included.
+
+    For demo.synthetic's removal of synthetic plans (registered in
+    reporting.apps): every row here points at a plan, a department or a
+    KGI that is removed after it.
+    """
+    rounds = Round.objects.filter(plan__in=plans)
+    submissions = Submission.objects.filter(round__in=rounds)
+    return [
+        ("変更履歴", Submission.history.model.objects.filter(round_id__in=rounds.values("pk"))),
+        ("変更履歴", Round.history.model.objects.filter(plan_id__in=plans.values("pk"))),
+        ("実績報告のメール", Message.objects.filter(round__in=rounds)),
+        ("差戻しのコメント", ReturnNote.objects.filter(submission__in=submissions)),
+        ("提出", submissions),
+        ("実績報告", rounds),
+    ]

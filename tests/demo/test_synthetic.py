@@ -11,8 +11,10 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from demo.synthetic import PREFECTURE, kind_and_accumulation
-from indicators.models import Accumulation, Actual, ActualState, Indicator, Kind, Target
+from indicators.models import Accumulation, Actual, ActualState, Indicator, Kind, Outlook, Target
 from plans.models import BasicPolicy, Department, Measure, Municipality, Plan
+from reporting import services
+from reporting.models import Message, ReturnNote, Round, Submission
 from tests.helpers import client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +193,36 @@ def test_remove_also_deletes_history_of_edited_synthetic_rows(plans):
     assert "変更履歴 2 件" in output
     assert Actual.history.model.objects.count() == history_before - 1
     assert not Plan.history.model.objects.filter(code="syn-00001-p").exists()
+
+
+def test_remove_also_deletes_the_rounds_of_synthetic_plans(plans):
+    """A round opened on a synthetic plan (as make bench does) goes with it."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    before = counts()
+    generate()
+    plan = Plan.objects.get(code="syn-00001-p")
+    office = user_with_role(Role.SYSTEM, municipality=None, username="kacho")
+    round_ = services.round_open(plan=plan, fiscal_year=2026, deadline=date(2027, 5, 31),
+                                 user=office)
+    submission = round_.submissions.get()
+    kgi = plan.indicators.first()
+    ReturnNote.objects.create(submission=submission, indicator=kgi, comment="合成データ",
+                              returned_at=timezone.now(), returned_by=office)
+    Message.objects.create(key="synthetic-1", kind="reminder", round=round_,
+                           to="dept@example.invalid", subject="件名", body="本文",
+                           created_at=timezone.now())
+    Outlook.objects.create(indicator=kgi, fiscal_year=2026, state=ActualState.MEASURED,
+                           value=1)
+    output = remove()
+    assert "実績報告 1 件" in output and "提出 1 件" in output and "見込み 1 件" in output
+    assert counts() == before
+    for model in (Round, Submission, ReturnNote, Message, Outlook):
+        assert not model.objects.exists(), model
+    for model in (Round, Submission, Outlook):
+        assert not model.history.model.objects.exists(), model
 
 
 def test_second_run_refuses_and_changes_nothing(plans):
