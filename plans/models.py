@@ -14,11 +14,19 @@ from django.db.models import F, Q
 
 from audit.fields import audit_trail
 from audit.versions import Versioned
+from ise_iga_dx.lib import lgcode
 
 
 class MunicipalityManager(models.Manager["Municipality"]):
     def get_by_natural_key(self, code: str) -> Municipality:
         return self.get(code=code)
+
+
+def validate_lg_code(value: str) -> None:
+    """Refuse a 全国地方公共団体コード that is not six digits or whose check digit is wrong."""
+    error = lgcode.check_error(value)
+    if error:
+        raise ValidationError(error, code="lg_code")
 
 
 class Municipality(models.Model):
@@ -27,6 +35,14 @@ class Municipality(models.Model):
     code = models.SlugField("コード", max_length=32, unique=True)
     name = models.CharField("名称", max_length=64)
     prefecture = models.CharField("都道府県", max_length=16, blank=True)
+    # 総務省's code, not in the plan documents: the open data's first column.
+    lg_code = models.CharField(
+        "全国地方公共団体コード", max_length=6, blank=True, validators=[validate_lg_code],
+        help_text=(
+            "検査数字を含む6桁（例：伊勢市 242039、伊賀市 242161）。"
+            "公開するデータの1列目になります。"
+        ),
+    )
 
     objects = MunicipalityManager()
 
@@ -34,6 +50,13 @@ class Municipality(models.Model):
         verbose_name = "自治体"
         verbose_name_plural = "自治体"
         ordering = ("code",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("lg_code",), condition=~Q(lg_code=""),
+                name="municipality_unique_lg_code",
+                violation_error_message="この全国地方公共団体コードの自治体は既に登録されています。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -145,8 +145,8 @@ def status_table_url(plan: Plan, year: int) -> str:
 
 @admin.register(Municipality)
 class MunicipalityAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("code", "name", "prefecture")
-    search_fields = ("code", "name")
+    list_display = ("code", "name", "prefecture", "lg_code")
+    search_fields = ("code", "name", "lg_code")
 
 
 @admin.register(Department)
