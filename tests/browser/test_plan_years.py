@@ -38,8 +38,8 @@ LAYOUT = """() => {
 
 
 def report_r8_and_r9() -> None:
-    """Give each ise-2 KGI with a baseline an R8 actual equal to it, and an R9 one
-    for ISE2-01 (57.0% against 60.0%: 未達成《達成率：95.0%》)."""
+    """Give each ise-2 KGI with a baseline an R8 actual equal to it (below its
+    target), and ISE2-01 an R9 one (57.0% against 60.0%: 未達成《達成率：95.0%》)."""
     for indicator in Indicator.objects.filter(plan__code="ise-2", baseline__isnull=False):
         Actual.objects.create(indicator=indicator, fiscal_year=2026, value=indicator.baseline,
                               value_places=indicator.baseline_places, confirmed=True)
@@ -113,7 +113,8 @@ def test_a4_landscape_pdf_with_every_kgi_and_the_years_on_every_sheet(
     # Every KGI once, in document order, sheet after sheet.
     assert [code for codes in on for code in codes] == CODES
     whole = "".join(squeezed(text) for _size, text in pages)
-    assert "達成《達成率:100.0%》" in whole
-    assert "未達成《達成率:95.0%》" in whole
+    # ISE2-01: R8 24.0% ÷ 40.0%, R9 57.0% ÷ 60.0%; ISE2-16: 47,272 ÷ 53,000 名.
+    assert "評価未達成《達成率:60.0%》△未達成未達成《達成率:95.0%》○未達成(90%以上)--" in whole
+    assert "評価未達成《達成率:89.2%》△未達成---" in whole
     # The screen's help and button are not on paper.
     assert "この表を印刷する" not in whole
