@@ -362,3 +362,40 @@ def confirmed_plan_keys(plan_ids: Iterable[int]) -> set[tuple[int, int]]:
             IN_PLAN_PERIOD, indicator__plan_id__in=list(plan_ids), confirmed=True
         ).values_list("indicator_id", "fiscal_year")
     )
+
+
+def plan_period_rows(*, plan: Plan, outlooks: bool = False) -> list[list[IndicatorYear]]:
+    """Return each KGI of ``plan`` evaluated for every year of the plan period.
+
+    One list per KGI, in document order (:data:`DOCUMENT_ORDER`), each
+    holding the plan's years oldest first: the 年度推移 table. Three
+    queries whatever the number of KGIs and years: the KGIs, their targets
+    of the period, their actuals of the period (and, with ``outlooks``, a
+    fourth for the period's outlooks, shown where a year has no actual).
+    """
+    indicators = Indicator.objects.filter(plan=plan).order_by(*DOCUMENT_ORDER)
+    indicator_list = list(indicators_for_rows(indicators))
+    if not indicator_list:
+        return []
+    years = plan.fiscal_years
+    chosen = indicators.order_by().values("pk")
+    which = Q(indicator__in=chosen, fiscal_year__gte=years.start,
+              fiscal_year__lt=years.stop)
+    targets = {(row.indicator_id, row.fiscal_year): row for row in Target.objects.filter(which)}
+    actuals = {(row.indicator_id, row.fiscal_year): row for row in Actual.objects.filter(which)}
+    outlook_rows = {
+        (row.indicator_id, row.fiscal_year): row for row in Outlook.objects.filter(which)
+    } if outlooks else {}
+    return [
+        [
+            indicator_year(
+                indicator=indicator, fiscal_year=year,
+                target=targets.get((indicator.pk, year)),
+                actual=actuals.get((indicator.pk, year)),
+                outlook=outlook_rows.get((indicator.pk, year)),
+                due_year=indicator.due_year,
+            )
+            for year in years
+        ]
+        for indicator in indicator_list
+    ]

@@ -16,6 +16,7 @@ urlpatterns = [
         "plans/<slug:code>/print/<int:year>/sheet/", views.plan_progress_sheet,
         name="plan_progress_sheet",
     ),
+    path("plans/<slug:code>/years/", views.plan_years, name="plan_years"),
     path("indicators/<str:code>/", views.indicator, name="indicator"),
     path("departments/<int:pk>/", views.department, name="department"),
 ]

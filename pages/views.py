@@ -23,6 +23,7 @@ from indicators.selectors import indicators_visible_to, plan_default_year
 from ise_iga_dx.lib import wareki
 from ise_iga_dx.lib.params import parse_year
 from pages import charts, progress, selectors
+from pages.years import plan_year_table
 from plans.selectors import departments_of_user, departments_visible_to, plans_visible_to
 
 if TYPE_CHECKING:
@@ -185,6 +186,21 @@ def plan_progress_sheet(request: HttpRequest, code: str, year: int) -> HttpRespo
         "plan": plan,
         "fiscal_year": year,
         "sheet": progress.progress_sheet(plan=plan, fiscal_year=year),
+        "as_of": wording.as_of_label(timezone.localdate()),
+    })
+
+
+@login_required
+@require_safe
+def plan_years(request: HttpRequest, code: str) -> HttpResponse:
+    """Render the 年度推移: every KGI × every plan year, for screen and A4 landscape.
+
+    The plans of the dashboard; linked from it and from the print page.
+    """
+    plan = get_object_or_404(plans_visible_to(user=request.user), code=code)
+    return render(request, "pages/plan_years.html", {
+        "plan": plan,
+        "table": plan_year_table(plan=plan),
         "as_of": wording.as_of_label(timezone.localdate()),
     })
 
