@@ -117,6 +117,8 @@ PAGES: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("印刷-年度パス", "他市"):           (200,    404,   404,    404,    404,   404,    404,  302),
     ("進捗管理シート", "自市"):          (200,    200,   404,    200,    200,   404,    404,  302),
     ("進捗管理シート", "他市"):          (200,    404,   404,    404,    404,   404,    404,  302),
+    ("年度推移", "自市"):                (200,    200,   404,    200,    200,   404,    404,  302),
+    ("年度推移", "他市"):                (200,    404,   404,    404,    404,   404,    404,  302),
     ("API", "自市"):                     (200,    200,   404,    200,    200,   404,    404,  401),
     ("API", "他市"):                     (200,    404,   404,    404,    404,   404,    404,  401),
     ("KGIページ", "自課"):               (200,    200,   200,    200,    200,   200,    404,  302),
@@ -503,6 +505,8 @@ def page_url(world: World, role: str, endpoint: str, target: str) -> str:
         return reverse("pages:plan_print_year", args=[code, YEAR])
     if endpoint == "進捗管理シート":
         return reverse("pages:plan_progress_sheet", args=[code, YEAR])
+    if endpoint == "年度推移":
+        return reverse("pages:plan_years", args=[code])
     if endpoint == "API":
         return reverse("api:plan_status", args=[code]) + f"?year={YEAR}"
     if endpoint == "KGIページ":
