@@ -119,13 +119,13 @@ def linked_series(*, indicator: Indicator, visible: QuerySet[Indicator]) -> Seri
     ))
     if not others:
         return None
-    shown_ids = {other.pk for other in others} | {indicator.pk}
-    indicators = sorted([indicator, *others], key=lambda kgi: kgi.plan.start_year)
-    return Series(
-        indicators=indicators,
-        links=[link for link in links if {link.earlier_id, link.later_id} <= shown_ids],
-        years=series_years(indicators),
-    )
+    by_pk = {kgi.pk: kgi for kgi in [indicator, *others]}
+    shown = [link for link in links if {link.earlier_id, link.later_id} <= by_pk.keys()]
+    for link in shown:
+        # The KGIs already fetched, so that naming them reads nothing more.
+        link.earlier, link.later = by_pk[link.earlier_id], by_pk[link.later_id]
+    indicators = sorted(by_pk.values(), key=lambda kgi: kgi.plan.start_year)
+    return Series(indicators=indicators, links=shown, years=series_years(indicators))
 
 
 def series_years(indicators: list[Indicator]) -> list[SeriesYear]:

@@ -72,7 +72,7 @@ def test_a_refused_link_names_the_field_and_saves_nothing(office):
 
 def test_the_kgi_admin_page_says_which_kgi_it_continues(office):
     text = visible_text(office.get(kgi_url("ISE2-13")))
-    assert "前期・後期の指標 第1期の指標 ISE1-01 オンライン化した手続き数（累計）から継続" in text
+    assert "前期・後期の指標: 第1期の指標 ISE1-01 オンライン化した手続き数（累計）から継続" in text
     text = visible_text(office.get(kgi_url("ISE1-01")))
     assert "第2期の指標 ISE2-13 オンライン化された行政手続きの数（単年度）に継続" in text
     assert "－（接続なし）" in visible_text(office.get(kgi_url("ISE2-01")))
