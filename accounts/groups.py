@@ -13,7 +13,7 @@ from typing import Any
 from accounts.roles import Role
 
 STRUCTURE = ("plan", "basicpolicy", "measure", "initiative", "department")
-DATA = ("indicator", "target", "actual")
+DATA = ("indicator", "target", "actual", "continuation")
 CRUD = ("add", "change", "delete", "view")
 
 PERMISSIONS: dict[Role, set[str]] = {

@@ -46,6 +46,11 @@ FILTERS: dict[str, tuple[Callable[[Scope], Q], Callable[[Scope], Q]]] = {
     "indicators.actual": (
         lambda s: s.indicator_q("indicator__"), lambda s: s.entry_q("indicator__")
     ),
+    # A link between two KGIs: within reach only where both KGIs are.
+    "indicators.continuation": (
+        lambda s: s.indicator_q("earlier__") & s.indicator_q("later__"),
+        lambda s: s.managed_plan_q("earlier__plan__") & s.managed_plan_q("later__plan__"),
+    ),
 }
 
 

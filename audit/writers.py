@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 AUDITED = (
     "plans.Department", "plans.Plan", "plans.BasicPolicy", "plans.Measure",
     "plans.Initiative", "indicators.Indicator", "indicators.Target", "indicators.Actual",
-    "indicators.Outlook", "reporting.Round", "reporting.Submission",
+    "indicators.Outlook", "indicators.Continuation", "reporting.Round", "reporting.Submission",
 )
 FIXTURE_REASON = "同梱の計画書データから登録"
 IMPORT_REASON = "ファイル取込"

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from audit.fields import audit_trail
 from audit.versions import Versioned
@@ -455,5 +455,90 @@ class Outlook(IndicatorYearRow):
 
     def clean(self) -> None:
         errors = result_errors(self, what="見込み値")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ContinuationManager(models.Manager["Continuation"]):
+    def get_by_natural_key(self, later: str) -> Continuation:
+        return self.get(later__code=later)
+
+
+class Continuation(Versioned):
+    """前期の指標との接続: a KGI of a later plan continues one of an earlier plan.
+
+    Recorded only where the documents show the same measure (the earlier
+    plan's last actual carried over as the later plan's baseline), with
+    the reason: what the documents show and where. A KGI continues at most
+    one KGI and is continued by at most one. The long view
+    (:mod:`indicators.continuations`) reads one series across the periods.
+    """
+
+    earlier = models.OneToOneField(
+        Indicator, on_delete=models.CASCADE, related_name="continuation",
+        verbose_name="前期の指標",
+        error_messages={"unique": "この前期の指標は、すでに別の指標に継続されています。"},
+    )
+    later = models.OneToOneField(
+        Indicator, on_delete=models.CASCADE, related_name="continues",
+        verbose_name="後期の指標",
+        error_messages={"unique": "この後期の指標は、すでに別の前期の指標から継続しています。"},
+    )
+    reason = models.TextField(
+        "接続の根拠",
+        help_text="同じ指標と判断した根拠（計画書の記載と、その章・表・番号）を書きます。",
+    )
+
+    objects = ContinuationManager()
+    history = audit_trail("前期の指標との接続")
+
+    class Meta:
+        verbose_name = "前期の指標との接続"
+        verbose_name_plural = "前期の指標との接続"
+        ordering = ("later__plan", "later__position")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(earlier=F("later")), name="continuation_not_itself",
+                violation_error_message="前期の指標と後期の指標には別々の指標を選んでください。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="continuation_has_reason",
+                violation_error_message="接続の根拠を入力してください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.earlier.code} → {self.later.code}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.later.code,)
+
+    natural_key.dependencies = ["indicators.indicator"]
+
+    def clean(self) -> None:
+        if not (self.earlier_id and self.later_id):
+            return
+        earlier, later = self.earlier, self.later
+        errors: dict[str, str] = {}
+        if earlier.pk == later.pk:
+            errors["later"] = (
+                "後期の指標には、前期の指標とは別の指標（後の計画の指標）を選んでください。"
+            )
+        elif earlier.plan.municipality_id != later.plan.municipality_id:
+            errors["later"] = (
+                f"後期の指標は、前期の指標と同じ自治体（{earlier.plan.municipality.name}）"
+                "の計画から選んでください。"
+            )
+        elif earlier.plan.end_year >= later.plan.start_year:
+            errors["earlier"] = (
+                f"前期の指標は、後期の指標の計画（{later.plan}：{wording.period_label(later.plan)}）"
+                f"が始まる前に終わる計画から選んでください（選んだ指標の計画は"
+                f"{wording.period_label(earlier.plan)}）。"
+            )
+        elif earlier.unit != later.unit:
+            errors["later"] = (
+                f"単位が異なる指標は接続できません（前期の指標：{earlier.unit or '単位なし'}、"
+                f"後期の指標：{later.unit or '単位なし'}）。"
+            )
         if errors:
             raise ValidationError(errors)

@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 
 from indicators import achievement, wording
+from indicators.continuations import plan_label
 from ise_iga_dx.lib import wareki
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from indicators.continuations import Series
     from indicators.evaluation import IndicatorYear
     from indicators.models import Indicator
 
@@ -271,22 +273,10 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
         marker={"color": ACTUAL_COLOUR},
         hovertemplate="実績：%{customdata}<extra></extra>",
     ))
-    zeros = [
+    _zero_marks(fig, [
         (year, label) for year, value, label in zip(actual_x, actual_y, actual_labels, strict=True)
         if value == 0
-    ]
-    if zeros:
-        # A bar of height 0 is invisible: a bar-coloured dash and the
-        # value's label show that 0 was measured, not that nothing was.
-        fig.add_trace(go.Scatter(
-            name="実績（0）", showlegend=False, x=[year for year, _label in zeros],
-            y=[0.0] * len(zeros), text=[label for _year, label in zeros],
-            mode="markers+text", textposition="top center",
-            textfont={"color": ACTUAL_COLOUR},
-            marker={"symbol": "line-ew-open", "size": 28,
-                    "line": {"color": ACTUAL_COLOUR, "width": 4}},
-            hoverinfo="skip",
-        ))
+    ])
     fig.add_trace(go.Scatter(
         name="削減率（目標）" if reduction else "目標",
         x=target_x, y=target_y, customdata=target_labels, mode="lines+markers",
@@ -321,31 +311,58 @@ def indicator_chart(*, rows: list[IndicatorYear], static: bool = False) -> go.Fi
     else:
         unit = indicator.unit
         y_title = f"実績・目標（{unit}）" if unit else "実績・目標"
-    value_range = _value_range(plotted)
-    yaxis: dict[str, Any] = {
-        "title": {"text": y_title}, "range": value_range, "zeroline": False,
-        # 1,500,000 rather than 1.5M: the documents print full numbers.
-        "exponentformat": "none", "separatethousands": True,
-        "gridcolor": "#dddddd",
-    }
-    if (
-        not reduction and indicator.unit in COUNT_UNITS
-        and all(float(value).is_integer() for value in plotted)
-    ):
-        # No 0.5件: whole-number ticks from 0.
-        yaxis.update(tick0=0, dtick=_whole_dtick(value_range[1] - value_range[0]),
-                     tickformat=",d")
     fig.update_layout(
-        xaxis={
-            "title": {"text": "年度"}, "type": "category",
-            "categoryorder": "array", "categoryarray": years,
-            "range": [-0.5, len(years) - 0.5],
-        },
-        yaxis=yaxis,
+        xaxis=_year_axis(years),
+        yaxis=_value_axis(title=y_title, plotted=plotted, counted=(
+            not reduction and indicator.unit in COUNT_UNITS
+        )),
         hovermode="x unified",
         bargap=0.4,
     )
     return fig
+
+
+def _year_axis(years: Sequence[str]) -> dict[str, Any]:
+    return {
+        "title": {"text": "年度"}, "type": "category",
+        "categoryorder": "array", "categoryarray": list(years),
+        "range": [-0.5, len(years) - 0.5],
+    }
+
+
+def _value_axis(*, title: str, plotted: Sequence[float], counted: bool) -> dict[str, Any]:
+    """Return the y axis of ``plotted``; ``counted`` things tick at whole numbers."""
+    value_range = _value_range(plotted)
+    yaxis: dict[str, Any] = {
+        "title": {"text": title}, "range": value_range, "zeroline": False,
+        # 1,500,000 rather than 1.5M: the documents print full numbers.
+        "exponentformat": "none", "separatethousands": True,
+        "gridcolor": "#dddddd",
+    }
+    if counted and all(float(value).is_integer() for value in plotted):
+        # No 0.5件: whole-number ticks from 0.
+        yaxis.update(tick0=0, dtick=_whole_dtick(value_range[1] - value_range[0]),
+                     tickformat=",d")
+    return yaxis
+
+
+def _zero_marks(fig: go.Figure, zeros: Sequence[tuple[str, str]]) -> None:
+    """Mark actuals of 0 (year, label): a bar of height 0 cannot be seen.
+
+    A bar-coloured dash and the value's label show that 0 was measured,
+    not that nothing was.
+    """
+    if not zeros:
+        return
+    fig.add_trace(go.Scatter(
+        name="実績（0）", showlegend=False, x=[year for year, _label in zeros],
+        y=[0.0] * len(zeros), text=[label for _year, label in zeros],
+        mode="markers+text", textposition="top center",
+        textfont={"color": ACTUAL_COLOUR},
+        marker={"symbol": "line-ew-open", "size": 28,
+                "line": {"color": ACTUAL_COLOUR, "width": 4}},
+        hoverinfo="skip",
+    ))
 
 
 def plan_counts_chart(
@@ -393,5 +410,99 @@ def plan_counts_chart(
         # Document order from the top, as the plan lists its policies.
         yaxis={"type": "category", "autorange": "reversed", "automargin": True},
         legend={"traceorder": "normal"},
+    )
+    return fig
+
+
+# The long view: a KGI across the plan periods its links join --------------
+
+SERIES_KIND_MESSAGE = (
+    "完了型・削減率型の指標のため、期をまたぐグラフはありません。年度ごとの状況は下の表のとおりです。"
+)
+# Per KGI of a series, oldest plan first: (bar fill, bar pattern, target marker).
+# The pattern and the marker tell the periods apart in greyscale print.
+SERIES_STYLES = (("#90a4ae", "/", "circle"), (ACTUAL_COLOUR, "", "diamond"),
+                 ("#546e7a", "x", "square"))
+
+
+def series_chart_absence(series: Series) -> str:
+    """Return why a series makes no chart, or "" when it makes one."""
+    kinds = {achievement.Kind(indicator.kind) for indicator in series.indicators}
+    if kinds & {achievement.Kind.MILESTONE, achievement.Kind.REDUCTION}:
+        return SERIES_KIND_MESSAGE
+    if not any(
+        (year.row.reported is not None and year.row.reported.value is not None)
+        or (year.row.target is not None and year.row.target.value is not None)
+        for year in series.years
+    ):
+        return NO_VALUES_MESSAGE
+    return ""
+
+
+def series_chart(*, series: Series, static: bool = False) -> go.Figure | None:
+    """Return one measure across plan periods: each KGI's actuals and own targets.
+
+    ``series`` is :func:`indicators.continuations.linked_series`: one row
+    per year, each one KGI's. Each KGI gets its own bars and its own target
+    line (so no line joins one period's target to the next's), and a
+    dotted line marks where each later plan begins. Values are plotted as
+    each KGI recorded them: nothing re-accumulated or reset. None where
+    :func:`series_chart_absence` gives a reason.
+    """
+    if series_chart_absence(series):
+        return None
+    years = [wareki.fiscal_year_short(year.fiscal_year) for year in series.years]
+    first = series.indicators[0]
+    fig = go.Figure(layout=_layout(
+        title=f"{first.code}〜{series.indicators[-1].code}　期をまたぐ実績と目標の推移",
+        static=static,
+    ))
+    plotted: list[float] = []
+    zeros: list[tuple[str, str]] = []
+    for indicator, (fill, pattern, symbol) in zip(series.indicators, SERIES_STYLES, strict=False):
+        name = f"{plan_label(indicator.plan)} {indicator.code}"
+        shown = [(label, year.row) for label, year in zip(years, series.years, strict=True)
+                 if year.indicator.pk == indicator.pk]
+        bars = [(label, row) for label, row in shown
+                if row.reported is not None and row.reported.value is not None]
+        targets = [(label, row) for label, row in shown
+                   if row.target is not None and row.target.value is not None]
+        fig.add_trace(go.Bar(
+            name=f"実績（{name}）", x=[label for label, _row in bars],
+            y=[_plotted(row.reported.value) for _label, row in bars],
+            customdata=[row.actual_label for _label, row in bars],
+            marker={"color": fill, "line": {"color": "#222222", "width": 1},
+                    "pattern": {"shape": pattern, "fgcolor": "#ffffff", "solidity": 0.3}},
+            hovertemplate=f"実績（{name}）：%{{customdata}}<extra></extra>",
+        ))
+        fig.add_trace(go.Scatter(
+            name=f"目標（{name}）", x=[label for label, _row in targets],
+            y=[_plotted(row.target.value) for _label, row in targets],
+            customdata=[row.target_label for _label, row in targets], mode="lines+markers",
+            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+            marker={"symbol": symbol, "size": 9, "color": TARGET_COLOUR},
+            hovertemplate=f"目標（{name}）：%{{customdata}}<extra></extra>",
+        ))
+        plotted += [_plotted(row.reported.value) for _label, row in bars]
+        plotted += [_plotted(row.target.value) for _label, row in targets]
+        zeros += [(label, row.actual_label) for label, row in bars if row.reported.value == 0]
+    _zero_marks(fig, zeros)
+    starts = [year.fiscal_year for year in series.years]
+    for indicator in series.indicators[1:]:
+        if indicator.plan.start_year in starts:
+            boundary = starts.index(indicator.plan.start_year) - 0.5
+            fig.add_vline(x=boundary, line={"color": BASELINE_COLOUR, "dash": "dot", "width": 1})
+            fig.add_annotation(
+                x=boundary, y=1, yref="paper", xanchor="left", yanchor="top",
+                showarrow=False, text=f"{plan_label(indicator.plan)}から", bgcolor="#ffffff",
+                font={"size": 12, "color": BASELINE_COLOUR},
+            )
+    unit = first.unit
+    fig.update_layout(
+        xaxis=_year_axis(years),
+        yaxis=_value_axis(title=f"実績・目標（{unit}）" if unit else "実績・目標",
+                          plotted=plotted, counted=unit in COUNT_UNITS),
+        hovermode="x unified",
+        bargap=0.4,
     )
     return fig

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, F, Q
 
 from indicators import achievement, wording
+from indicators.continuations import Series, linked_series
 from indicators.evaluation import IndicatorYear
 from indicators.models import Actual, ActualState, Indicator, Target
 from indicators.selectors import (
@@ -204,6 +205,8 @@ class IndicatorPage:
     years: list[KgiRow]
     progress: Decimal | None
     final_year: int
+    # The series across the plan periods its links join (第1期からの推移).
+    series: Series | None = None
 
     @property
     def progress_label(self) -> str:
@@ -457,8 +460,13 @@ def indicators_for_page(*, indicators: QuerySet[Indicator]) -> QuerySet[Indicato
     return indicators_for_rows(indicators).prefetch_related("targets", "actuals", "outlooks")
 
 
-def indicator_page(*, indicator: Indicator) -> IndicatorPage:
-    """Return one KGI's years from rows prefetched by :func:`indicators_for_page`."""
+def indicator_page(*, indicator: Indicator, visible: QuerySet[Indicator]) -> IndicatorPage:
+    """Return one KGI's years from rows prefetched by :func:`indicators_for_page`.
+
+    A KGI linked to one of an earlier or later plan (its links joined by
+    :func:`indicators.continuations.with_links`) also gets the series across
+    both periods, with only the linked KGIs ``visible`` holds.
+    """
     years = indicator_years(indicator=indicator, outlooks=True)
     plan = indicator.plan
     final = next((row.target for row in years if row.fiscal_year == plan.end_year), None)
@@ -471,4 +479,5 @@ def indicator_page(*, indicator: Indicator) -> IndicatorPage:
         years=[KgiRow(row=row) for row in years],
         progress=progress,
         final_year=plan.end_year,
+        series=linked_series(indicator=indicator, visible=visible),
     )

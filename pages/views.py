@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from indicators import wording
+from indicators.continuations import with_links
 from indicators.history import indicator_change_history
 from indicators.selectors import indicators_visible_to, plan_default_year
 from ise_iga_dx.lib import wareki
@@ -209,14 +210,19 @@ def plan_years(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
     visible = indicators_visible_to(user=request.user)
-    found = get_object_or_404(selectors.indicators_for_page(indicators=visible), code=code)
-    page = selectors.indicator_page(indicator=found)
+    found = get_object_or_404(
+        selectors.indicators_for_page(indicators=with_links(visible)), code=code
+    )
+    page = selectors.indicator_page(indicator=found, visible=visible)
     rows = [item.row for item in page.years]
+    series = page.series
     return render(request, "pages/indicator.html", {
         "indicator": found,
         "page": page,
         "chart": optional_figure(charts.indicator_chart(rows=rows)),
         "chart_absence": charts.indicator_chart_absence(rows),
+        "series_chart": series and optional_figure(charts.series_chart(series=series)),
+        "series_chart_absence": series and charts.series_chart_absence(series),
         "changes": indicator_change_history(indicator=found),
     })
 

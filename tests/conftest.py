@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SHIPPED = ("ise-1", "ise-2", "iga-2")
+# The links between ise-1's and ise-2's KGIs, shipped beside the plans.
+CONTINUATIONS = "ise-continuations"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,13 +51,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from audit.writers import record_initial_history
 
     with django_db_blocker.unblock():
-        call_command("loaddata", *SHIPPED, verbosity=0)
+        call_command("loaddata", *SHIPPED, CONTINUATIONS, verbosity=0)
         record_initial_history()
 
 
 @pytest.fixture
 def plans(db) -> None:
-    """The three plans exactly as shipped in fixtures/.
+    """The three plans exactly as shipped in fixtures/, with the links between them.
 
     Loaded again only if a test that flushes the database (a transactional
     one) removed them.
@@ -64,7 +66,7 @@ def plans(db) -> None:
     from plans.models import Plan
 
     if Plan.objects.filter(code__in=SHIPPED).count() != len(SHIPPED):
-        call_command("loaddata", *SHIPPED, verbosity=0)
+        call_command("loaddata", *SHIPPED, CONTINUATIONS, verbosity=0)
         record_initial_history()
 
 

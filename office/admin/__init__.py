@@ -4,4 +4,4 @@ Django's admin autodiscovery imports ``office.admin``; the imports below
 register each ModelAdmin with the site.
 """
 
-from office.admin import actual, indicator, plans, target, users  # noqa: F401
+from office.admin import actual, continuation, indicator, plans, target, users  # noqa: F401

@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import Case, Value, When
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from import_export.admin import ImportMixin
 
 from accounts.admin_scope import ScopedAdminMixin, ScopedRelatedFilter
 from audit.admin import AuditedAdmin
 from indicators import wording
+from indicators.continuations import link_summary
 from indicators.evaluation import IndicatorYear, due_year_of, evaluate_indicator_year
 from indicators.models import Actual, Indicator, Target
 from indicators.selectors import listed_rows, plan_default_year, with_due_year
@@ -81,7 +84,9 @@ class IndicatorAdmin(
         ("評価の方法", {"fields": ("unit", "kind", "accumulation", "done_label")}),
         ("現状値", {"fields": ("baseline", "baseline_year")}),
         ("注記", {"fields": ("notes",), "classes": ("collapse",)}),
+        ("前期・後期の計画との接続", {"fields": ("continuity",)}),
     )
+    readonly_fields = ("continuity",)
     inlines = (TargetInline, ActualInline, HistoryInline)
 
     def get_inline_instances(self, request: HttpRequest, obj: Indicator | None = None):
@@ -177,6 +182,19 @@ class IndicatorAdmin(
         for row in listed_rows(indicators, fiscal_years=years):
             row.indicator._kpi_row = row
         return changelist
+
+    @admin.display(description="前期・後期の指標")
+    def continuity(self, obj: Indicator) -> str:
+        """Say which KGI this one continues, and which continues it (the links' admin edits)."""
+        lines = [
+            link_summary(link, side=side)
+            for side, link in (("later", getattr(obj, "continues", None)),
+                               ("earlier", getattr(obj, "continuation", None)))
+            if link is not None
+        ]
+        if not lines:
+            return "－（接続なし）"
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description="年度")
     def year_label(self, obj: Indicator) -> str:
