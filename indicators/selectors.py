@@ -9,7 +9,7 @@ achievement engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 
@@ -99,25 +99,41 @@ def year_rows(
     With ``outlooks``, a third brings the year's outlooks (見込み), shown
     where a KGI has no actual yet (the pages; an export of actuals never).
     """
-    targets = {target.indicator_id: target
-               for target in Target.objects.filter(which, indicator__in=chosen)}
-    actuals = {actual.indicator_id: actual
-               for actual in Actual.objects.filter(which, indicator__in=chosen)}
-    outlook_rows = {
-        outlook.indicator_id: outlook
-        for outlook in Outlook.objects.filter(which, indicator__in=chosen)
-    } if outlooks else {}
-    return [
-        indicator_year(
+    targets, actuals, outlook_rows = stored_rows(chosen=chosen, which=which, outlooks=outlooks)
+    rows = []
+    for indicator in indicator_list:
+        key = (indicator.pk, year_of(indicator))
+        rows.append(indicator_year(
             indicator=indicator,
-            fiscal_year=year_of(indicator),
-            target=targets.get(indicator.pk),
-            actual=actuals.get(indicator.pk),
-            outlook=outlook_rows.get(indicator.pk),
+            fiscal_year=key[1],
+            target=targets.get(key),
+            actual=actuals.get(key),
+            outlook=outlook_rows.get(key),
             due_year=indicator.due_year,
-        )
-        for indicator in indicator_list
-    ]
+        ))
+    return rows
+
+
+# Stored rows by (KGI id, fiscal year).
+Stored = dict[tuple[int, int], Any]
+
+
+def stored_rows(
+    *, chosen: QuerySet | list[int], which: Q, outlooks: bool
+) -> tuple[Stored, Stored, Stored]:
+    """Return the targets, actuals and outlooks ``which`` selects, by (KGI id, year).
+
+    Two plain queries (three with ``outlooks``; none for outlooks without).
+    """
+    targets = {(row.indicator_id, row.fiscal_year): row
+               for row in Target.objects.filter(which, indicator__in=chosen)}
+    actuals = {(row.indicator_id, row.fiscal_year): row
+               for row in Actual.objects.filter(which, indicator__in=chosen)}
+    outlook_rows = {
+        (row.indicator_id, row.fiscal_year): row
+        for row in Outlook.objects.filter(which, indicator__in=chosen)
+    } if outlooks else {}
+    return targets, actuals, outlook_rows
 
 
 def indicator_year_rows(
@@ -378,14 +394,10 @@ def plan_period_rows(*, plan: Plan, outlooks: bool = False) -> list[list[Indicat
     if not indicator_list:
         return []
     years = plan.fiscal_years
-    chosen = indicators.order_by().values("pk")
-    which = Q(indicator__in=chosen, fiscal_year__gte=years.start,
-              fiscal_year__lt=years.stop)
-    targets = {(row.indicator_id, row.fiscal_year): row for row in Target.objects.filter(which)}
-    actuals = {(row.indicator_id, row.fiscal_year): row for row in Actual.objects.filter(which)}
-    outlook_rows = {
-        (row.indicator_id, row.fiscal_year): row for row in Outlook.objects.filter(which)
-    } if outlooks else {}
+    targets, actuals, outlook_rows = stored_rows(
+        chosen=indicators.order_by().values("pk"),
+        which=Q(fiscal_year__gte=years.start, fiscal_year__lt=years.stop), outlooks=outlooks,
+    )
     return [
         [
             indicator_year(
