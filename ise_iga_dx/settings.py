@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "spreadsheets",
     # The yearly reporting round: rounds, submissions, returns and their mail.
     "reporting",
+    # Meeting editions (会議資料版) and their publication (公表).
+    "editions",
     # Background work (the round's e-mail): Django's tasks framework, backported,
     # with its database backend, so a task is written in the transaction that
     # causes it (docs/reporting-round.md).

@@ -18,6 +18,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("indicators.api_urls")),
     path("reporting/", include("reporting.urls")),
+    path("editions/", include("editions.urls")),
+    # Published results for citizens: no login, no cookie (docs/publication.md).
+    path("public/", include("public.urls")),
     path("", include("spreadsheets.urls")),
     path("", include("pages.urls")),
 ]
