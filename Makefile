@@ -37,6 +37,7 @@ run: $(STAMP) static-vendor
 	$(BIN)/python manage.py seed_plans
 	$(BIN)/python manage.py create_demo_user
 	$(BIN)/python manage.py seed_demo_round
+	$(BIN)/python manage.py seed_demo_edition
 	$(BIN)/python manage.py send_reminders
 	$(BIN)/python manage.py db_worker --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

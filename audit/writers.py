@@ -30,6 +30,7 @@ AUDITED = (
     "plans.Department", "plans.Plan", "plans.BasicPolicy", "plans.Measure",
     "plans.Initiative", "indicators.Indicator", "indicators.Target", "indicators.Actual",
     "indicators.Outlook", "indicators.Continuation", "reporting.Round", "reporting.Submission",
+    "editions.Edition", "editions.Publication",
 )
 FIXTURE_REASON = "同梱の計画書データから登録"
 IMPORT_REASON = "ファイル取込"

@@ -118,6 +118,7 @@ def freeze_edition(
         edition.sheet_html = pages["sheet"]
         edition.digest = digest_of(edition)
         edition._change_reason = f"会議資料版の作成：{name}"
+        edition._history_user = user
         edition.save()
     return edition
 
@@ -148,6 +149,7 @@ def publish_edition(
         publication._change_reason = (
             "公表" + ("（取組状況・要因分析・今後の方向性を含む）" if with_comments else "")
         )
+        publication._history_user = user
         publication.save()
     return publication
 
@@ -158,6 +160,7 @@ def withdraw(*, publication: Publication, user: AbstractBaseUser | None, reason:
     publication.withdrawn_by = user
     publication.withdrawal_reason = reason
     publication._change_reason = f"公表の取り下げ：{reason}"
+    publication._history_user = user
     publication.save()
 
 

@@ -254,8 +254,9 @@ def test_every_audited_models_reason_column_holds_any_reason_written():
     """A text column: 「確定取消：」 and 500 characters were a 500 on PostgreSQL (100)."""
     models = audited_models()
     # The plan data (8), the outlook (見込み), the links between periods' KGIs
-    # (前期の指標との接続) and the reporting round's rounds and submissions.
-    assert len(models) == 12
+    # (前期の指標との接続), the reporting round's rounds and submissions, the
+    # meeting editions and their publications.
+    assert len(models) == 14
     for model in models:
         column = model.history.model._meta.get_field("history_change_reason")
         assert isinstance(column, TextField) and column.max_length is None, model
