@@ -73,6 +73,7 @@ smoke: $(STAMP)
 # Pages render with DEBUG off, as in production: they need collectstatic's
 # manifest.
 BENCH_PG := $(BIN)/python -m benchmarks.pages && $(BIN)/python -m benchmarks.engine \
+	&& $(BIN)/python -m benchmarks.publication \
 	&& $(BIN)/python -m benchmarks.load && $(BIN)/python -m benchmarks.transfer
 bench: $(STAMP) $(BROWSER_STAMP) static-vendor
 	rm -rf benchmarks/results

@@ -225,6 +225,28 @@ def test_remove_also_deletes_the_rounds_of_synthetic_plans(plans):
         assert not model.history.model.objects.exists(), model
 
 
+def test_remove_also_deletes_the_editions_of_synthetic_plans(plans):
+    """make bench freezes and publishes synthetic plans; their editions go with them."""
+    from django.utils import timezone
+
+    from editions.models import Edition, Publication
+    from editions.services import freeze_edition, publish_edition
+
+    before = counts()
+    generate()
+    plan = Plan.objects.get(code="syn-00001-p")
+    now = timezone.now()
+    edition = freeze_edition(plan=plan, fiscal_year=2026, meeting_name="合成", user=None,
+                             meeting_date=now.date(), now=now)
+    publish_edition(edition=edition, user=None, with_comments=False, now=now)
+    output = remove()
+    assert "会議資料版 1 件" in output and "公表 1 件" in output
+    assert counts() == before
+    for model in (Edition, Publication):
+        assert not model.objects.exists(), model
+        assert not model.history.model.objects.exists(), model
+
+
 def test_second_run_refuses_and_changes_nothing(plans):
     generate()
     before = counts()
