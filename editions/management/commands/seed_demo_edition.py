@@ -26,7 +26,9 @@ DEMO_MEETING = "（デモ）第1期 令和7年度 実績の報告（計画書に
 
 
 class Command(BaseCommand):
-    help = "デモ用に、伊勢市 第1期 令和7年度の会議資料版を作成して公表します（まだ一つもなければ）。"
+    help = (
+        "デモ用に、伊勢市 第1期 令和7年度の会議資料版を作成して公表します（まだ一つもなければ）。"
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         office = get_user_model().objects.filter(username=DEMO_OFFICE, is_active=True).first()
