@@ -12,8 +12,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
 
 from audit.versions import StaleEdit
 from editions import changes, rendering, snapshot
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 MEETING_NAME_MAX = 200
+FREEZE_ATTEMPTS = 3
 REASON_MAX = 500
 
 
@@ -85,41 +85,60 @@ def freeze_edition(
 
     One transaction: the snapshot, the pages, the 評価表 and the changes
     since the previous edition of the plan-year are read from one state of
-    the database, and the edition is written whole or not at all.
+    the database, and the edition is written whole or not at all. Two
+    freezes of one plan-year at once: the unique number refuses the later
+    one, which is then made again from a fresh state (as 第n+1版, with the
+    changes since the edition that won).
     """
     name = check_meeting(plan=plan, fiscal_year=fiscal_year, meeting_name=meeting_name)
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost:
-            repeatable_read()
-        # Numbering: one freeze of a plan at a time.
-        Plan.objects.select_for_update().filter(pk=plan.pk).first()
-        previous = previous_edition(plan=plan, fiscal_year=fiscal_year)
-        data = snapshot.build(plan=plan, fiscal_year=fiscal_year)
-        found = changes.compare(previous.data if previous else None, data)
-        data["changes"] = found
-        data["previous"] = None if previous is None else {
-            "number": previous.number, "meeting_name": previous.meeting_name,
-            "meeting_date": previous.meeting_date.isoformat(),
-        }
-        number = (
-            Edition.objects.filter(plan=plan, fiscal_year=fiscal_year)
-            .aggregate(last=Max("number"))["last"] or 0
-        ) + 1
-        edition = Edition(
-            plan=plan, fiscal_year=fiscal_year, number=number, meeting_name=name,
-            meeting_date=meeting_date, frozen_at=now, frozen_by=user, data=data,
-            workbook=status_table(plan=plan, fiscal_year=fiscal_year),
-            workbook_name=status_table_filename(plan=plan, fiscal_year=fiscal_year),
-        )
-        pages = rendering.render_pages(edition=edition, changed=changes.changed_codes(found))
-        edition.dashboard_html = pages["dashboard"]
-        edition.print_html = pages["print"]
-        edition.sheet_html = pages["sheet"]
-        edition.digest = digest_of(edition)
-        edition._change_reason = f"会議資料版の作成：{name}"
-        edition._history_user = user
-        edition.save()
+    for attempt in range(1, FREEZE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                if outermost:
+                    repeatable_read()
+                return write_edition(
+                    plan=plan, fiscal_year=fiscal_year, name=name, meeting_date=meeting_date,
+                    user=user, now=now,
+                )
+        except IntegrityError as error:
+            if "edition_number_unique" not in str(error):
+                raise
+            if not outermost or attempt == FREEZE_ATTEMPTS:
+                raise EditionRefused(
+                    "同じ計画・年度の会議資料版が同時に作成されました。一覧を開き直して確かめてから、"
+                    "必要ならもう一度作成してください。"
+                ) from error
+    raise AssertionError("unreachable")
+
+
+def write_edition(
+    *, plan: Plan, fiscal_year: int, name: str, meeting_date: date,
+    user: AbstractBaseUser | None, now: datetime,
+) -> Edition:
+    """Build and write the edition: everything :func:`freeze_edition` keeps, in its transaction."""
+    previous = previous_edition(plan=plan, fiscal_year=fiscal_year)
+    data = snapshot.build(plan=plan, fiscal_year=fiscal_year)
+    found = changes.compare(previous.data if previous else None, data)
+    data["changes"] = found
+    data["previous"] = None if previous is None else {
+        "number": previous.number, "meeting_name": previous.meeting_name,
+        "meeting_date": previous.meeting_date.isoformat(),
+    }
+    edition = Edition(
+        plan=plan, fiscal_year=fiscal_year, number=(previous.number if previous else 0) + 1,
+        meeting_name=name, meeting_date=meeting_date, frozen_at=now, frozen_by=user,
+        data=data, workbook=status_table(plan=plan, fiscal_year=fiscal_year),
+        workbook_name=status_table_filename(plan=plan, fiscal_year=fiscal_year),
+    )
+    pages = rendering.render_pages(edition=edition, changed=changes.changed_codes(found))
+    edition.dashboard_html = pages["dashboard"]
+    edition.print_html = pages["print"]
+    edition.sheet_html = pages["sheet"]
+    edition.digest = digest_of(edition)
+    edition._change_reason = f"会議資料版の作成：{name}"
+    edition._history_user = user
+    edition.save()
     return edition
 
 

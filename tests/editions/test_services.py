@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from editions import services
 from editions.models import Edition, FrozenEdition, Publication
@@ -196,3 +197,79 @@ def test_the_database_keeps_one_publication_in_force_per_plan_year(ise1):
         Publication.objects.create(
             edition=edition, plan=ise1, fiscal_year=2025, published_at=NOW,
         )
+
+
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections at once: PostgreSQL (SQLite's test database is one "
+                    "shared in-memory database that refuses a second writer outright)")
+
+
+def workbook_texts(edition: Edition) -> list[str]:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(bytes(edition.workbook)))["評価表"]
+    return [str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_committed_during_a_freeze_is_in_none_of_its_parts(plans, monkeypatch):
+    """The snapshot and the 評価表 are read at different moments of the freeze.
+
+    Another connection commits a new value for ISE1-01 after the snapshot
+    and before the workbook: both must still show 142件, the one state the
+    freeze began with (REPEATABLE READ on PostgreSQL).
+    """
+    postgresql_only()
+    plan = Plan.objects.get(code="ise-1")
+    original = services.snapshot.build
+
+    def build_then_someone_edits(**kwargs):
+        data = original(**kwargs)
+
+        def edit() -> None:
+            Actual.objects.filter(indicator__code="ISE1-01", fiscal_year=2025).update(
+                value=Decimal("99"))
+            connection.close()
+
+        other = threading.Thread(target=edit)
+        other.start()
+        other.join(timeout=30)
+        return data
+
+    monkeypatch.setattr(services.snapshot, "build", build_then_someone_edits)
+    edition = freeze(plan)
+    assert Actual.objects.get(indicator__code="ISE1-01", fiscal_year=2025).value == 99
+    assert kgi(edition, "ISE1-01")["row"]["actual_label"] == "142件"
+    texts = workbook_texts(edition)
+    assert any(text.startswith("142") for text in texts)
+    assert not any(text.startswith("99件") or text == "99" for text in texts)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_freezes_at_once_get_two_numbers(plans):
+    """Committed data, two connections: the plan's lock numbers the editions 1 and 2."""
+    postgresql_only()
+    plan = Plan.objects.get(code="ise-1")
+    barrier = threading.Barrier(2)
+    numbers, errors = [], []
+
+    def run(name: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            numbers.append(freeze(plan, name=name).number)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in ("会議A", "会議B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(numbers) == [1, 2]
+    assert sorted(Edition.objects.values_list("number", flat=True)) == [1, 2]
