@@ -76,7 +76,8 @@ def public_urls(edition) -> list[tuple[str, str]]:
         ("公開 自治体のページ", reverse("public:municipality", args=[municipality.code])),
         ("公開 計画・年度のページ", reverse("public:plan_year", kwargs=plan_year)),
         ("公開 指標のページ", reverse("public:indicator", kwargs={**plan_year, "code": kgi})),
-        ("オープンデータ CSV", reverse("public:csv", kwargs=plan_year)),
+        ("オープンデータ CSV", reverse("public:csv", kwargs={
+            **plan_year, "filename": f"{municipality.lg_code}_dx_kgi_{year}"})),
         ("オープンデータ datapackage.json", reverse("public:datapackage", kwargs=plan_year)),
     ]
 

@@ -149,6 +149,8 @@ def kgi_data(indicator: Indicator, *, fiscal_year: int, departments: list[str]) 
         "accumulation_label": wording.ACCUMULATION_LABELS[
             achievement.Accumulation(indicator.accumulation)
         ],
+        "baseline": number(indicator.baseline),
+        "baseline_label": indicator.baseline_label,
         "baseline_year": indicator.baseline_year,
         "notes": indicator.notes,
         "policy": indicator.measure.policy.label,

@@ -49,6 +49,9 @@ def test_freeze_keeps_the_documents_figures_and_evaluations(ise1):
     assert (first["actual_label"], first["target_label"]) == ("142件", "120件《累計》")
     assert first["evaluation_label"] == "達成《達成率：118.3%》"
     assert first["confirmed"] is True and first["outlook"] is False
+    # ise-1's document prints no 現状値.
+    assert (kgi(edition, "ISE1-01")["baseline"], kgi(edition, "ISE1-01")["baseline_label"]) == (
+        None, "－")
     assert data["counts"]["line"] == "達成 12 / 未達成 7 / 未入力 0 / 評価対象外 1（達成割合 63.2%）"
     # The link to the later plan travels with the KGI.
     assert kgi(edition, "ISE1-01")["continued_by"]["code"] == "ISE2-13"
@@ -56,6 +59,16 @@ def test_freeze_keeps_the_documents_figures_and_evaluations(ise1):
     assert edition.workbook_name.endswith("_評価表_令和7年度.xlsx")
     assert bytes(edition.workbook)[:2] == b"PK"
     assert services.digest_of(edition) == edition.digest
+
+
+@pytest.mark.django_db
+def test_the_baseline_travels_with_each_kgi(plans):
+    edition = freeze(Plan.objects.get(code="ise-2"), year=2026)
+    first = kgi(edition, "ISE2-01")
+    assert (first["baseline"], first["baseline_label"], first["baseline_year"]) == (
+        "24.0000", "24.0%", 2025)
+    # The year has no actual yet: nothing to publish, nothing evaluated.
+    assert (first["row"]["actual"], first["row"]["confirmed"]) == (None, False)
 
 
 @pytest.mark.django_db
