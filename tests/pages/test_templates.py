@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from accounts.roles import Role, Scope
+from editions.models import Edition
 from indicators.evaluation import indicator_year
 from indicators.models import Actual, Indicator, Target
 from indicators.selectors import rows_rollup
@@ -87,6 +89,11 @@ def dummy_context() -> dict[str, object]:
         "counts": counts,
         "mark": kgi.mark,
         "caption": "表",
+        "edition": Edition(
+            pk=1, plan=plan, fiscal_year=2026, number=1, meeting_name="会議",
+            meeting_date=date(2027, 6, 10), frozen_at=datetime(2027, 6, 1, tzinfo=UTC),
+            data={}, digest="0" * 64,
+        ),
         "form": AuthenticationForm(),
         "next": "/",
     }
