@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from public.display import UNPUBLISHED, PublicKgi, plain_number, plan_year
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
 COMMENT_COLUMNS = ("取組状況", "要因分析", "今後の方向性")
 # (column, Table Schema type, extra constraints)
@@ -74,7 +74,7 @@ DESCRIPTIONS = {
 class Dataset:
     """What a download says about itself besides the rows."""
 
-    published_on: date
+    published_at: datetime
     meeting_name: str
     meeting_date: date
     with_comments: bool
@@ -123,7 +123,7 @@ def row_of(kgi: PublicKgi, *, data: dict[str, Any], dataset: Dataset) -> dict[st
         **{name: comments.get(name, "") for name in COMMENT_COLUMNS},
         "会議名": dataset.meeting_name,
         "会議日": dataset.meeting_date,
-        "公表日": dataset.published_on,
+        "公表日": dataset.published_at.date(),
     }
 
 
@@ -170,7 +170,7 @@ def json_bytes(table: list[dict[str, Any]], *, data: dict[str, Any], dataset: Da
     document = {
         "title": title(data),
         "license": dataset.licence,
-        "published": dataset.published_on.isoformat(),
+        "published": dataset.published_at.date().isoformat(),
         "fields": FIELD_NAMES,
         "rows": [{name: json_value(row[name]) for name in FIELD_NAMES} for row in table],
     }
@@ -203,7 +203,7 @@ def datapackage(data: dict[str, Any], *, dataset: Dataset) -> dict[str, Any]:
         "name": package_name(data),
         "title": title(data),
         "licenses": [dataset.licence],
-        "created": dataset.published_on.isoformat(),
+        "created": dataset.published_at.isoformat(timespec="seconds"),
         "resources": [{
             "name": "kgi",
             "path": dataset.csv_name,

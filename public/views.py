@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from ise_iga_dx.lib import wareki
@@ -60,6 +61,25 @@ def published_on(publication: Publication) -> str:
     return wareki.date_text(timezone.localdate(publication.published_at))
 
 
+def links_of(data: dict[str, Any], *, depth: str) -> dict[str, str]:
+    """Return the URLs of the pages above one (by name) and its own as ``here``.
+
+    ``depth`` is "plan", "year" or "kgi"; the templates build the links
+    below a page from ``here`` (a KGI's, a download's).
+    """
+    city, plan, year = data["municipality"]["code"], data["plan"]["code"], data["fiscal_year"]
+    urls = {
+        "city": reverse("public:municipality", args=[city]),
+        "plan": reverse("public:plan", args=[city, plan]),
+        "year": reverse("public:plan_year", args=[city, plan, year]),
+    }
+    if depth == "plan":
+        return {"city": urls["city"], "here": urls["plan"]}
+    if depth == "year":
+        return {"city": urls["city"], "plan": urls["plan"], "here": urls["year"]}
+    return urls
+
+
 def licence() -> dict[str, str]:
     return settings.KPI_OPEN_DATA_LICENSE
 
@@ -85,7 +105,7 @@ def municipality(request: HttpRequest, municipality: str) -> HttpResponse:
     for row in listed:
         plans.setdefault(row.plan["code"], {"data": row.plan, "years": []})["years"].append(row)
     return TemplateResponse(request, "public/municipality.html", {
-        "city": listed[0].municipality, "plans": list(plans.values()),
+        "city": listed[0].municipality, "plans": list(plans.values()), "links": {},
     })
 
 
@@ -107,13 +127,15 @@ def plan(request: HttpRequest, municipality: str, plan: str) -> HttpResponse:
     data = years[0]["data"]
     return TemplateResponse(request, "public/plan.html", {
         "city": data["municipality"], "plan": data["plan"], "years": years,
+        "links": links_of(data, depth="plan"),
     })
 
 
-def plan_year_context(publication: Publication) -> dict[str, Any]:
+def plan_year_context(publication: Publication, *, depth: str) -> dict[str, Any]:
     data = publication.edition.data
     stem = opendata.file_stem(data)
     return {
+        "links": links_of(data, depth=depth),
         "publication": publication, "edition": publication.edition,
         "city": data["municipality"], "plan": data["plan"], "data": data,
         "published_on": published_on(publication),
@@ -135,7 +157,7 @@ def plan_year(request: HttpRequest, municipality: str, plan: str,
         publication.edition.data, with_comments=publication.with_comments
     )
     return TemplateResponse(request, "public/plan_year.html", {
-        **plan_year_context(publication), "public": public,
+        **plan_year_context(publication, depth="year"), "public": public,
         "counts_chart": charts.counts_chart(public.counts),
     })
 
@@ -166,7 +188,8 @@ def kgi(request: HttpRequest, municipality: str, plan: str, fiscal_year: int,
             )
     chart_series = series or display.own_series(kgi=shown.data, plan=data["plan"])
     return TemplateResponse(request, "public/kgi.html", {
-        **plan_year_context(publication), "kgi": shown, "link": link, "series": series,
+        **plan_year_context(publication, depth="kgi"),
+        "kgi": shown, "link": link, "series": series,
         "chart_series": chart_series, "chart": charts.series_chart(chart_series),
         "chart_absence": charts.series_chart_absence(chart_series),
         "with_comments": publication.with_comments,
@@ -176,7 +199,7 @@ def kgi(request: HttpRequest, municipality: str, plan: str, fiscal_year: int,
 def dataset_of(publication: Publication) -> opendata.Dataset:
     data = publication.edition.data
     return opendata.Dataset(
-        published_on=timezone.localdate(publication.published_at),
+        published_at=timezone.localtime(publication.published_at),
         meeting_name=publication.edition.meeting_name,
         meeting_date=publication.edition.meeting_date,
         with_comments=publication.with_comments, licence=licence(),
