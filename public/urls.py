@@ -26,7 +26,7 @@ register_converter(YearConverter, "fy")
 
 app_name = "public"
 
-PLAN_YEAR = "<slug:municipality>/<slug:plan>/<fy:fiscal_year>/"
+PLAN_YEAR = "<slug:municipality>/<slug:plan>/<fy:year>/"
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -37,6 +37,6 @@ urlpatterns = [
     path(PLAN_YEAR + "datapackage.json", views.datapackage, name="datapackage"),
     path(PLAN_YEAR + "<slug:filename>.csv", views.download, {"ext": "csv"}, name="csv"),
     path(PLAN_YEAR + "<slug:filename>.json", views.download, {"ext": "json"}, name="json"),
-    path(PLAN_YEAR + "<str:code>/", views.kgi, name="kgi"),
+    path(PLAN_YEAR + "<str:code>/", views.indicator, name="indicator"),
     re_path(r"^(?P<rest>.*)$", views.missing, name="missing"),
 ]

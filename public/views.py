@@ -49,8 +49,8 @@ def plan_scope(*, municipality: str, plan: str, **_: Any) -> dict[str, Any]:
     return {"municipality": municipality, "plan": plan}
 
 
-def year_scope(*, municipality: str, plan: str, fiscal_year: int, **_: Any) -> dict[str, Any]:
-    return {"municipality": municipality, "plan": plan, "fiscal_year": fiscal_year}
+def year_scope(*, municipality: str, plan: str, year: int, **_: Any) -> dict[str, Any]:
+    return {"municipality": municipality, "plan": plan, "fiscal_year": year}
 
 
 def not_found(request: HttpRequest, message: str = NOT_PUBLISHED) -> TemplateResponse:
@@ -147,9 +147,9 @@ def plan_year_context(publication: Publication, *, depth: str) -> dict[str, Any]
 
 @public_page(year_scope)
 def plan_year(request: HttpRequest, municipality: str, plan: str,
-              fiscal_year: int) -> HttpResponse:
+              year: int) -> HttpResponse:
     publication = selectors.publication_of(
-        municipality=municipality, plan=plan, fiscal_year=fiscal_year
+        municipality=municipality, plan=plan, fiscal_year=year
     )
     if publication is None:
         return not_found(request)
@@ -163,10 +163,10 @@ def plan_year(request: HttpRequest, municipality: str, plan: str,
 
 
 @public_page(city_scope)
-def kgi(request: HttpRequest, municipality: str, plan: str, fiscal_year: int,
-        code: str) -> HttpResponse:
+def indicator(request: HttpRequest, municipality: str, plan: str, year: int,
+              code: str) -> HttpResponse:
     publication = selectors.publication_of(
-        municipality=municipality, plan=plan, fiscal_year=fiscal_year
+        municipality=municipality, plan=plan, fiscal_year=year
     )
     if publication is None:
         return not_found(request)
@@ -208,10 +208,10 @@ def dataset_of(publication: Publication) -> opendata.Dataset:
 
 
 @public_page(year_scope)
-def download(request: HttpRequest, municipality: str, plan: str, fiscal_year: int,
+def download(request: HttpRequest, municipality: str, plan: str, year: int,
              filename: str, ext: str) -> HttpResponse:
     publication = selectors.publication_of(
-        municipality=municipality, plan=plan, fiscal_year=fiscal_year
+        municipality=municipality, plan=plan, fiscal_year=year
     )
     if publication is None or filename != opendata.file_stem(publication.edition.data):
         return not_found(request)
@@ -230,9 +230,9 @@ def download(request: HttpRequest, municipality: str, plan: str, fiscal_year: in
 
 @public_page(year_scope)
 def datapackage(request: HttpRequest, municipality: str, plan: str,
-                fiscal_year: int) -> HttpResponse:
+                year: int) -> HttpResponse:
     publication = selectors.publication_of(
-        municipality=municipality, plan=plan, fiscal_year=fiscal_year
+        municipality=municipality, plan=plan, fiscal_year=year
     )
     if publication is None:
         return not_found(request)
