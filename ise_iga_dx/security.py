@@ -59,6 +59,8 @@ AXES_USERNAME_LENGTH = 255
 
 NUL_MESSAGE = "URLに使えない文字（NUL）が含まれています。"
 API_PREFIX = "/api/"
+# The public pages: no login, no session, no cookie; cached (public.caching).
+PUBLIC_PREFIX = "/public/"
 TOO_LARGE_TEMPLATE = "413.html"
 
 
@@ -154,6 +156,11 @@ class NoStoreMiddleware:
     AuthenticationMiddleware, for every response to a signed-in user;
     static files (answered by WhiteNoise before this runs) and the pages
     of nobody signed in (the login page) keep their caching.
+
+    The public pages (``PUBLIC_PREFIX``) are the same for everyone and
+    never read the session: this returns before looking at the user, which
+    would read the session and add ``Vary: Cookie``; their own caching
+    headers stay (:mod:`public.caching`).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -161,6 +168,8 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if request.path_info.startswith(PUBLIC_PREFIX):
+            return response
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "reporting",
     # Meeting editions (会議資料版) and their publication (公表).
     "editions",
+    # The public pages and open data: publications in force, no login (/public/).
+    "public",
     # Background work (the round's e-mail): Django's tasks framework, backported,
     # with its database backend, so a task is written in the transaction that
     # causes it (docs/reporting-round.md).
@@ -285,6 +287,21 @@ if BEHIND_TLS_PROXY:
 # (the Ise review singles out 「未達成でも達成率が90%を超える」).
 KPI_NEAR_THRESHOLD = os.getenv("KPI_NEAR_THRESHOLD", "90.0")
 
+# The licence of the open data (CSV, JSON, datapackage.json of every
+# published plan-year), as a Data Package "licenses" entry: an SPDX id,
+# its title and its text's address. CC BY 4.0 by default, which the
+# government's standard terms of use (政府標準利用規約 第2.0版) are
+# compatible with; a city that chooses another sets all three.
+KPI_OPEN_DATA_LICENSE = {
+    "name": os.getenv("KPI_OPEN_DATA_LICENSE", "CC-BY-4.0"),
+    "title": os.getenv(
+        "KPI_OPEN_DATA_LICENSE_TITLE", "クリエイティブ・コモンズ 表示 4.0 国際 ライセンス"
+    ),
+    "path": os.getenv(
+        "KPI_OPEN_DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/deed.ja"
+    ),
+}
+
 # Spreadsheet uploads (admin and import_actuals): refused above these. Every
 # other limit of an upload (what an .xlsx may inflate to, its cells, its
 # rows with the blank ones) is derived from these two by
@@ -310,7 +327,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "ise_iga_dx_cache",
-    }
+    },
+    # The public pages' rendered bytes, keyed by the publications they show
+    # (public.caching): editions never change, so an entry never goes stale,
+    # and each app server keeps its own copy in memory.
+    "public": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public-pages",
+        "OPTIONS": {"MAX_ENTRIES": int(os.getenv("KPI_PUBLIC_CACHE_ENTRIES", "5000"))},
+    },
 }
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 # Importing needs the explicit "import_<model>" permission, not view access.

@@ -1,0 +1,106 @@
+"""Every public URL, 404s included: shared caching, validators, 304s, and never a cookie.
+
+Each URL is asked three ways: with no cookie, as a signed-in officer, and
+with a bogus session id and a malformed CSRF cookie (which Django would
+otherwise replace on the way out).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from editions.services import withdraw_publication
+from tests.public.conftest import ISE1_YEAR, PUBLISHED, year_urls
+
+pytestmark = pytest.mark.django_db
+
+NOT_FOUND = [
+    "/public/iga/", "/public/iga/iga-2/", "/public/iga/iga-2/2026/", "/public/ise/ise-2/",
+    "/public/ise/ise-2/2026/", "/public/ise/ise-2/2026/ISE2-13/", "/public/ise/ise-1/2024/",
+    ISE1_YEAR + "ISE1-99/", ISE1_YEAR + "kgi.csv", ISE1_YEAR + "242039_dx_kgi_2024.csv",
+    "/public/ise/ise-1/20250/", "/public/nothing/here/at/all/", "/public/ise/ise-1/2025/x/y/",
+]
+
+
+def every_url() -> list[str]:
+    return [
+        "/public/", "/public/accessibility/", "/public/ise/", "/public/ise/ise-1/",
+        *year_urls("ise", "ise-1", 2025, "242039"), *NOT_FOUND,
+    ]
+
+
+@pytest.fixture
+def clients(django_user_model) -> dict[str, Client]:
+    signed_in = Client()
+    signed_in.force_login(django_user_model.objects.create_user("officer", password="x-pass-2026"))
+    bogus = Client()
+    bogus.cookies["sessionid"] = "bogus-session-id"
+    bogus.cookies["csrftoken"] = "not-a-token!"
+    return {"anonymous": Client(), "signed in": signed_in, "bogus cookies": bogus}
+
+
+def assert_public_headers(response, where: str) -> None:
+    assert not response.cookies, (where, response.cookies)
+    assert "cookie" not in response.get("Vary", "").lower(), where
+    cache_control = response["Cache-Control"]
+    assert "public" in cache_control and "max-age=300" in cache_control, where
+    assert "no-store" not in cache_control and "private" not in cache_control, where
+    assert response.has_header("ETag") and response.has_header("Last-Modified"), where
+
+
+def test_every_public_url_is_cacheable_validated_and_sets_no_cookie(ise1_published, clients):
+    statuses: dict[str, int] = {}
+    for name, client in clients.items():
+        for url in every_url():
+            response = client.get(url)
+            where = f"{name} {url}"
+            statuses[url] = response.status_code
+            assert_public_headers(response, where)
+            again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+            assert again.status_code == 304, where
+            assert_public_headers(again, where + " (304)")
+            assert again["ETag"] == response["ETag"], where
+    assert {url for url, status in statuses.items() if status == 404} == set(NOT_FOUND)
+    assert all(statuses[url] == 200 for url in every_url() if url not in NOT_FOUND)
+
+
+def test_a_404_is_the_public_page_not_the_staff_layout(ise1_published, clients):
+    for client in clients.values():
+        html = client.get("/public/iga/").content.decode()
+        assert "ページが見つかりません" in html and "公表している自治体の一覧へ" in html
+        assert "ログアウト" not in html and "csrfmiddlewaretoken" not in html
+
+
+def test_a_path_without_its_slash_is_redirected_without_a_cookie(ise1_published, clients):
+    for client in clients.values():
+        response = client.get("/public/ise")
+        assert (response.status_code, response["Location"]) == (301, "/public/ise/")
+        assert not response.cookies
+
+
+def test_staff_pages_still_are_not_stored(ise1_published, clients):
+    assert "no-store" in clients["signed in"].get("/")["Cache-Control"]
+
+
+def test_the_etag_changes_when_the_publication_is_withdrawn(ise1_published, client):
+    tags = {url: client.get(url)["ETag"] for url in ("/public/", ISE1_YEAR)}
+    withdraw_publication(publication=ise1_published, seen_version=ise1_published.version,
+                         user=None, reason="数値の誤り", now=PUBLISHED)
+    for url, tag in tags.items():
+        response = client.get(url, HTTP_IF_NONE_MATCH=tag)
+        assert response.status_code != 304, url
+        assert response["ETag"] != tag
+    assert client.get(ISE1_YEAR).status_code == 404
+
+
+def test_a_kept_page_costs_one_query_and_a_304_renders_nothing(
+    ise1_published, client, django_assert_num_queries
+):
+    with django_assert_num_queries(2):  # the validators, the publication with its edition
+        first = client.get(ISE1_YEAR)
+    with django_assert_num_queries(1):
+        again = client.get(ISE1_YEAR)
+    assert again.content == first.content
+    with django_assert_num_queries(1):
+        assert client.get(ISE1_YEAR, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
