@@ -94,6 +94,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, CDPSession, Page, Response
 
 BUDGET_REPEAT_BYTES = 150_000
+# Issue 15: a public page's first load on a phone, cold cache, everything included.
+BUDGET_PUBLIC_BYTES = 300_000
+PHONE = "Pixel 5"
 USERNAME = "bench-transfer"
 WORKERS = 2
 SERVER_START_TIMEOUT = 60
@@ -147,6 +150,58 @@ def prepare(password: str) -> list[dict[str, Any]]:
     ]
     connection.close()
     return dashboards
+
+
+def public_pages() -> list[dict[str, Any]]:
+    """Return the public pages to measure: the plan-year and a KGI of one publication.
+
+    The publication of the plan in the middle of the synthetic data set
+    (``benchmarks.publication`` published it), else any; none, nothing.
+    """
+    from django.db import connection
+    from django.urls import reverse
+
+    from demo.synthetic import synthetic_municipalities
+    from editions.selectors import publications_in_force
+
+    published = publications_in_force().order_by("plan__code")
+    synthetic = published.filter(plan__municipality__in=synthetic_municipalities())
+    count = synthetic.count()
+    publication = synthetic[count // 2] if count else published.first()
+    if publication is None:
+        connection.close()
+        return []
+    kwargs = {"municipality": publication.plan.municipality.code,
+              "plan": publication.plan.code, "year": publication.fiscal_year}
+    code = publication.edition.data["kgis"][0]["code"]
+    pages = [
+        {"name": "計画・年度のページ", "url": reverse("public:plan_year", kwargs=kwargs)},
+        {"name": "指標のページ", "url": reverse("public:indicator",
+                                             kwargs={**kwargs, "code": code})},
+    ]
+    connection.close()
+    return pages
+
+
+def measure_public(browser: Browser, playwright: Any, base: str,
+                   page_info: dict[str, Any]) -> dict[str, Any]:
+    """A citizen's first load on a phone (no login, cold cache), and a repeat."""
+    context = browser.new_context(**playwright.devices[PHONE], locale="ja-JP",
+                                  timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        cdp = context.new_cdp_session(page)
+        recorder = Recorder(cdp)
+        cdp.send("Network.enable")
+        cdp.send("Network.clearBrowserCache")
+        url = base + page_info["url"]
+        loads = {"first": measured(page, recorder, lambda: page.goto(url))}
+        loads["reload"] = measured(page, recorder, page.reload)
+    finally:
+        context.close()
+    return {**page_info, "device": PHONE, "loads": loads,
+            "within_budget": loads["first"]["bytes"] <= BUDGET_PUBLIC_BYTES}
 
 
 def free_port() -> int:
@@ -362,6 +417,7 @@ def main() -> None:
         password = secrets.token_urlsafe(16)
         log(f"transfer, {vendor}: migrate, collectstatic, login {USERNAME}")
         dashboards = prepare(password)
+        public = public_pages()
         port = free_port()
         server = start_server(port=port, log_path=scratch / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
@@ -373,6 +429,8 @@ def main() -> None:
                 "budget_repeat_bytes": BUDGET_REPEAT_BYTES,
                 "server": f"gunicorn {gunicorn.__version__}, {WORKERS} workers, DEBUG=0",
                 "dashboards": [],
+                "budget_public_bytes": BUDGET_PUBLIC_BYTES,
+                "public": [],
             }
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM,
@@ -383,6 +441,10 @@ def main() -> None:
                         log(f"transfer, {vendor}: {dashboard['url']}")
                         result["dashboards"].append(
                             measure_dashboard(browser, base, password, dashboard))
+                    for page_info in public:
+                        log(f"transfer, {vendor}: {page_info['url']} ({PHONE})")
+                        result["public"].append(
+                            measure_public(browser, playwright, base, page_info))
                 finally:
                     browser.close()
         finally:
@@ -396,6 +458,10 @@ def main() -> None:
         f" repeat {kb(d['loads']['repeat']['bytes'])}, reload {kb(d['loads']['reload']['bytes'])}"
         f" {'≤' if d['within_budget'] else '>'} {kb(BUDGET_REPEAT_BYTES)}"
         for d in result["dashboards"]))
+    for page_info in result["public"]:
+        print(f"transfer {vendor}: public {page_info['name']} first "
+              f"{kb(page_info['loads']['first']['bytes'])} on a {PHONE} "
+              f"{'≤' if page_info['within_budget'] else '>'} {kb(BUDGET_PUBLIC_BYTES)}")
 
 
 if __name__ == "__main__":

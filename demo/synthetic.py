@@ -27,10 +27,21 @@ from django.db.models import Model, QuerySet
 
 from accounts.models import Affiliation
 from indicators.models import Accumulation, Actual, ActualState, Indicator, Kind, Outlook, Target
+from ise_iga_dx.lib.lgcode import full_code
 from plans.models import BasicPolicy, Department, Initiative, Measure, Municipality, Plan
 
 PREFIX = "syn-"
 PREFECTURE = "（合成データ）"
+# 全国地方公共団体コード of the synthetic cities: 9 and the city's number, with
+# the check digit. No real code begins with 9 (prefectures are 01–47), so a
+# synthetic city can be published (publication needs the code) and never
+# claims a real city's code.
+SYNTHETIC_LG_PREFIX = "9"
+
+
+def synthetic_lg_code(number: int) -> str:
+    """Return the code of synthetic city ``number`` (1–9,999; none beyond, it would not fit)."""
+    return full_code(f"{SYNTHETIC_LG_PREFIX}{number:04d}") if number <= 9_999 else ""
 PLAN_NAME_MARK = "【合成データ】"
 END_YEAR = 2029
 SHIFT = 2  # years of history before the plan = plan years still pending
@@ -187,7 +198,8 @@ def _write_chunk(
     plan_years = list(range(END_YEAR - years + 1, END_YEAR + 1))
     actual_years = [year - SHIFT for year in plan_years]
     municipalities = Municipality.objects.bulk_create([
-        Municipality(code=f"{PREFIX}{n:05d}", name=f"合成自治体{n:05d}", prefecture=PREFECTURE)
+        Municipality(code=f"{PREFIX}{n:05d}", name=f"合成自治体{n:05d}", prefecture=PREFECTURE,
+                     lg_code=synthetic_lg_code(n))
         for n in numbers
     ])
     departments = Department.objects.bulk_create([

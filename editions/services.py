@@ -149,6 +149,13 @@ def publish_edition(
 
     The withdrawal says which edition replaced it.
     """
+    municipality = edition.data["municipality"]
+    if not municipality.get("lg_code"):
+        raise EditionRefused(
+            f"{municipality['name']}の全国地方公共団体コードが登録されていないため公表できません。"
+            "オープンデータの1列目になるコードです。管理画面の「自治体」で登録してから、"
+            "会議資料版を作り直して公表してください。"
+        )
     with transaction.atomic():
         Plan.objects.select_for_update().filter(pk=edition.plan_id).first()
         current = Publication.objects.filter(
