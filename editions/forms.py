@@ -72,6 +72,8 @@ class PublishForm(forms.Form):
     with_comments = forms.BooleanField(
         label="取組状況・要因分析・今後の方向性も公表する", required=False,
     )
+    # The plan-year's publication in force as the page showed it (0: none).
+    in_force = forms.IntegerField(min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
 
 
 class WithdrawForm(forms.Form):

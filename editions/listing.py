@@ -124,6 +124,8 @@ class EditionPage:
     edition: Edition
     publications: list[Publication]
     superseded_by: Edition | None
+    # The plan-year's publication in force, of whichever edition, or None.
+    year_in_force: Publication | None = None
 
     @property
     def in_force(self) -> Publication | None:
@@ -161,7 +163,13 @@ def edition_page(*, edition: Edition) -> EditionPage:
             plan_id=edition.plan_id, fiscal_year=edition.fiscal_year, number__gt=edition.number
         ).defer(*FROZEN).order_by("-number").first()
     )
-    return EditionPage(edition=edition, publications=publications, superseded_by=later)
+    year_in_force = (
+        Publication.objects.filter(
+            plan_id=edition.plan_id, fiscal_year=edition.fiscal_year, withdrawn_at__isnull=True
+        ).select_related("edition").defer(*(f"edition__{name}" for name in FROZEN)).first()
+    )
+    return EditionPage(edition=edition, publications=publications, superseded_by=later,
+                       year_in_force=year_in_force)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 MEETING_NAME_MAX = 200
+# publish_edition without the page's view of the plan-year (commands, tests).
+UNCHECKED = object()
 FREEZE_ATTEMPTS = 3
 REASON_MAX = 500
 
@@ -144,10 +146,15 @@ def write_edition(
 
 def publish_edition(
     *, edition: Edition, user: AbstractBaseUser | None, with_comments: bool, now: datetime,
+    seen_in_force: int | object = UNCHECKED,
 ) -> Publication:
     """Publish ``edition``; a publication of the same plan-year in force is withdrawn.
 
-    The withdrawal says which edition replaced it.
+    The withdrawal says which edition replaced it. ``seen_in_force`` is the
+    id of the plan-year's publication in force as the page showed it (0:
+    none): if another was published or withdrawn since, nothing is done,
+    so that a page opened earlier never puts an older edition over a newer
+    one unseen.
     """
     municipality = edition.data["municipality"]
     if not municipality.get("lg_code"):
@@ -163,6 +170,12 @@ def publish_edition(
         ).select_related("edition").first()
         if current is not None and current.edition_id == edition.pk:
             raise EditionRefused(f"{edition}はすでに公表中です。")
+        if seen_in_force is not UNCHECKED and seen_in_force != (current.pk if current else 0):
+            now_shown = f"第{current.edition.number}版が公表中" if current else "公表中の版なし"
+            raise EditionRefused(
+                f"このページを開いた後に、この年度の公表が変わっています（いま：{now_shown}）。"
+                "ページを開き直して確かめてから、もう一度操作してください。"
+            )
         if current is not None:
             withdraw(
                 publication=current, user=user, now=now,

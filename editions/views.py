@@ -130,7 +130,9 @@ def render_edition(
         "plan": edition.plan,
         "page": page,
         "manages": may_manage(request, edition.plan),
-        "publish_form": PublishForm(),
+        "publish_form": PublishForm(initial={
+            "in_force": page.year_in_force.pk if page.year_in_force else 0,
+        }),
         "withdraw_form": withdraw_form,
         "refusal": refusal,
     })
@@ -148,10 +150,14 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     found = visible_edition(request, pk)
     check_manager(request, found.plan)
     form = PublishForm(request.POST)
-    with_comments = form.is_valid() and form.cleaned_data["with_comments"]
+    if not form.is_valid():
+        messages.error(request, RELOAD)
+        return redirect("editions:edition", pk=found.pk)
+    with_comments = form.cleaned_data["with_comments"]
     try:
         services.publish_edition(
             edition=found, user=request.user, with_comments=with_comments, now=now(),
+            seen_in_force=form.cleaned_data["in_force"],
         )
     except services.EditionRefused as error:
         messages.error(request, str(error))

@@ -329,12 +329,16 @@ CACHES = {
         "LOCATION": "ise_iga_dx_cache",
     },
     # The public pages' rendered bytes, keyed by the publications they show
-    # (public.caching): editions never change, so an entry never goes stale,
-    # and each app server keeps its own copy in memory.
+    # (public.caching): editions never change, so an entry never goes stale.
+    # In the database, so that every worker and app server shares one copy
+    # and a publication's pages, rendered when it is published
+    # (public.warming), are ready for the first citizen. Its table is made
+    # by public's migration 0001.
     "public": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "public-pages",
-        "OPTIONS": {"MAX_ENTRIES": int(os.getenv("KPI_PUBLIC_CACHE_ENTRIES", "5000"))},
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "public_page_cache",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": int(os.getenv("KPI_PUBLIC_CACHE_ENTRIES", "100000"))},
     },
 }
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +9,20 @@ class PublicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "public"
     verbose_name = "公表ページ"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from editions.models import Publication
+
+        post_save.connect(warm_new_publication, sender=Publication,
+                          dispatch_uid="public.warm_new_publication")
+
+
+def warm_new_publication(sender: Any, instance: Any, created: bool, raw: bool = False,
+                         **kwargs: Any) -> None:
+    """Render a new publication's pages in its own transaction (public.warming)."""
+    if created and not raw:
+        from public.warming import warm
+
+        warm(instance)

@@ -10,9 +10,11 @@ Every public view is wrapped by :func:`public_page`:
   :data:`APP_VERSION`, checked *before* the view runs (Django's
   ``condition``): a repeat with ``If-None-Match`` gets a 304 without
   rendering;
-- the rendered bytes, kept in the ``public`` cache under the same tag and
-  the path: editions never change, so an entry never goes stale, it only
-  stops being asked for;
+- the rendered bytes, kept in the ``public`` cache (a database table every
+  worker shares) under the same tag and the path: editions never change,
+  so an entry never goes stale, it only stops being asked for. A
+  publication's pages are put there when it is published
+  (:mod:`public.warming`);
 - no cookie: nothing here reads the session or the user (NoStoreMiddleware
   steps aside for the prefix), and a malformed ``csrftoken`` cookie is left
   alone instead of being replaced (the public pages have no form).

@@ -157,15 +157,19 @@ def test_the_second_edition_marks_and_lists_what_changed(ise1, office):
 
 def test_publishing_and_withdrawing_through_the_page(ise1, office, clock):
     edition = freeze(ise1)
-    response = office.post(url("publish", edition), {"with_comments": "on"}, follow=True)
+    response = office.post(url("publish", edition), {"with_comments": "on", "in_force": 0},
+                           follow=True)
     publication = Publication.objects.get()
     assert publication.in_force and publication.with_comments
     text = visible_text(response)
     assert "を公表しました（取組状況・要因分析・今後の方向性を含む）。" in text
     assert "公表中（令和8年6月10日から）" in text
     # Publishing again: the service's refusal, as a message.
-    again = office.post(url("publish", edition), follow=True)
+    again = office.post(url("publish", edition), {"in_force": publication.pk}, follow=True)
     assert "すでに公表中です" in visible_text(again)
+    # A page without what it showed (an old tab): reopen, nothing done.
+    blind = office.post(url("publish", edition), {}, follow=True)
+    assert "ページを開き直してから" in visible_text(blind)
     assert Publication.objects.count() == 1
     page = office.get(url("edition", edition)).content.decode()
     assert f'name="version" value="{publication.version}"' in page
@@ -180,6 +184,19 @@ def test_publishing_and_withdrawing_through_the_page(ise1, office, clock):
     assert "取下げ（令和8年6月10日、理由：数値の誤りが見つかったため）" in visible_text(
         office.get(LIST)
     )
+
+
+def test_a_publish_page_opened_before_another_edition_was_published_is_refused(ise1, office,
+                                                                               clock):
+    first, second = freeze(ise1), freeze(ise1, name="第2回")
+    stale = office.get(url("edition", first)).content.decode()
+    assert 'name="in_force" value="0"' in stale
+    office.post(url("publish", second), {"in_force": 0})
+    response = office.post(url("publish", first), {"in_force": 0}, follow=True)
+    assert "この年度の公表が変わっています（いま：第2版が公表中）" in visible_text(response)
+    assert Publication.objects.get(withdrawn_at__isnull=True).edition == second
+    fresh = visible_text(office.get(url("edition", first)))
+    assert "この年度は第2版が公表中です" in fresh.replace(" ", "")
 
 
 # Bad input --------------------------------------------------------------------
@@ -268,7 +285,7 @@ def edition_urls(edition: Edition) -> list[str]:
 def posts(edition: Edition, publication: Publication) -> list[tuple[str, dict]]:
     return [
         (LIST, {"fiscal_year": "2025", "meeting_name": "会議", "meeting_date": "2026-06-10"}),
-        (url("publish", edition), {}),
+        (url("publish", edition), {"in_force": 0}),
         (url("withdraw", edition), {"publication": publication.pk,
                                     "version": publication.version, "reason": "理由"}),
     ]

@@ -286,3 +286,31 @@ def test_two_freezes_at_once_get_two_numbers(plans):
     assert errors == []
     assert sorted(numbers) == [1, 2]
     assert sorted(Edition.objects.values_list("number", flat=True)) == [1, 2]
+
+
+@pytest.mark.django_db
+def test_a_page_opened_before_a_later_publication_cannot_put_an_older_edition_back(ise1):
+    """Two offices: B publishes 第2版 while A's page of 第1版 still shows none in force."""
+    first, second = freeze(ise1), freeze(ise1, name="第2回")
+    shown_to_a = 0  # A's page: nothing published for the year
+    services.publish_edition(edition=second, user=None, with_comments=False, now=NOW,
+                             seen_in_force=0)
+    with pytest.raises(services.EditionRefused, match="いま：第2版が公表中"):
+        services.publish_edition(edition=first, user=None, with_comments=False, now=NOW,
+                                 seen_in_force=shown_to_a)
+    assert Publication.objects.get(withdrawn_at__isnull=True).edition == second
+    # Reopened, A sees 第2版 in force and may replace it knowingly.
+    current = Publication.objects.get(withdrawn_at__isnull=True)
+    services.publish_edition(edition=first, user=None, with_comments=False, now=NOW,
+                             seen_in_force=current.pk)
+    assert Publication.objects.get(withdrawn_at__isnull=True).edition == first
+
+
+def test_publishing_needs_the_citys_code(plans):
+    from plans.models import Municipality
+
+    Municipality.objects.filter(code="ise").update(lg_code="")
+    edition = freeze(Plan.objects.get(code="ise-1"))
+    with pytest.raises(services.EditionRefused, match="全国地方公共団体コードが登録されていない"):
+        services.publish_edition(edition=edition, user=None, with_comments=False, now=NOW)
+    assert not Publication.objects.exists()

@@ -7,7 +7,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import caches
 
 from editions.models import Publication
 from editions.services import freeze_edition, publish_edition
@@ -19,14 +18,6 @@ MEETING = "令和8年6月10日 第1回 伊勢市デジタル推進本部員会�
 MEETING_DAY = date(2026, 6, 10)
 PUBLISHED = datetime(2026, 7, 31, 10, 0, tzinfo=TOKYO)
 ISE1_YEAR = "/public/ise/ise-1/2025/"
-
-
-@pytest.fixture(autouse=True)
-def empty_public_cache():
-    """Each test starts with no rendered page kept (ids repeat across rolled-back tests)."""
-    caches["public"].clear()
-    yield
-    caches["public"].clear()
 
 
 def publish(code: str, year: int, *, with_comments: bool = False,

@@ -8,10 +8,11 @@ otherwise replace on the way out).
 from __future__ import annotations
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from editions.services import withdraw_publication
-from tests.public.conftest import ISE1_YEAR, PUBLISHED, year_urls
+from tests.public.conftest import ISE1_YEAR, PUBLISHED, publish, year_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -94,13 +95,44 @@ def test_the_etag_changes_when_the_publication_is_withdrawn(ise1_published, clie
     assert client.get(ISE1_YEAR).status_code == 404
 
 
-def test_a_kept_page_costs_one_query_and_a_304_renders_nothing(
+def test_a_published_page_is_ready_costs_two_queries_and_a_304_renders_nothing(
     ise1_published, client, django_assert_num_queries
 ):
-    with django_assert_num_queries(2):  # the validators, the publication with its edition
+    """Publishing rendered the page into the shared cache (public.warming)."""
+    with django_assert_num_queries(2):  # the validators, the kept bytes
         first = client.get(ISE1_YEAR)
     with django_assert_num_queries(1):
-        again = client.get(ISE1_YEAR)
-    assert again.content == first.content
-    with django_assert_num_queries(1):
         assert client.get(ISE1_YEAR, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    # The kept bytes are what a render gives now.
+    caches["public"].clear()
+    fresh = client.get(ISE1_YEAR)
+    assert fresh.content == first.content and fresh["ETag"] == first["ETag"]
+    with django_assert_num_queries(2):
+        assert client.get(ISE1_YEAR).content == first.content
+
+
+def test_publishing_renders_every_page_of_the_publication(ise1_published):
+    from public.warming import paths_of
+
+    paths = paths_of(ise1_published)
+    # index, city, plan, plan-year, CSV, JSON, datapackage and ISE1-01 … ISE1-20.
+    assert len(paths) == 7 + 20
+    table = caches["public"]._table  # the DatabaseCache's table
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+        assert cursor.fetchone()[0] == len(paths)
+
+
+def test_a_page_that_cannot_be_rendered_refuses_the_publication(plans, monkeypatch):
+    from editions.models import Publication
+    from public import views
+
+    def broken(*args, **kwargs):
+        raise ValueError("描画できない")
+
+    monkeypatch.setattr(views.display, "plan_year", broken)
+    with pytest.raises(ValueError):
+        publish("ise-1", 2025)
+    assert not Publication.objects.exists()

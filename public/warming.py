@@ -1,0 +1,62 @@
+"""Render a publication's public pages when it is published, into the shared cache.
+
+Run inside the publication's transaction (public.apps connects it to a new
+Publication): every page the publication adds (its plan-year, each KGI,
+the three downloads, and the plan, city and index pages it changes) is
+rendered once, through the same view and cache as a citizen's request
+(public.caching). So the first citizen finds it ready, every worker shares
+it, and a page that cannot be rendered refuses the publication instead of
+answering a citizen with an error.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from django.urls import resolve, reverse
+
+from public import opendata
+
+if TYPE_CHECKING:
+    from editions.models import Publication
+
+
+def paths_of(publication: Publication) -> list[str]:
+    """Return the public paths that show ``publication``, index pages included."""
+    data = publication.edition.data
+    city, plan, year = data["municipality"]["code"], data["plan"]["code"], data["fiscal_year"]
+    plan_year = {"municipality": city, "plan": plan, "year": year}
+    stem = opendata.file_stem(data)
+    return [
+        reverse("public:index"),
+        reverse("public:municipality", args=[city]),
+        reverse("public:plan", args=[city, plan]),
+        reverse("public:plan_year", kwargs=plan_year),
+        reverse("public:csv", kwargs={**plan_year, "filename": stem}),
+        reverse("public:json", kwargs={**plan_year, "filename": stem}),
+        reverse("public:datapackage", kwargs=plan_year),
+        *(reverse("public:indicator", kwargs={**plan_year, "code": kgi["code"]})
+          for kgi in data["kgis"]),
+    ]
+
+
+def warm(publication: Publication) -> int:
+    """Render every page of ``publication`` into the cache; return how many.
+
+    Raise if one does not answer 200: the caller's transaction (the
+    publication) is then undone.
+    """
+    paths = paths_of(publication)
+    for path in paths:
+        request = HttpRequest()
+        request.method = "GET"
+        request.path = request.path_info = path
+        request.META = {"SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+        match = resolve(path)
+        response = match.func(request, *match.args, **match.kwargs)
+        if response.status_code != 200:
+            raise RuntimeError(
+                f"公表ページ {path} が表示できません（HTTP {response.status_code}）。"
+            )
+    return len(paths)
