@@ -10,7 +10,6 @@ in after the figures.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -21,6 +20,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from benchmarks.common import RESULTS, ROOT
+from benchmarks.report_common import kib, load, number, table, verdict
+from benchmarks.report_publication import (
+    public_budget_rows,
+    public_transfer_lines,
+    publication_section,
+)
 from ise_iga_dx.lib.wareki import fiscal_year_label
 
 NOTES = ROOT / "benchmarks" / "notes.md"
@@ -40,25 +45,6 @@ REPEAT_LOAD_BYTES = 150_000
 # The spreadsheet issue's goal: an import of 10,000 rows within 3× the time
 # openpyxl alone takes to read the file, by the command and by the admin.
 IMPORT_GOAL = 3
-
-
-def load(name: str) -> dict | None:
-    path = RESULTS / f"{name}.json"
-    return json.loads(path.read_text()) if path.exists() else None
-
-
-def number(value: float, places: int = 0) -> str:
-    return f"{value:,.{places}f}"
-
-
-def kib(size: int) -> str:
-    return f"{size / 1000:,.1f} kB"
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
 
 
 def machine() -> list[str]:
@@ -424,7 +410,7 @@ def transfer_section() -> tuple[list[str], dict | None]:
                      [[f"`{item['path']}`", kib(item["bytes"]), kib(item["body_bytes"]),
                        item.get("content_encoding") or "none",
                        item.get("cache_control") or "none"] for item in first])]
-    return [*lines, ""], result
+    return [*lines, "", *public_transfer_lines(result)], result
 
 
 def budgets_section(national: dict, transfer: dict | None) -> list[str]:
@@ -477,7 +463,8 @@ def budgets_section(national: dict, transfer: dict | None) -> list[str]:
                      verdict(repeat < REPEAT_LOAD_BYTES)])
     else:
         rows.append(["dashboard repeat load < 150 kB", "not measured", "—"])
-    return ["## Budgets (issues 6 and 14: national size, PostgreSQL, this machine)", "",
+    rows += public_budget_rows(transfer)
+    return ["## Budgets (issues 6, 14 and 15: national size, PostgreSQL, this machine)", "",
             *table(["budget", "measured", ""], rows), ""]
 
 
@@ -510,10 +497,6 @@ def round_budgets(
     return rows
 
 
-def verdict(met: bool) -> str:
-    return "met" if met else "**missed**"
-
-
 def main() -> None:
     pages, national = pages_section()
     transfer, transfer_result = transfer_section()
@@ -530,6 +513,7 @@ def main() -> None:
         *machine(), "",
         *budgets_section(national, transfer_result),
         *pages, *generate_section(), *engine_section(), *load_section(), *transfer,
+        *publication_section(),
         *import_section(), *hostile_section(),
     ]
     if NOTES.exists():
