@@ -103,6 +103,8 @@ MIX = {
     "print": ("/plans/<code>/print/", 0.10),
     "api": ("/api/v1/plans/<code>/status?year=<year>", 0.15),
 }
+# The public pages' own runs (issue 15): plan-year and KGI pages, half each.
+PUBLIC_KIND = {"public": ("/public/<city>/<plan>/<year>/ and …/<KGI>/", 1.0)}
 LUA = Path(__file__).resolve().parent / "load.lua"
 # gunicorn's access log: status, server time in ms, path and query.
 ACCESS_FORMAT = "%(s)s %(M)s %(U)s%(q)s"
@@ -502,7 +504,8 @@ def mix_figures(access: list[tuple[int, float, str]]) -> list[dict[str, object]]
             "server_p95_ms": round(percentile(times[kind], 0.95), 1) if times[kind] else None,
             "statuses": dict(statuses[kind]),
         }
-        for kind, (url, share) in MIX.items()
+        for kind, (url, share) in {**MIX, **PUBLIC_KIND}.items()
+        if kind in MIX or times[kind]
     ]
 
 

@@ -143,7 +143,7 @@ def main() -> None:
     from django.utils import timezone
 
     from demo.synthetic import synthetic_municipalities
-    from editions.models import Edition
+    from editions.models import Publication
     from editions.services import publish_edition
     from plans.models import Plan
     from public.warming import paths_of, warm
@@ -199,7 +199,7 @@ def main() -> None:
         },
         "publish": {**figures(publish_times), "count": len(publish_times), "pages": len(
             paths_of(first))},
-        "published": Edition.objects.filter(publications__withdrawn_at__isnull=True).count(),
+        "published": Publication.objects.filter(withdrawn_at__isnull=True).count(),
         "public_pages": public_pages,
     }
     print(f"  freeze of {kgis} KGIs: p50 {result['freeze']['p50_ms']} ms, "
