@@ -15,7 +15,7 @@ with the national synthetic data (1,741 cities × 40 KGIs × 8 years). It
    queries and bytes;
 3. publishes PUBLISHED plans in all (the public pages and the load run of
    ``benchmarks.load`` read these), timing each publication: it renders
-   the publication's pages into the shared cache (public.warming);
+   the publication's pages into the shared cache (public_site.warming);
 4. writes ``benchmarks/results/publication-<database>.json``.
 
 Editions and publications stay in the database for ``benchmarks.load``
@@ -87,7 +87,7 @@ def public_urls(edition) -> list[tuple[str, str]]:
 def measure_public(urls: list[tuple[str, str]]) -> list[dict[str, object]]:
     from django.core.cache import caches
 
-    from public.caching import CACHE_ALIAS
+    from public_site.caching import CACHE_ALIAS
 
     cache = caches[CACHE_ALIAS]
     from django.db import connection, reset_queries
@@ -146,7 +146,7 @@ def main() -> None:
     from editions.models import Publication
     from editions.services import publish_edition
     from plans.models import Plan
-    from public.warming import paths_of, warm
+    from public_site.warming import paths_of, warm
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     # The public pages name their CSS through the manifest (DEBUG off).

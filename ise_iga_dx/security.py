@@ -59,7 +59,7 @@ AXES_USERNAME_LENGTH = 255
 
 NUL_MESSAGE = "URLに使えない文字（NUL）が含まれています。"
 API_PREFIX = "/api/"
-# The public pages: no login, no session, no cookie; cached (public.caching).
+# The public pages: no login, no session, no cookie; cached (public_site.caching).
 PUBLIC_PREFIX = "/public/"
 TOO_LARGE_TEMPLATE = "413.html"
 
@@ -160,7 +160,7 @@ class NoStoreMiddleware:
     The public pages (``PUBLIC_PREFIX``) are the same for everyone and
     never read the session: this returns before looking at the user, which
     would read the session and add ``Vary: Cookie``; their own caching
-    headers stay (:mod:`public.caching`).
+    headers stay (:mod:`public_site.caching`).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

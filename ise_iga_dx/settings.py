@@ -105,7 +105,7 @@ INSTALLED_APPS = [
     # Meeting editions (会議資料版) and their publication (公表).
     "editions",
     # The public pages and open data: publications in force, no login (/public/).
-    "public",
+    "public_site",
     # Background work (the round's e-mail): Django's tasks framework, backported,
     # with its database backend, so a task is written in the transaction that
     # causes it (docs/reporting-round.md).
@@ -329,10 +329,10 @@ CACHES = {
         "LOCATION": "ise_iga_dx_cache",
     },
     # The public pages' rendered bytes, keyed by the publications they show
-    # (public.caching): editions never change, so an entry never goes stale.
+    # (public_site.caching): editions never change, so an entry never goes stale.
     # In the database, so that every worker and app server shares one copy
     # and a publication's pages, rendered when it is published
-    # (public.warming), are ready for the first citizen. Its table is made
+    # (public_site.warming), are ready for the first citizen. Its table is made
     # by public's migration 0001.
     "public": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

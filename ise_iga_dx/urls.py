@@ -20,7 +20,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("editions/", include("editions.urls")),
     # Published results for citizens: no login, no cookie (docs/publication.md).
-    path("public/", include("public.urls")),
+    path("public/", include("public_site.urls")),
     path("", include("spreadsheets.urls")),
     path("", include("pages.urls")),
 ]

@@ -2,7 +2,7 @@
 
 The permission matrix of :mod:`tests.test_permission_matrix`, grown to the
 editions' pages and actions (editions/urls.py) and to the public pages
-(public/urls.py). Same columns (the eight roles), same ids
+(public_site/urls.py). Same columns (the eight roles), same ids
 (``[<role>-<endpoint>-<target>]``), answers written out cell by cell from
 the rules (docs/editions.md 「誰ができるか」), not computed from the code:
 

@@ -98,7 +98,7 @@ def test_the_etag_changes_when_the_publication_is_withdrawn(ise1_published, clie
 def test_a_published_page_is_ready_costs_two_queries_and_a_304_renders_nothing(
     ise1_published, client, django_assert_num_queries
 ):
-    """Publishing rendered the page into the shared cache (public.warming)."""
+    """Publishing rendered the page into the shared cache (public_site.warming)."""
     with django_assert_num_queries(2):  # the validators, the kept bytes
         first = client.get(ISE1_YEAR)
     with django_assert_num_queries(1):
@@ -112,7 +112,7 @@ def test_a_published_page_is_ready_costs_two_queries_and_a_304_renders_nothing(
 
 
 def test_publishing_renders_every_page_of_the_publication(ise1_published):
-    from public.warming import paths_of
+    from public_site.warming import paths_of
 
     paths = paths_of(ise1_published)
     # index, city, plan, plan-year, CSV, JSON, datapackage and ISE1-01 … ISE1-20.
@@ -127,7 +127,7 @@ def test_publishing_renders_every_page_of_the_publication(ise1_published):
 
 def test_a_page_that_cannot_be_rendered_refuses_the_publication(plans, monkeypatch):
     from editions.models import Publication
-    from public import views
+    from public_site import views
 
     def broken(*args, **kwargs):
         raise ValueError("描画できない")

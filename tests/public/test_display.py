@@ -1,4 +1,4 @@
-"""What a citizen may see of an edition's data (public.display), without a database."""
+"""What a citizen may see of an edition's data (public_site.display), without a database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from public import display
+from public_site import display
 
 
 def year(fiscal_year: int, *, actual: str | None = "142.0000", confirmed: bool = True,

@@ -1,9 +1,9 @@
 """The public pages: published results for citizens, no login, no cookie.
 
-Each view reads publications in force (:mod:`public.selectors`) and the
-edition's data through :mod:`public.display`, and renders; anything not
+Each view reads publications in force (:mod:`public_site.selectors`) and the
+edition's data through :mod:`public_site.display`, and renders; anything not
 published is a 404 from the public layout (:func:`not_found`), never the
-staff 404, whose layout reads the session. :func:`public.caching.
+staff 404, whose layout reads the session. :func:`public_site.caching.
 public_page` adds the validators and the shared cache.
 """
 
@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ise_iga_dx.lib import wareki
-from public import accessibility as statement
-from public import charts, display, opendata, selectors
-from public.caching import public_page
+from public_site import accessibility as statement
+from public_site import charts, display, opendata, selectors
+from public_site.caching import public_page
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

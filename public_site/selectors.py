@@ -3,7 +3,7 @@
 Nothing here reads the live KGI tables. A URL's codes find the
 publication through its plan (an indexed join); every word and figure a
 page prints comes from the edition's frozen ``data``
-(:mod:`public.display` decides what of it a citizen sees).
+(:mod:`public_site.display` decides what of it a citizen sees).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def publication_state(
     """Return (id, version, …, digest) of every publication in scope, withdrawn ones too.
 
     One query. The public pages' ETag, Last-Modified and cache key are
-    made of it (:mod:`public.caching`), so that publishing or withdrawing
+    made of it (:mod:`public_site.caching`), so that publishing or withdrawing
     changes them.
     """
     publications = Publication.objects.all()

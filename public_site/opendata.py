@@ -4,7 +4,7 @@ One row per KGI, for the edition's year, with the leading columns of the
 自治体標準オープンデータセット (全国地方公共団体コード, ID, 地方公共団体名);
 years in the Gregorian calendar (年度) beside their 和暦 label (年度表示),
 dates as ISO 8601, numbers without separators, units in their own column.
-An actual or evaluation the public pages do not show (:mod:`public.display`)
+An actual or evaluation the public pages do not show (:mod:`public_site.display`)
 is left empty here, with 評価 「未公表」. The CSV is UTF-8 with a BOM and
 CRLF line ends, so that Excel opens it as Japanese text.
 
@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from public.display import UNPUBLISHED, PublicKgi, plain_number, plan_year
+from public_site.display import UNPUBLISHED, PublicKgi, plain_number, plan_year
 
 if TYPE_CHECKING:
     from datetime import date, datetime

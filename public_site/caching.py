@@ -14,7 +14,7 @@ Every public view is wrapped by :func:`public_page`:
   worker shares) under the same tag and the path: editions never change,
   so an entry never goes stale, it only stops being asked for. A
   publication's pages are put there when it is published
-  (:mod:`public.warming`);
+  (:mod:`public_site.warming`);
 - no cookie: nothing here reads the session or the user (NoStoreMiddleware
   steps aside for the prefix), and a malformed ``csrftoken`` cookie is left
   alone instead of being replaced (the public pages have no form).
@@ -36,7 +36,7 @@ from django.http import HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
-from public import selectors
+from public_site import selectors
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -88,7 +88,7 @@ def public_page(scope: Callable[..., dict[str, Any] | None]) -> Callable:
     """Wrap a public view: validators, shared caching, the bytes cache and no cookie.
 
     ``scope`` maps the URL's keyword arguments to those of
-    :func:`public.selectors.publication_state` (None: the page depends on
+    :func:`public_site.selectors.publication_state` (None: the page depends on
     no publication).
     """
 

@@ -1,10 +1,10 @@
 """Render a publication's public pages when it is published, into the shared cache.
 
-Run inside the publication's transaction (public.apps connects it to a new
+Run inside the publication's transaction (public_site.apps connects it to a new
 Publication): every page the publication adds (its plan-year, each KGI,
 the three downloads, and the plan, city and index pages it changes) is
 rendered once, through the same view and cache as a citizen's request
-(public.caching). So the first citizen finds it ready, every worker shares
+(public_site.caching). So the first citizen finds it ready, every worker shares
 it, and a page that cannot be rendered refuses the publication instead of
 answering a citizen with an error.
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 from django.urls import resolve, reverse
 
-from public import opendata
+from public_site import opendata
 
 if TYPE_CHECKING:
     from editions.models import Publication

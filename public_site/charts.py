@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from indicators import wording
 
 if TYPE_CHECKING:
-    from public.display import PublicCounts, PublicSeries
+    from public_site.display import PublicCounts, PublicSeries
 
 # Charts that have no meaningful bars: done/not done, and reduction rates
 # evaluated against a baseline (as the logged-in charts).

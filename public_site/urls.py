@@ -1,13 +1,13 @@
-"""The public pages (views in :mod:`public.views`), under /public/.
+"""The public pages (views in :mod:`public_site.views`), under /public/.
 
 Every path under the prefix is answered here, an unknown one by the
-public 404 (:func:`public.views.missing`), so that no public URL reaches
+public 404 (:func:`public_site.views.missing`), so that no public URL reaches
 the staff layout or the session.
 """
 
 from django.urls import path, re_path, register_converter
 
-from public import views
+from public_site import views
 
 
 class YearConverter:

@@ -7,7 +7,7 @@ from django.apps import AppConfig
 
 class PublicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
-    name = "public"
+    name = "public_site"
     verbose_name = "公表ページ"
 
     def ready(self) -> None:
@@ -16,13 +16,13 @@ class PublicConfig(AppConfig):
         from editions.models import Publication
 
         post_save.connect(warm_new_publication, sender=Publication,
-                          dispatch_uid="public.warm_new_publication")
+                          dispatch_uid="public_site.warm_new_publication")
 
 
 def warm_new_publication(sender: Any, instance: Any, created: bool, raw: bool = False,
                          **kwargs: Any) -> None:
-    """Render a new publication's pages in its own transaction (public.warming)."""
+    """Render a new publication's pages in its own transaction (public_site.warming)."""
     if created and not raw:
-        from public.warming import warm
+        from public_site.warming import warm
 
         warm(instance)
