@@ -165,9 +165,11 @@ def publish_edition(
         )
     with transaction.atomic():
         Plan.objects.select_for_update().filter(pk=edition.plan_id).first()
+        # Locked: a withdrawal of it at the same moment waits, then this
+        # sees it withdrawn (or the withdrawal sees it replaced).
         current = Publication.objects.filter(
             plan_id=edition.plan_id, fiscal_year=edition.fiscal_year, withdrawn_at__isnull=True
-        ).select_related("edition").first()
+        ).select_for_update(of=("self",)).select_related("edition").first()
         if current is not None and current.edition_id == edition.pk:
             raise EditionRefused(f"{edition}はすでに公表中です。")
         if seen_in_force is not UNCHECKED and seen_in_force != (current.pk if current else 0):
@@ -177,10 +179,16 @@ def publish_edition(
                 "ページを開き直して確かめてから、もう一度操作してください。"
             )
         if current is not None:
-            withdraw(
-                publication=current, user=user, now=now,
-                reason=f"第{edition.number}版（{edition.meeting_name}）の公表により差し替え",
-            )
+            try:
+                withdraw(
+                    publication=current, user=user, now=now,
+                    reason=f"第{edition.number}版（{edition.meeting_name}）の公表により差し替え",
+                )
+            except StaleEdit as error:
+                raise EditionRefused(
+                    "この年度の公表が、たった今ほかの人に変更されました。"
+                    "ページを開き直して確かめてから、もう一度操作してください。"
+                ) from error
         publication = Publication(
             edition=edition, plan_id=edition.plan_id, fiscal_year=edition.fiscal_year,
             with_comments=with_comments, published_at=now, published_by=user,

@@ -21,8 +21,19 @@ class PublicConfig(AppConfig):
 
 def warm_new_publication(sender: Any, instance: Any, created: bool, raw: bool = False,
                          **kwargs: Any) -> None:
-    """Render a new publication's pages in its own transaction (public_site.warming)."""
-    if created and not raw:
-        from public_site.warming import warm
+    """Render a new publication's pages in its own transaction (public_site.warming).
 
-        warm(instance)
+    A page that cannot be rendered refuses the publication, in Japanese
+    (the office's page shows the message; nothing is published).
+    """
+    if created and not raw:
+        from editions.services import EditionRefused
+        from public_site.warming import PageFailed, warm
+
+        try:
+            warm(instance)
+        except PageFailed as failure:
+            raise EditionRefused(
+                f"公表ページ（{failure.path}）を表示できないため、公表しませんでした。"
+                "システム管理者に連絡してください。"
+            ) from failure

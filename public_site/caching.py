@@ -28,6 +28,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -43,9 +44,25 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest
 
-# Raise when the templates, the CSS or what the pages show change: every
-# ETag and cache key changes with it.
-APP_VERSION = "public-1"
+ROOT = Path(__file__).resolve().parent.parent
+# What the pages are made of: their code, templates and CSS. A deploy that
+# changes any of them changes every ETag and cache key, so no page kept
+# from the earlier code (or naming an earlier CSS file) is served again.
+SOURCES = (
+    *sorted((ROOT / "public_site").glob("*.py")),
+    *sorted((ROOT / "templates" / "public").rglob("*.html")),
+    ROOT / "static" / "css" / "public.css",
+)
+
+
+def source_version() -> str:
+    sha = hashlib.sha256()
+    for path in SOURCES:
+        sha.update(path.name.encode() + b"\0" + path.read_bytes())
+    return "public-" + sha.hexdigest()[:16]
+
+
+APP_VERSION = source_version()
 # The release of APP_VERSION: the Last-Modified of a page with no publication.
 RELEASED = datetime(2026, 11, 28, tzinfo=UTC)
 MAX_AGE = 300
@@ -61,10 +78,10 @@ class PageState:
 
 
 def page_state(request: HttpRequest, scope: Callable[..., dict[str, Any] | None],
-               kwargs: dict[str, Any]) -> PageState:
-    """Return the validators of the page; one query, once per request."""
+               kwargs: dict[str, Any], *, again: bool = False) -> PageState:
+    """Return the validators of the page; one query, once per request (``again``: read anew)."""
     found = getattr(request, "_public_state", None)
-    if found is not None:
+    if found is not None and not again:
         return found
     where = scope(**kwargs)
     state = [] if where is None else selectors.publication_state(**where)
@@ -76,7 +93,8 @@ def page_state(request: HttpRequest, scope: Callable[..., dict[str, Any] | None]
         etag=sha.hexdigest()[:32],
         last_modified=max(changed, RELEASED) if changed is not None else RELEASED,
     )
-    request._public_state = found
+    if not again:
+        request._public_state = found
     return found
 
 
@@ -100,7 +118,8 @@ def public_page(scope: Callable[..., dict[str, Any] | None]) -> Callable:
             return page_state(request, scope, kwargs).last_modified
 
         def cached(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-            key = cache_key(page_state(request, scope, kwargs).etag, request.path)
+            shown = page_state(request, scope, kwargs).etag
+            key = cache_key(shown, request.path)
             cache = caches[CACHE_ALIAS]
             kept = cache.get(key)
             if kept is not None:
@@ -112,10 +131,17 @@ def public_page(scope: Callable[..., dict[str, Any] | None]) -> Callable:
             response = view(request, **kwargs)
             if hasattr(response, "render"):
                 response.render()
-            cache.set(key, (
-                response.status_code, response["Content-Type"], response.content,
-                {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
-            ), timeout=None)
+            # Only pages are kept: a 404 or a redirect is cheap to answer, and
+            # keeping every path asked for would let a crawler fill the table.
+            # Kept only if no publication changed while it was rendered (the
+            # page then matches the state its key names).
+            if response.status_code == 200 and (
+                page_state(request, scope, kwargs, again=True).etag == shown
+            ):
+                cache.set(key, (
+                    response.status_code, response["Content-Type"], response.content,
+                    {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
+                ), timeout=None)
             return response
 
         validated = cache_control(public=True, max_age=MAX_AGE)(

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from public_site.display import UNPUBLISHED, PublicKgi, plain_number, plan_year
+from public_site.display import UNPUBLISHED, PublicKgi, decimal_of, plain_number, plan_year
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -119,7 +119,7 @@ def row_of(kgi: PublicKgi, *, data: dict[str, Any], dataset: Dataset) -> dict[st
         "実績値": row.actual if row.published else None,
         "実績値の表示": row.actual_label if row.published else "",
         "評価": evaluation,
-        "達成率": row.rate or None,
+        "達成率": decimal_of(row.rate) if row.rate else None,
         **{name: comments.get(name, "") for name in COMMENT_COLUMNS},
         "会議名": dataset.meeting_name,
         "会議日": dataset.meeting_date,

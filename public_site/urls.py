@@ -38,5 +38,6 @@ urlpatterns = [
     path(PLAN_YEAR + "<slug:filename>.csv", views.download, {"ext": "csv"}, name="csv"),
     path(PLAN_YEAR + "<slug:filename>.json", views.download, {"ext": "json"}, name="json"),
     path(PLAN_YEAR + "<str:code>/", views.indicator, name="indicator"),
-    re_path(r"^(?P<rest>.*)$", views.missing, name="missing"),
+    # [\s\S] and \Z: an encoded newline in the path is ours too.
+    re_path(r"^(?P<rest>[\s\S]*)\Z", views.missing, name="missing"),
 ]

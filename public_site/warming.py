@@ -11,6 +11,7 @@ answering a citizen with an error.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
@@ -20,6 +21,8 @@ from public_site import opendata
 
 if TYPE_CHECKING:
     from editions.models import Publication
+
+logger = logging.getLogger(__name__)
 
 
 def paths_of(publication: Publication) -> list[str]:
@@ -41,11 +44,19 @@ def paths_of(publication: Publication) -> list[str]:
     ]
 
 
+class PageFailed(Exception):
+    """A page of the publication could not be rendered (an error, or not 200)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 def warm(publication: Publication) -> int:
     """Render every page of ``publication`` into the cache; return how many.
 
-    Raise if one does not answer 200: the caller's transaction (the
-    publication) is then undone.
+    Raise :class:`PageFailed` if one fails or does not answer 200: the
+    caller's transaction (the publication) is then undone.
     """
     paths = paths_of(publication)
     for path in paths:
@@ -54,9 +65,11 @@ def warm(publication: Publication) -> int:
         request.path = request.path_info = path
         request.META = {"SERVER_NAME": "localhost", "SERVER_PORT": "80"}
         match = resolve(path)
-        response = match.func(request, *match.args, **match.kwargs)
+        try:
+            response = match.func(request, *match.args, **match.kwargs)
+        except Exception as error:
+            logger.exception("公表ページ %s を表示できません", path)
+            raise PageFailed(path) from error
         if response.status_code != 200:
-            raise RuntimeError(
-                f"公表ページ {path} が表示できません（HTTP {response.status_code}）。"
-            )
+            raise PageFailed(path)
     return len(paths)

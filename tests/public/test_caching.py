@@ -95,6 +95,29 @@ def test_the_etag_changes_when_the_publication_is_withdrawn(ise1_published, clie
     assert client.get(ISE1_YEAR).status_code == 404
 
 
+def test_only_pages_are_kept_not_404s(ise1_published, client):
+    table = caches["public"]._table
+    from django.db import connection
+
+    def kept() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            return cursor.fetchone()[0]
+
+    before = kept()
+    for number in range(5):
+        assert client.get(f"/public/ise/ise-1/2025/NO-SUCH-{number}/").status_code == 404
+        assert client.get(f"/public/crawler-{number}/x/y/").status_code == 404
+    assert kept() == before
+
+
+def test_a_path_with_an_encoded_newline_is_the_public_404(client):
+    response = client.get("/public/a%0Ab/")
+    assert response.status_code == 404
+    assert response.cookies == {} and "Cookie" not in response.get("Vary", "")
+    assert "ログアウト" not in response.content.decode()
+
+
 def test_a_published_page_is_ready_costs_two_queries_and_a_304_renders_nothing(
     ise1_published, client, django_assert_num_queries
 ):
@@ -127,12 +150,13 @@ def test_publishing_renders_every_page_of_the_publication(ise1_published):
 
 def test_a_page_that_cannot_be_rendered_refuses_the_publication(plans, monkeypatch):
     from editions.models import Publication
+    from editions.services import EditionRefused
     from public_site import views
 
     def broken(*args, **kwargs):
         raise ValueError("描画できない")
 
     monkeypatch.setattr(views.display, "plan_year", broken)
-    with pytest.raises(ValueError):
+    with pytest.raises(EditionRefused, match=r"公表ページ（/public/ise/ise-1/[^）]*）を表示できない"):
         publish("ise-1", 2025)
     assert not Publication.objects.exists()

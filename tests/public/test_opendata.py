@@ -63,7 +63,8 @@ def test_values_equal_the_editions(client, ise1_published):
         for column, value in (("目標値", year["target"]), ("実績値", year["actual"])):
             assert (Decimal(row[column]) if row[column] else None) == (
                 Decimal(value) if value is not None else None), (kgi["code"], column)
-        assert row["達成率"] == (year["rate"] or "")
+        assert (Decimal(row["達成率"]) if row["達成率"] else None) == (
+            Decimal(year["rate"]) if year["rate"] else None), kgi["code"]
         assert row["公表日"] == "2026-07-31"
         assert row["会議日"] == "2026-06-10"
     # The document's own figures, as plain numbers.
@@ -86,6 +87,8 @@ def test_the_json_holds_the_same_rows(client, ise1_published):
         assert {name: "" if value is None else str(value)
                 for name, value in from_json.items()} == from_csv
     assert document["rows"][0]["実績値"] == 142
+    # 達成率 is a number like every other figure.
+    assert document["rows"][0]["達成率"] == 118.3
 
 
 def test_the_licence_is_a_setting(client, ise1_published, settings):

@@ -72,9 +72,13 @@ def test_the_long_view_joins_both_published_periods(ise2_published, client):
     assert html.count('<rect class="pub-bar pub-bar--series') == 2
     assert html.count('<polyline class="pub-target') == 2
     assert "第2期から" in html
+    # Each side says which way the link runs.
+    assert "次の計画期間の指標に引き継がれています" in html
+    assert "前の計画期間の指標を引き継いでいます" not in html
     # And from the later plan's side.
     later = page(client, "/public/ise/ise-2/2026/ISE2-13/")
     assert "第1期からの推移（R3〜R11）" in later and "142件" in later
+    assert "前の計画期間の指標を引き継いでいます" in later
 
 
 def test_comments_on_the_kgi_page_only_when_published(plans, client):
