@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from editions.services import MEETING_NAME_MAX, REASON_MAX
+from ise_iga_dx.forms import JapaneseDateField
 from ise_iga_dx.lib import wareki
 
 if TYPE_CHECKING:
-    from datetime import date
 
     from plans.models import Plan
 
@@ -25,19 +24,10 @@ MAX_ID = 2**63 - 1
 DATE_INVALID = "会議の日付を 2027-06-10 または 令和9年6月10日 の形で入力してください。"
 
 
-class MeetingDateField(forms.DateField):
-    """A date from the date input (2027-06-10), or as typed: 令和9年6月10日, 2027/6/10."""
+class MeetingDateField(JapaneseDateField):
+    """A meeting's date: 2027-06-10 from the date input, or 令和9年6月10日 as typed."""
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     default_error_messages = {"invalid": DATE_INVALID}
-
-    def to_python(self, value: object) -> date | None:
-        if isinstance(value, str) and value.strip():
-            parsed = wareki.date_from_text(value)
-            if parsed is None:
-                raise ValidationError(self.error_messages["invalid"], code="invalid")
-            return parsed
-        return super().to_python(value)
 
 
 class FreezeForm(forms.Form):

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.roles import Role, scope_of
+from ise_iga_dx.forms import JapaneseDateField
 from ise_iga_dx.lib import wareki
 from plans.models import Plan
 from plans.selectors import plans_managed_by
@@ -63,19 +64,10 @@ def today() -> date:
 # Forms: they parse what was typed; the services decide.
 
 
-class DeadlineField(forms.DateField):
-    """A date from the date input (2027-05-29), or as typed: 令和9年5月29日, 2027/5/29."""
+class DeadlineField(JapaneseDateField):
+    """A deadline: 2027-05-29 from the date input, or 令和9年5月29日 as typed."""
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     default_error_messages = {"invalid": DATE_INVALID}
-
-    def to_python(self, value: object) -> date | None:
-        if isinstance(value, str) and value.strip():
-            parsed = wareki.date_from_text(value)
-            if parsed is None:
-                raise ValidationError(self.error_messages["invalid"], code="invalid")
-            return parsed
-        return super().to_python(value)
 
 
 class PlanChoiceField(forms.ModelChoiceField):
